@@ -1,0 +1,1 @@
+"""Grader for the d2l chapter-3 exercise kit."""

@@ -1,0 +1,132 @@
+"""Checks of softmax, cross_entropy and accuracy (d2l 3.6.2-3.6.5)."""
+import torch
+
+from grader.checks.common import EPS32, Called
+
+STABLE_HINT = ("exp() of a large logit overflows to inf (and inf / inf is nan): subtract each"
+               " row's own max first, X - X.max(dim=1, keepdim=True).values; one global max"
+               " is not enough when rows are on different scales")
+D2L1_HINT = ("return one loss per example, shape (n,): d2l 1.0 takes the mean here, the"
+             " 2.x/0.17 chapter this kit follows does not reduce")
+
+
+def _probabilities(softmax, X):
+    c = Called("softmax", X=X)
+    return c, c.tensor(softmax(X.clone()), X.shape, X.dtype,
+                       hint="normalise each row: divide by X_exp.sum(dim=1, keepdim=True)")
+
+
+def check_softmax_returns_shape_of_X(softmax, X):
+    """softmax(X) has X's shape and dtype."""
+    _probabilities(softmax, X)
+
+
+def check_softmax_rows_sum_to_one(softmax, X):
+    """Every row of softmax(X) sums to 1."""
+    c, got = _probabilities(softmax, X)
+    sums = got.sum(dim=1)
+    c.close(sums, torch.ones_like(sums), rtol=0, atol=1e-5 * X.shape[1],
+            title="each row must sum to 1",
+            hint="normalise over the classes of each row: dim=1 with keepdim=True")
+
+
+def _softmax_tolerance(X):
+    """Float32 rounding of logits of magnitude M shifts outputs by ~M * eps, relatively."""
+    return dict(rtol=1e-5 + 8 * EPS32 * max(1.0, X.abs().max().item()), atol=1e-6)
+
+
+def check_softmax_matches_reference(softmax, reference, X):
+    """softmax(X) equals exp(X) / exp(X).sum(dim=1) up to float32 rounding."""
+    c, got = _probabilities(softmax, X)
+    c.close(got, reference(X.double()), **_softmax_tolerance(X),
+            hint="exp of each logit divided by the sum of exps in its row")
+
+
+def check_softmax_is_stable_for_large_logits(softmax, reference, X):
+    """Finite and accurate for logits up to 1e4, with rows on different scales."""
+    c, got = _probabilities(softmax, X)
+    expected = reference(X.double())
+    c.finite(got, expected.float(), hint=STABLE_HINT)
+    c.close(got, expected, **_softmax_tolerance(X), hint=STABLE_HINT)
+
+
+def _losses(cross_entropy, y_hat, y):
+    c = Called("cross_entropy", y_hat=y_hat, y=y)
+    return c, c.tensor(cross_entropy(y_hat.clone(), y.clone()), (len(y),), y_hat.dtype,
+                       hint="pick the probability of each row's true class,"
+                            " y_hat[range(len(y_hat)), y], not y_hat[:, y]; " + D2L1_HINT)
+
+
+def check_cross_entropy_returns_one_loss_per_example(cross_entropy, y_hat, y):
+    """cross_entropy(y_hat, y) has shape (n,) and y_hat's dtype."""
+    _losses(cross_entropy, y_hat, y)
+
+
+def check_cross_entropy_matches_reference(cross_entropy, reference, y_hat, y):
+    """cross_entropy equals -log(y_hat[i, y[i]])."""
+    c, got = _losses(cross_entropy, y_hat, y)
+    c.close(got, reference(y_hat.double(), y), rtol=1e-5, atol=1e-5,
+            hint="minus the natural log of the true class's probability: "
+                 "-torch.log(y_hat[range(len(y_hat)), y])")
+
+
+def check_cross_entropy_is_finite_when_other_classes_have_zero_probability(
+        cross_entropy, reference, y_hat, y):
+    """Finite wherever the true class has probability > 0, whatever the others are."""
+    c, got = _losses(cross_entropy, y_hat, y)
+    expected = reference(y_hat.double(), y)
+    c.finite(got, expected.float(),
+             hint="take the log of the true class's probability only: log(0) of another class"
+                  " is -inf, and 0 * -inf in a one-hot sum is nan")
+    c.close(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def check_cross_entropy_gradient_is_p_minus_onehot(cross_entropy, logits, y):
+    """d/do cross_entropy(softmax(o), y).sum() = softmax(o) - onehot(y), with the
+    reference softmax: the gradient that training sees."""
+    c = Called("cross_entropy", "cross_entropy(softmax(o), y)", o=logits, y=y)
+    o = logits.clone().requires_grad_()
+    p = torch.softmax(o, dim=1)
+    loss = cross_entropy(p, y.clone())
+    c.tensor(loss, (len(y),), o.dtype, hint=D2L1_HINT)
+    c.differentiable(loss, "the probabilities")
+    got, = torch.autograd.grad(loss.sum(), o)
+    expected = torch.softmax(logits.double(), dim=1) - torch.nn.functional.one_hot(
+        y, logits.shape[1]).double()
+    c.close(got, expected, rtol=1e-4, atol=1e-5, title="wrong gradient",
+            hint="the loss is -log of the true class's probability; let autograd do the rest")
+
+
+def _count(accuracy, y_hat, y):
+    c = Called("accuracy", y_hat=y_hat, y=y)
+    got = accuracy(y_hat.clone(), y.clone())
+    try:
+        return c, float(got)
+    except (TypeError, ValueError, RuntimeError):
+        c.fail("must return a number", expected="the number of correct predictions",
+               got=f"{type(got).__name__}: {got!r:.120}")
+
+
+def _expect_count(c, got, expected, n, hint):
+    if got != expected:
+        fraction = n > 1 and abs(got - expected / n) < 1e-6
+        c.fail("wrong number of correct predictions", expected=f"{expected:g}", got=f"{got:g}",
+               hint="return the NUMBER of correct predictions, not the fraction: d2l 1.0"
+                    " returns the mean, the 2.x/0.17 chapter this kit follows returns the sum"
+               if fraction else hint)
+
+
+def check_accuracy_counts_correct_scores(accuracy, reference, y_hat, y):
+    """For (n, q) scores: the number of rows whose argmax is the true label."""
+    c, got = _count(accuracy, y_hat, y)
+    _expect_count(c, got, reference(y_hat, y), len(y),
+                  hint="take the argmax over the classes of each row (dim=1), compare with y,"
+                       " and count the matches")
+
+
+def check_accuracy_counts_correct_labels(accuracy, reference, y_hat, y):
+    """For (n,) predicted labels: the number equal to y (no argmax to take)."""
+    c, got = _count(accuracy, y_hat, y)
+    _expect_count(c, got, reference(y_hat, y), len(y),
+                  hint="y_hat may already hold predicted labels, shape (n,): only take the"
+                       " argmax when y_hat has more than one column")

@@ -1,0 +1,148 @@
+"""Assertions shared by the checks: each builds the learner-facing Failure."""
+import random
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+
+from grader.report import CheckFailed, Failure
+
+EPS32 = torch.finfo(torch.float32).eps
+
+
+class Called:
+    """A call the check made, e.g. softmax(X), with its inputs, for messages."""
+
+    def __init__(self, exercise, call=None, **inputs):
+        self.exercise, self.inputs = exercise, inputs
+        self.call = call or f"{exercise}({', '.join(inputs)})"
+
+    def fail(self, title, *, expected=None, got=None, hint="", show_inputs=True):
+        raise CheckFailed(Failure(
+            title=f"{self.exercise}: {title}",
+            call=self.call,
+            inputs=self.inputs if show_inputs else {}, expected=expected, got=got, hint=hint))
+
+    def tensor(self, got, shape, dtype=None, *, what="the result", hint=""):
+        """`got` must be a tensor of `shape` (and `dtype`); returns it detached."""
+        if not isinstance(got, torch.Tensor):
+            self.fail(f"{what} must be a tensor", expected=f"a tensor of shape {tuple(shape)}",
+                      got=f"{type(got).__name__}: {got!r:.120}", hint=hint)
+        if got.shape != torch.Size(shape):
+            self.fail(f"{what} has the wrong shape", expected=f"shape {tuple(shape)}",
+                      got=f"shape {tuple(got.shape)}", hint=hint)
+        if dtype is not None and got.dtype != dtype:
+            self.fail(f"{what} has the wrong dtype", expected=str(dtype), got=str(got.dtype),
+                      hint="keep the dtype of the inputs: no .double(), no dtype= override")
+        return got.detach()
+
+    def differentiable(self, out, what):
+        if out.grad_fn is None:
+            self.fail(f"the result must be differentiable: no gradient flows back to {what}",
+                      expected="a result with a grad_fn",
+                      got="a result cut off from autograd (grad_fn is None)",
+                      hint="compute with torch operations only: no .detach(), .item(), .numpy(),"
+                           " torch.tensor(...) or .data on the way", show_inputs=False)
+
+    def finite(self, got, expected, *, hint):
+        if not torch.isfinite(got).all():
+            self.fail("every value must be finite (no nan, no inf)", expected=expected,
+                      got=got, hint=hint)
+
+    def close(self, got, expected, *, rtol, atol, title="wrong values", hint=""):
+        """Compare in float64: |got - expected| <= atol + rtol * |expected|."""
+        got64, expected64 = got.double(), expected.double()
+        if not torch.allclose(got64, expected64, rtol=rtol, atol=atol, equal_nan=False):
+            self.fail(title, expected=expected.to(got.dtype), got=got, hint=hint)
+
+
+def clones(*tensors):
+    """Copies to hand to the learner, so that the originals stay pristine."""
+    return [t.clone() for t in tensors]
+
+
+@contextmanager
+def seeded(seed):
+    """Seed every global generator a learner might use (torch, random, numpy)."""
+    torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    yield
+
+
+def rng_states():
+    return (torch.get_rng_state(), random.getstate(), np.random.get_state()[1].copy())
+
+
+def _same_states(a, b):
+    return [torch.equal(a[0], b[0]), a[1] == b[1], np.array_equal(a[2], b[2])]
+
+
+def check_does_not_reseed_global_rngs(call, exercise):
+    """`call()` must neither set a fixed seed nor reseed from the clock or the OS.
+
+    Run from two different seeds, the generators must end in different states
+    (a fixed seed would make them equal); run twice from the same seed, in the
+    same state (a seed from time or entropy would make them differ).
+    """
+    ends = []
+    for seed in (1, 2, 1):
+        with seeded(seed):
+            call()
+            ends.append(rng_states())
+    fixed = any(_same_states(ends[0], ends[1]))
+    fresh = not all(_same_states(ends[0], ends[2]))
+    if fixed or fresh:
+        Called(exercise).fail(
+            "must not reseed the global random number generators",
+            expected="the random state to carry on from wherever the caller left it",
+            got="a fixed seed" if fixed else "a new seed taken from the clock or the system",
+            hint="remove torch.manual_seed / random.seed / np.random.seed from your function:"
+                 " seeding is the caller's choice, and reseeding makes every call alike",
+            show_inputs=False)
+
+
+def check_leaves_inputs_unchanged(fn, exercise, **inputs):
+    """fn(**inputs) must not modify any of its tensor inputs in place."""
+    before = {name: value.clone() for name, value in inputs.items()
+              if isinstance(value, torch.Tensor)}
+    fn(*inputs.values())
+    for name, original in before.items():
+        after = inputs[name]
+        if after.shape != original.shape or not torch.equal(after, original):
+            Called(exercise, **{name: original}).fail(
+                f"must not modify its input {name}",
+                expected=f"{name} unchanged: {tuple(original.shape)}",
+                got=f"{name} changed in place to {tuple(after.shape)}\n           {name} = {after!r:.200}",
+                hint="in-place operations (x -= ..., x.exp_(), x[...] = ..., clamp_) change the"
+                     " caller's tensor; build a new tensor instead (x = x - ...)")
+
+
+def check_gradient_matches_reference(fn, reference, exercise, wrt, upstream_seed, **inputs):
+    """The gradient flowing back through fn equals the reference's.
+
+    Both are called on the same inputs with requires_grad on the names in `wrt`,
+    and backpropagated from the same random upstream gradient; the reference
+    runs in float64. Catches .detach(), .numpy(), torch.tensor(...) re-wrapping
+    and hand-written backward passes that are wrong.
+    """
+    c = Called(exercise, **inputs)
+    ref_args = [v.double().requires_grad_(k in wrt) if v.is_floating_point() else v
+                for k, v in inputs.items()]
+    ref_out = reference(*ref_args)
+    upstream = torch.randn(ref_out.shape, generator=torch.Generator().manual_seed(upstream_seed),
+                           dtype=torch.float64)
+    expected = torch.autograd.grad(ref_out, [a for k, a in zip(inputs, ref_args) if k in wrt],
+                                   upstream)
+    args = [v.clone().requires_grad_(k in wrt) for k, v in inputs.items()]
+    out = fn(*args)
+    c.tensor(out, ref_out.shape)
+    c.differentiable(out, " and ".join(wrt))
+    got = torch.autograd.grad(out, [a for k, a in zip(inputs, args) if k in wrt],
+                              upstream.to(out.dtype), allow_unused=True)
+    for name, g, e in zip(wrt, got, expected):
+        if g is None:
+            g = torch.zeros_like(e)
+        c.close(g, e, rtol=1e-4, atol=1e-5 * (1 + e.abs().max().item()),
+                title=f"wrong gradient with respect to {name}",
+                hint="let autograd differentiate your forward computation; do not cut the graph")

@@ -1,0 +1,83 @@
+"""What the learner reads: failures, their formatting, and the status of a check."""
+from dataclasses import dataclass, field
+
+import torch
+
+from grader.seam import LearnerError, Outcome
+
+_PRINT = dict(precision=4, threshold=48, edgeitems=3, linewidth=88, sci_mode=None)
+
+
+def show(value):
+    """A short, readable rendering of a tensor (or anything else)."""
+    if not isinstance(value, torch.Tensor):
+        return repr(value)
+    torch.set_printoptions(**_PRINT)
+    try:
+        text = repr(value.detach())
+    finally:
+        torch.set_printoptions(profile="default")
+    return text.replace("\n", "\n           ")
+
+
+@dataclass
+class Failure:
+    """One failed property: a title, the call that shows it, what was expected
+    and what came back, and a hint aimed at the usual mistake."""
+    title: str
+    call: str = ""
+    inputs: dict = field(default_factory=dict)
+    expected: object = None
+    got: object = None
+    hint: str = ""
+
+    def __str__(self):
+        lines = [self.title]
+        if self.call:
+            lines.append(f"  called   {self.call}")
+            lines += [f"           {name} = {show(value)}" for name, value in self.inputs.items()]
+        if self.expected is not None:
+            lines.append(f"  expected {self.expected if isinstance(self.expected, str) else show(self.expected)}")
+        if self.got is not None:
+            lines.append(f"  got      {self.got if isinstance(self.got, str) else show(self.got)}")
+        if self.hint:
+            lines.append(f"  hint     {self.hint}")
+        return "\n".join(lines)
+
+
+class CheckFailed(AssertionError):
+    """A check found a wrong result; carries the Failure to show."""
+
+    def __init__(self, failure):
+        super().__init__(str(failure))
+        self.failure = failure
+
+
+def learner_error_message(error):
+    """The message for a LearnerError: which call raised what, and where."""
+    failure = Failure(
+        title=f"{error.exercise} raised an error",
+        call=f"{error.exercise}({', '.join(error.inputs)})", inputs=error.inputs,
+        got=f"{type(error.error).__name__}: {error.error}",
+        hint="the line of your code that raised it is shown above the hint"
+        if error.where else "")
+    text = str(failure)
+    if error.where:
+        at = "\n".join(f"  at       {line}" for line in error.where)
+        text = text.replace("\n  hint", f"\n{at}\n  hint", 1)
+    return text
+
+
+def classify(error):
+    """(status, message) for whatever ended a check; None status = a grader bug."""
+    if isinstance(error, Outcome):
+        return error.status, error.message
+    if isinstance(error, CheckFailed):
+        return "failed", str(error.failure)
+    if isinstance(error, LearnerError):
+        return "error", learner_error_message(error)
+    for inner in getattr(error, "exceptions", ()):  # Hypothesis may group failures
+        status, message = classify(inner)
+        if status is not None:
+            return status, message
+    return None, f"{type(error).__name__}: {error}"

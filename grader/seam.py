@@ -1,0 +1,180 @@
+"""The one door through which every check reaches the learner's code.
+
+`Learner` loads the two learner modules and hands out guarded callables:
+each call runs under a time limit and turns whatever escapes the learner's
+code into one of the outcomes below, so a check never sees a raw learner
+exception. Nothing else in the grader calls learner code.
+"""
+import importlib.util
+import inspect
+import signal
+import sys
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+
+MODULES = {
+    "linear_regression": ("synthetic_data", "data_iter", "linreg", "squared_loss", "sgd"),
+    "softmax_regression": ("softmax", "cross_entropy", "accuracy"),
+}
+EXERCISES = tuple(name for names in MODULES.values() for name in names)
+MODULE_OF = {name: module for module, names in MODULES.items() for name in names}
+ITERATORS = {"data_iter"}
+# An iterator that yields more items than this is endless, or as good as.
+MAX_ITEMS = 10_000
+
+
+class Outcome(BaseException):
+    """Ends a check at once with a status; derives from BaseException so that
+    Hypothesis does not shrink on it and learner code cannot catch it."""
+    status = "error"
+
+    def __init__(self, exercise, message):
+        super().__init__(message)
+        self.exercise = exercise
+        self.message = message
+
+
+class NotAttempted(Outcome):
+    status = "not_attempted"
+
+
+class Missing(Outcome):
+    status = "missing"
+
+
+class BrokenModule(Outcome):
+    status = "error"
+
+
+class TimedOut(Outcome):
+    status = "timeout"
+
+
+class LearnerError(Exception):
+    """The learner's function raised. An Exception, so Hypothesis shrinks to the
+    smallest input that makes it raise."""
+
+    def __init__(self, exercise, inputs, error, where):
+        super().__init__(f"{exercise} raised {type(error).__name__}: {error}")
+        self.exercise, self.inputs, self.error, self.where = exercise, inputs, error, where
+
+
+@contextmanager
+def time_limit(seconds, exercise):
+    """Raise TimedOut in the main thread if the block runs longer than `seconds`."""
+    if seconds is None or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimedOut(exercise, f"{exercise} did not finish within {seconds:g} s: "
+                                 "is there a loop that never ends?")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _learner_frames(error, folder):
+    """The traceback lines that point into the learner's own files."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return [f"{Path(f.filename).name}, line {f.lineno}, in {f.name}: {f.line}"
+            for f in frames if Path(f.filename).resolve().is_relative_to(folder)]
+
+
+def load_module(folder, module, import_timeout=None):
+    """Import folder/<module>.py under a unique name; a failure becomes an Outcome
+    (Missing or BrokenModule) that is returned, not raised."""
+    path = folder / f"{module}.py"
+    if not path.is_file():
+        return Missing(module, f"{path.name} is missing from {folder.name}/")
+    # A unique name, so several implementations can live in one process; the
+    # folder goes on sys.path so that one learner module may import the other.
+    spec = importlib.util.spec_from_file_location(f"_d2lkit_{abs(hash(folder))}_{module}", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(folder))
+    saved = {name: sys.modules.pop(name) for name in MODULES if name in sys.modules}
+    try:
+        with time_limit(import_timeout, module):
+            spec.loader.exec_module(mod)
+    except TimedOut:
+        return BrokenModule(module, f"importing {path.name} did not finish within"
+                                    f" {import_timeout:g} s: is there a loop that never ends?")
+    except BaseException as e:  # noqa: B036 - even SystemExit at import is a broken module
+        where = "".join(f"\n  at       {line}" for line in _learner_frames(e, folder))
+        return BrokenModule(module, f"{path.name} could not be imported: "
+                                    f"{type(e).__name__}: {e}{where}")
+    finally:
+        sys.path.remove(str(folder))
+        for name in MODULES:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+    return mod
+
+
+class Learner:
+    """The learner's implementation, loaded from a folder holding the two modules.
+
+    `learner.softmax` and friends are guarded callables; data_iter's is
+    materialised into a list (at most MAX_ITEMS batches) so that iterating it
+    also happens behind the guard.
+    """
+
+    def __init__(self, folder, *, call_timeout=10.0, import_timeout=60.0):
+        self.folder = Path(folder).resolve()
+        self.call_timeout = call_timeout
+        self._modules = {name: load_module(self.folder, name, import_timeout) for name in MODULES}
+
+    def __getattr__(self, exercise):
+        if exercise not in MODULE_OF:
+            raise AttributeError(exercise)
+        module = self._modules[MODULE_OF[exercise]]
+        if isinstance(module, Outcome):
+            raise type(module)(exercise, module.message)
+        fn = getattr(module, exercise, None)
+        if not callable(fn):
+            raise Missing(exercise, f"{MODULE_OF[exercise]}.py has no function {exercise}()")
+        return self._guard(exercise, fn)
+
+    def _guard(self, exercise, fn):
+        materialise = exercise in ITERATORS
+
+        def guarded(*args):
+            try:
+                with time_limit(self.call_timeout, exercise):
+                    result = fn(*args)
+                    if materialise:
+                        result = _take(iter(result), MAX_ITEMS + 1)
+                    return result
+            except NotImplementedError:
+                raise NotAttempted(exercise, f"{exercise}() still raises NotImplementedError: write"
+                                             f" it in {MODULE_OF[exercise]}.py") from None
+            except Exception as e:
+                raise LearnerError(exercise, describe_call(exercise, fn, args), e,
+                                   _learner_frames(e, self.folder)) from None
+        guarded.__name__ = exercise
+        return guarded
+
+
+def _take(iterator, limit):
+    items = []
+    for item in iterator:
+        items.append(item)
+        if len(items) >= limit:
+            break
+    return items
+
+
+def describe_call(exercise, fn, args):
+    """The arguments of a call by name, in the learner's own parameter names."""
+    try:
+        names = list(inspect.signature(fn).parameters)[:len(args)]
+    except (TypeError, ValueError):
+        names = []
+    names += [f"arg{i}" for i in range(len(names), len(args))]
+    return dict(zip(names, args))

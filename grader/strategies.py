@@ -1,0 +1,122 @@
+"""Every Hypothesis strategy of the grader: small, bounded, float32-exact tensors
+that shrink well (dimensions are drawn first, then the entries)."""
+import numpy as np
+import torch
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+dims = st.integers(1, 8)
+
+
+def floats32(bound):
+    return st.floats(-bound, bound, width=32, allow_subnormal=False)
+
+
+@st.composite
+def float_tensors(draw, shape, *, bound=50.0):
+    """A float32 tensor of the given shape, entries in [-bound, bound]."""
+    return torch.from_numpy(draw(arrays(np.float32, shape, elements=floats32(bound))))
+
+
+@st.composite
+def feature_matrices(draw, *, max_n=8, max_d=8, bound=50.0):
+    """(n, d) float32 tensors."""
+    return draw(float_tensors((draw(st.integers(1, max_n)), draw(st.integers(1, max_d))),
+                              bound=bound))
+
+
+@st.composite
+def linreg_inputs(draw):
+    """(X, w, b): X (n, d), w (d, 1), b (1,), all float32."""
+    X = draw(feature_matrices())
+    return X, draw(float_tensors((X.shape[1], 1), bound=10.0)), draw(float_tensors((1,), bound=10.0))
+
+
+@st.composite
+def regression_pairs(draw):
+    """(y_hat, y): y_hat (n, 1) and y either (n,) or (n, 1), float32."""
+    n = draw(dims)
+    y_shape = draw(st.sampled_from([(n,), (n, 1)]))
+    return draw(float_tensors((n, 1))), draw(float_tensors(y_shape))
+
+
+@st.composite
+def sgd_cases(draw):
+    """(values, grads, lr, batch_size): 1 to 3 float32 parameters with gradients."""
+    shapes = draw(st.lists(st.sampled_from([(1,), (2, 1), (3, 2), (4,)]), min_size=1, max_size=3))
+    values = [draw(float_tensors(s, bound=10.0)) for s in shapes]
+    grads = [draw(float_tensors(s, bound=10.0)) for s in shapes]
+    lr = draw(st.sampled_from([0.03, 0.1, 0.5, 1.0]))
+    return values, grads, lr, draw(st.integers(1, 64))
+
+
+@st.composite
+def logits(draw, *, min_q=1):
+    """(n, q) float32 logits in [-50, 50]: naive exp() still fits float32 here."""
+    n, q = draw(dims), draw(st.integers(min_q, 8))
+    return draw(float_tensors((n, q)))
+
+
+@st.composite
+def large_logits(draw):
+    """(n, q) logits of magnitude up to 1e4, each row on its own scale: a row
+    offset in [-1e4, 1e4] plus small differences, so that neither exp() of the
+    raw logits nor subtracting one global max works."""
+    n, q = draw(st.integers(2, 6)), draw(st.integers(2, 6))
+    offsets = draw(float_tensors((n, 1), bound=1e4))
+    return (offsets.double() + draw(float_tensors((n, q), bound=20.0))).float()
+
+
+@st.composite
+def class_labels(draw, n, q):
+    return torch.tensor(draw(st.lists(st.integers(0, q - 1), min_size=n, max_size=n)))
+
+
+@st.composite
+def probabilities_with_labels(draw, *, zeros=False):
+    """(y_hat, y): rows of probabilities (softmax of logits in [-3, 3], so none is
+    tiny) and int64 labels. With zeros=True some entries other than the true
+    class are exactly 0 and the rest renormalised."""
+    n, q = draw(dims), draw(st.integers(2, 8))
+    y = draw(class_labels(n, q))
+    p = torch.softmax(draw(float_tensors((n, q), bound=3.0)).double(), dim=1)
+    if zeros:
+        keep = torch.from_numpy(draw(arrays(np.bool_, (n, q))))
+        keep[torch.arange(n), y] = True
+        p = p * keep
+        p = p / p.sum(dim=1, keepdim=True)
+    return p.float(), y
+
+
+@st.composite
+def scores_with_labels(draw):
+    """(y_hat, y): (n, q) float32 scores with no ties in a row (ties make argmax
+    ambiguous), q >= 2, and int64 labels."""
+    n, q = draw(dims), draw(st.integers(2, 8))
+    rows = [draw(st.permutations(range(q))) for _ in range(n)]
+    scale = draw(st.sampled_from([1.0, 0.01, 100.0]))
+    y_hat = torch.tensor(rows, dtype=torch.float32) * scale - draw(st.sampled_from([0.0, 3.5]))
+    return y_hat, draw(class_labels(n, q))
+
+
+@st.composite
+def predicted_labels(draw):
+    """(y_hat, y): (n,) int64 predicted labels and (n,) int64 true labels."""
+    n, q = draw(dims), draw(st.integers(2, 8))
+    return draw(class_labels(n, q)), draw(class_labels(n, q))
+
+
+@st.composite
+def batching_cases(draw):
+    """(batch_size, n, d): sizes including 1, batch sizes that do not divide n,
+    and batch sizes larger than n."""
+    n = draw(st.integers(1, 40))
+    return draw(st.integers(1, 50)), n, draw(st.integers(1, 3))
+
+
+def indexed_dataset(n, d):
+    """(features, labels) whose rows carry their own index: features[i] = i + j/10
+    in column j and labels[i] = [1000 + i], so order and alignment can be read off."""
+    ids = torch.arange(n, dtype=torch.float32).unsqueeze(1)
+    features = ids + torch.arange(d, dtype=torch.float32) / 10
+    return features, 1000 + ids

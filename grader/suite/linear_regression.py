@@ -1,0 +1,194 @@
+"""Grading tests for exercises/linear_regression.py (d2l 3.2)."""
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from grader import strategies as S
+from grader.checks import data, linear
+from grader.checks.common import check_does_not_reseed_global_rngs, \
+    check_gradient_matches_reference, check_leaves_inputs_unchanged
+from grader.checks.training import check_linear_regression_training_converges
+from grader.reference import REFERENCE, with_learner
+
+exercise = pytest.mark.exercise
+
+
+@exercise("synthetic_data")
+@given(w=st.integers(1, 5).flatmap(lambda d: S.float_tensors((d,), bound=5.0)),
+       b=S.floats32(5.0), n=st.integers(1, 30))
+def test_synthetic_data_returns_X_and_column_y(learner, w, b, n):
+    data.check_synthetic_data_returns_shapes(learner.synthetic_data, w, b, n)
+
+
+@exercise("synthetic_data")
+def test_synthetic_data_features_are_standard_normal(learner):
+    data.check_synthetic_data_features_are_standard_normal(learner.synthetic_data)
+
+
+@exercise("synthetic_data")
+def test_synthetic_data_labels_are_linear_in_features(learner):
+    data.check_synthetic_data_labels_are_linear_in_features(learner.synthetic_data)
+
+
+@exercise("synthetic_data")
+def test_synthetic_data_noise_has_std_0_01(learner):
+    data.check_synthetic_data_noise_has_std_0_01(learner.synthetic_data)
+
+
+@exercise("synthetic_data")
+def test_synthetic_data_draws_fresh_data_each_call(learner):
+    data.check_synthetic_data_draws_fresh_data(learner.synthetic_data)
+
+
+@exercise("synthetic_data")
+def test_synthetic_data_does_not_reseed(learner):
+    check_does_not_reseed_global_rngs(
+        lambda: learner.synthetic_data(data.TRUE_W, data.TRUE_B, 10), "synthetic_data")
+
+
+@exercise("synthetic_data")
+def test_synthetic_data_leaves_w_unchanged(learner):
+    check_leaves_inputs_unchanged(learner.synthetic_data, "synthetic_data",
+                                  w=data.TRUE_W.clone(), b=data.TRUE_B, num_examples=10)
+
+
+@exercise("synthetic_data")
+def test_synthetic_data_trains_linear_regression(learner):
+    check_linear_regression_training_converges(with_learner(learner, "synthetic_data"),
+                                               "synthetic_data")
+
+
+@exercise("data_iter")
+@given(case=S.batching_cases())
+@example(case=(10, 25, 2)).via("last batch smaller")
+@example(case=(50, 7, 1)).via("batch_size > n")
+def test_data_iter_batch_sizes(learner, case):
+    data.check_data_iter_batch_sizes(learner.data_iter, *case)
+
+
+@exercise("data_iter")
+@given(case=S.batching_cases())
+def test_data_iter_visits_every_example_once(learner, case):
+    data.check_data_iter_visits_every_example_once(learner.data_iter, *case)
+
+
+@exercise("data_iter")
+@given(case=S.batching_cases())
+def test_data_iter_keeps_features_and_labels_aligned(learner, case):
+    data.check_data_iter_keeps_features_and_labels_aligned(learner.data_iter, *case)
+
+
+@exercise("data_iter")
+def test_data_iter_shuffles_examples(learner):
+    data.check_data_iter_shuffles_examples(learner.data_iter)
+
+
+@exercise("data_iter")
+def test_data_iter_reshuffles_every_pass(learner):
+    data.check_data_iter_reshuffles_every_pass(learner.data_iter)
+
+
+@exercise("data_iter")
+def test_data_iter_does_not_reseed(learner):
+    features, labels = S.indexed_dataset(20, 2)
+    check_does_not_reseed_global_rngs(lambda: learner.data_iter(3, features, labels), "data_iter")
+
+
+@exercise("data_iter")
+def test_data_iter_leaves_features_and_labels_unchanged(learner):
+    features, labels = S.indexed_dataset(20, 2)
+    check_leaves_inputs_unchanged(learner.data_iter, "data_iter", batch_size=3,
+                                  features=features, labels=labels)
+
+
+@exercise("data_iter")
+def test_data_iter_trains_linear_regression(learner):
+    check_linear_regression_training_converges(with_learner(learner, "data_iter"), "data_iter")
+
+
+@exercise("linreg")
+@given(inputs=S.linreg_inputs())
+def test_linreg_returns_column(learner, inputs):
+    linear.check_linreg_returns_column(learner.linreg, *inputs)
+
+
+@exercise("linreg")
+@given(inputs=S.linreg_inputs())
+def test_linreg_matches_X_w_plus_b(learner, inputs):
+    linear.check_linreg_matches_reference(learner.linreg, REFERENCE.linreg, *inputs)
+
+
+@exercise("linreg")
+@given(inputs=S.linreg_inputs(), seed=st.integers(0, 2**16))
+def test_linreg_gradient_matches_autograd(learner, inputs, seed):
+    X, w, b = inputs
+    check_gradient_matches_reference(learner.linreg, REFERENCE.linreg, "linreg", ("w", "b"), seed,
+                                     X=X, w=w, b=b)
+
+
+@exercise("linreg")
+@given(inputs=S.linreg_inputs())
+def test_linreg_leaves_inputs_unchanged(learner, inputs):
+    X, w, b = inputs
+    check_leaves_inputs_unchanged(learner.linreg, "linreg", X=X, w=w, b=b)
+
+
+@exercise("linreg")
+def test_linreg_trains_linear_regression(learner):
+    check_linear_regression_training_converges(with_learner(learner, "linreg"), "linreg")
+
+
+@exercise("squared_loss")
+@given(pair=S.regression_pairs())
+def test_squared_loss_keeps_shape_of_y_hat(learner, pair):
+    linear.check_squared_loss_keeps_shape_of_y_hat(learner.squared_loss, *pair)
+
+
+@exercise("squared_loss")
+@given(pair=S.regression_pairs())
+def test_squared_loss_matches_half_squared_error(learner, pair):
+    linear.check_squared_loss_matches_reference(learner.squared_loss, REFERENCE.squared_loss, *pair)
+
+
+@exercise("squared_loss")
+@given(pair=S.regression_pairs(), seed=st.integers(0, 2**16))
+def test_squared_loss_gradient_matches_autograd(learner, pair, seed):
+    y_hat, y = pair
+    check_gradient_matches_reference(learner.squared_loss, REFERENCE.squared_loss, "squared_loss",
+                                     ("y_hat",), seed, y_hat=y_hat, y=y)
+
+
+@exercise("squared_loss")
+@given(pair=S.regression_pairs())
+def test_squared_loss_leaves_inputs_unchanged(learner, pair):
+    y_hat, y = pair
+    check_leaves_inputs_unchanged(learner.squared_loss, "squared_loss", y_hat=y_hat, y=y)
+
+
+@exercise("squared_loss")
+def test_squared_loss_trains_linear_regression(learner):
+    check_linear_regression_training_converges(with_learner(learner, "squared_loss"),
+                                               "squared_loss")
+
+
+@exercise("sgd")
+@given(case=S.sgd_cases())
+def test_sgd_updates_params(learner, case):
+    linear.check_sgd_updates_params(learner.sgd, *case)
+
+
+@exercise("sgd")
+@given(case=S.sgd_cases())
+def test_sgd_clears_gradients(learner, case):
+    linear.check_sgd_clears_gradients(learner.sgd, *case)
+
+
+@exercise("sgd")
+@given(case=S.sgd_cases())
+def test_sgd_keeps_params_as_leaves(learner, case):
+    linear.check_sgd_keeps_params_as_leaves(learner.sgd, *case)
+
+
+@exercise("sgd")
+def test_sgd_trains_linear_regression(learner):
+    check_linear_regression_training_converges(with_learner(learner, "sgd"), "sgd")

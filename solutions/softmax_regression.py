@@ -1,0 +1,61 @@
+"""Softmax regression from scratch: reference solutions (d2l 3.6)."""
+import torch
+
+
+def softmax(X):
+    """Row-wise softmax, numerically stable.
+
+    Args:
+        X: (n, q) float tensor of logits.
+
+    Returns:
+        (n, q) float tensor of X's dtype; each row is non-negative and sums
+        to 1. Finite for logits of any magnitude (subtract each row's max
+        before exp). X itself is not modified. Differentiable.
+
+    Hint: exp(1000.) is inf in float32; subtract each row's max before exp.
+
+    d2l: 3.6.2 (defining the softmax operation), 3.7.2 (softmax revisited)
+    """
+    X_exp = torch.exp(X - X.max(dim=1, keepdim=True).values)
+    return X_exp / X_exp.sum(dim=1, keepdim=True)
+
+
+def cross_entropy(y_hat, y):
+    """Per-example cross-entropy loss, -log(y_hat[i, y[i]]).
+
+    Args:
+        y_hat: (n, q) float tensor of predicted probabilities.
+        y: (n,) int64 tensor of true class labels in [0, q).
+
+    Returns:
+        (n,) float tensor, not reduced. Finite whenever the probability of
+        the true class is > 0, even where other probabilities are 0.
+        Differentiable in y_hat.
+
+    Hint: y_hat[range(len(y_hat)), y] picks each row's true-class probability.
+
+    d2l: 3.6.4 (defining the loss function)
+    """
+    return -torch.log(y_hat[range(len(y_hat)), y])
+
+
+def accuracy(y_hat, y):
+    """The NUMBER of correct predictions (not the fraction).
+
+    Args:
+        y_hat: (n, q) float tensor of scores or probabilities, reduced by
+            argmax over classes; or (n,) tensor of predicted labels.
+        y: (n,) int64 tensor of true labels.
+
+    Returns:
+        float, how many predictions equal y.
+
+    Hint: argmax over dim=1 only when y_hat has more than one column.
+
+    d2l: 3.6.5 (classification accuracy)
+    """
+    if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(dim=1)
+    cmp = y_hat.type(y.dtype) == y
+    return float(cmp.type(y.dtype).sum())
