@@ -32,9 +32,11 @@ class GradeBook:
         """{"status", "score", "max_score", "feedback"} for one exercise."""
         results = self.checks[exercise]
         statuses = {r.status for r in results}
-        status = next((s for s in PRECEDENCE if s in statuses), "not_attempted")
+        status = next((s for s in PRECEDENCE if s in statuses), "error")
         max_score = self.points[exercise]
-        if status == "passed":
+        if not results:
+            feedback = "not graded: the run stopped before any of its checks ran"
+        elif status == "passed":
             feedback = "\n\n".join([f"all {len(results)} checks passed"]
                                    + [n for r in results for n in r.notes])
         else:

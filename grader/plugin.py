@@ -53,10 +53,12 @@ def _exercise(item):
     return marker.args[0] if marker else None
 
 
-def pytest_collection_modifyitems(config, items):
-    graded = [_exercise(item) for item in items if _exercise(item)]
-    for name in sorted(set(graded), key=EXERCISES.index):
-        config.stash[BOOK].expect(name)
+def pytest_collection_finish(session):
+    if session.config.option.collectonly:
+        return
+    graded = {_exercise(item) for item in session.items} - {None}
+    for name in sorted(graded, key=EXERCISES.index):
+        session.config.stash[BOOK].expect(name)
 
 
 def resolve_impl(value, rootpath):

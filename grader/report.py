@@ -53,14 +53,33 @@ class CheckFailed(AssertionError):
         self.failure = failure
 
 
+# (words in PyTorch's error message, exercises or None for any, the usual mistake)
+KNOWN_ERRORS = [
+    ("must match the size of tensor", None,
+     "shapes do not line up: does a sum or max over dim=1 need keepdim=True, or y a reshape"
+     " to y_hat.shape?"),
+    ("leaf Variable that requires grad is being used in an in-place operation", None,
+     "update the parameters inside `with torch.no_grad():`"),
+    ("Dimension out of range", ("accuracy",),
+     "y_hat can also be a 1-D tensor of predicted labels: take the argmax only when y_hat"
+     " has more than one column"),
+]
+
+
+def _hint_for(error):
+    text = str(error.error)
+    for words, exercises, hint in KNOWN_ERRORS:
+        if words in text and (exercises is None or error.exercise in exercises):
+            return hint
+    return "the line of your code that raised it is shown above" if error.where else ""
+
+
 def learner_error_message(error):
-    """The message for a LearnerError: which call raised what, and where."""
+    """The message for a LearnerError: which call raised what, where, and a hint."""
     failure = Failure(
         title=f"{error.exercise} raised an error",
         call=f"{error.exercise}({', '.join(error.inputs)})", inputs=error.inputs,
-        got=f"{type(error.error).__name__}: {error.error}",
-        hint="the line of your code that raised it is shown above the hint"
-        if error.where else "")
+        got=f"{type(error.error).__name__}: {error.error}", hint=_hint_for(error))
     text = str(failure)
     if error.where:
         at = "\n".join(f"  at       {line}" for line in error.where)

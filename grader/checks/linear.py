@@ -8,7 +8,7 @@ def check_linreg_returns_column(linreg, X, w, b):
     """linreg(X, w, b) is an (n, 1) tensor of X's dtype."""
     Called("linreg", X=X, w=w, b=b).tensor(linreg(X.clone(), w.clone(), b.clone()),
                                            (len(X), 1), X.dtype,
-                                           hint="torch.matmul(X, w) + b with w of shape (d, 1)")
+                                           hint="a matrix product, torch.matmul(X, w) + b, not the elementwise X * w")
 
 
 def check_linreg_matches_reference(linreg, reference, X, w, b):

@@ -1,0 +1,114 @@
+"""Valid implementations that differ from the reference: all must be accepted."""
+import random
+
+import numpy as np
+import torch
+
+from tests.catalogue import alternative
+
+
+@alternative("synthetic_data")
+def synthetic_data_randn(w, b, num_examples):
+    X = torch.randn(num_examples, len(w))
+    y = (X @ w + b).unsqueeze(1)
+    return X, y + 0.01 * torch.randn_like(y)
+
+
+@alternative("data_iter")
+def data_iter_randperm(batch_size, features, labels):
+    indices = torch.randperm(len(features))
+    for i in range(0, len(features), batch_size):
+        batch = indices[i:i + batch_size]
+        yield features[batch], labels[batch]
+
+
+@alternative("data_iter")
+def data_iter_returns_a_list(batch_size, features, labels):
+    indices = np.random.permutation(len(features))
+    return [(features[indices[i:i + batch_size]], labels[indices[i:i + batch_size]])
+            for i in range(0, len(features), batch_size)]
+
+
+@alternative("data_iter")
+def data_iter_dataloader(batch_size, features, labels):
+    dataset = torch.utils.data.TensorDataset(features, labels)
+    return torch.utils.data.DataLoader(dataset, batch_size, shuffle=True)
+
+
+@alternative("linreg")
+def linreg_addmm(X, w, b):
+    return torch.addmm(b, X, w)
+
+
+@alternative("squared_loss")
+def squared_loss_view_as(y_hat, y):
+    return 0.5 * (y.view_as(y_hat) - y_hat).pow(2)
+
+
+@alternative("sgd")
+def sgd_data_update_and_grad_none(params, lr, batch_size):
+    for param in params:
+        param.data -= lr * param.grad.data / batch_size
+        param.grad = None
+
+
+@alternative("sgd")
+def sgd_sub_(params, lr, batch_size):
+    with torch.no_grad():
+        for param in params:
+            param.sub_(param.grad, alpha=lr / batch_size)
+            param.grad.zero_()
+
+
+@alternative("sgd")
+def sgd_torch_optim(params, lr, batch_size):
+    optimizer = torch.optim.SGD(params, lr=lr / batch_size)
+    optimizer.step()
+    optimizer.zero_grad()
+
+
+@alternative("softmax")
+def softmax_logsumexp(X):
+    return torch.exp(X - torch.logsumexp(X, dim=1, keepdim=True))
+
+
+@alternative("softmax")
+def softmax_detached_row_max(X):
+    X_exp = torch.exp(X - X.amax(dim=1, keepdim=True).detach())
+    return X_exp / X_exp.sum(dim=1, keepdim=True)
+
+
+@alternative("softmax")
+def softmax_builtin(X):
+    return torch.softmax(X, dim=1)
+
+
+@alternative("cross_entropy")
+def cross_entropy_gather(y_hat, y):
+    return -y_hat.gather(1, y.unsqueeze(1)).squeeze(1).log()
+
+
+@alternative("cross_entropy")
+def cross_entropy_clamped_log(y_hat, y):
+    return -torch.log(y_hat.clamp(min=1e-12))[torch.arange(len(y)), y]
+
+
+@alternative("accuracy")
+def accuracy_tensor_count(y_hat, y):
+    if y_hat.dim() > 1:
+        y_hat = y_hat.argmax(dim=1)
+    return (y_hat == y).sum()
+
+
+@alternative("accuracy")
+def accuracy_python_loop(y_hat, y):
+    predictions = y_hat.argmax(dim=1).tolist() if y_hat.dim() > 1 else y_hat.tolist()
+    return sum(int(p == t) for p, t in zip(predictions, y.tolist()))
+
+
+@alternative("data_iter")
+def data_iter_random_sample(batch_size, features, labels):
+    order = random.sample(range(len(features)), len(features))
+    for start in range(0, len(order), batch_size):
+        rows = order[start:start + batch_size]
+        yield features[rows], labels[rows]

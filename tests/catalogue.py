@@ -1,0 +1,37 @@
+"""Registry for the implementations in wrong.py and alternatives.py.
+
+Each is a plain function; the kit's tests splice its source into copies of the
+reference modules, under the exercise's name, and grade that folder.
+"""
+from dataclasses import dataclass
+
+WRONG = []
+ALTERNATIVES = []
+
+
+@dataclass(frozen=True)
+class Variant:
+    exercise: str
+    fn: object
+    caught_by: tuple = ()
+    hint: str = ""
+
+    def __str__(self):
+        return f"{self.exercise}:{self.fn.__name__}"
+
+
+def wrong(exercise, *caught_by, hint=""):
+    """A wrong `exercise`; every test named in caught_by must fail on it, and the
+    first one's message must contain `hint`."""
+    def register(fn):
+        WRONG.append(Variant(exercise, fn, caught_by, hint))
+        return fn
+    return register
+
+
+def alternative(exercise):
+    """A valid `exercise`, different from the reference: all its tests must pass."""
+    def register(fn):
+        ALTERNATIVES.append(Variant(exercise, fn))
+        return fn
+    return register

@@ -1,0 +1,112 @@
+"""The learner's view, end to end through pytest: statuses, the grade table,
+--grade-json, -k, --impl, --points, and broken, missing or hanging code."""
+import json
+import shutil
+
+import pytest
+
+from grader.reference import KIT_ROOT
+from grader.seam import EXERCISES
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def kit(pytester):
+    """A learner's folder: the kit's test entry and a copy of the stubs."""
+    shutil.copy(KIT_ROOT / "exercises" / "test_chapter3.py", pytester.path)
+    shutil.copytree(KIT_ROOT / "exercises", pytester.path / "mine",
+                    ignore=shutil.ignore_patterns("test_*", "__pycache__"))
+    return pytester
+
+
+def run_grading(kit, *args):
+    result = kit.runpytest_subprocess("test_chapter3.py", "--grade-json", "grade.json", *args)
+    return result, json.loads((kit.path / "grade.json").read_text())
+
+
+def write(kit, module, source):
+    (kit.path / "mine" / f"{module}.py").write_text(source)
+
+
+def test_untouched_stubs_are_not_attempted_without_tracebacks(kit):
+    result, grade = run_grading(kit, "--impl", "mine")
+    assert {e["status"] for e in grade["exercises"].values()} == {"not_attempted"}
+    assert (grade["score"], grade["max_score"]) == (0, 100)
+    assert result.ret == 1
+    assert "Traceback" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*softmax*not attempted*0/15*", "*total*0/100*",
+                                 "*next: synthetic_data() still raises NotImplementedError*"])
+
+
+def test_reference_solutions_score_full_marks(kit):
+    result, grade = run_grading(kit, "--impl", str(KIT_ROOT / "solutions"))
+    assert {name: e["status"] for name, e in grade["exercises"].items()} == \
+        {name: "passed" for name in EXERCISES}
+    assert (grade["score"], grade["max_score"], result.ret) == (100, 100, 0)
+    assert "Fashion-MNIST, trained with your softmax" in grade["exercises"]["softmax"]["feedback"]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_k_selects_exactly_one_exercise(kit, exercise):
+    result = kit.runpytest_subprocess("test_chapter3.py", "--collect-only", "-q", "-k", exercise)
+    selected = [line for line in result.outlines if "::test_" in line]
+    assert selected and all(f"::test_{exercise}_" in line for line in selected)
+
+
+def test_wrong_function_shows_call_expected_got_and_hint(kit):
+    write(kit, "softmax_regression", "import torch\n\ndef softmax(X):\n"
+                                     "    X_exp = torch.exp(X)\n"
+                                     "    return X_exp / X_exp.sum(1, keepdim=True)\n")
+    result, grade = run_grading(kit, "--impl", "mine", "-k", "softmax and not fashion")
+    softmax = grade["exercises"]["softmax"]
+    assert (softmax["status"], softmax["score"]) == ("failed", 0)
+    assert softmax["feedback"].startswith("softmax: every value must be finite")
+    for part in ("  called   softmax(X)", "  expected ", "  got      ",
+                 "  hint     exp() of a large logit overflows", "subtract each row's own max"):
+        assert part in softmax["feedback"]
+    out = result.stdout.str()
+    assert "Traceback" not in out and str(KIT_ROOT / "grader") not in out
+
+
+def test_broken_module_costs_only_its_own_exercises(kit):
+    shutil.copy(KIT_ROOT / "solutions" / "linear_regression.py", kit.path / "mine")
+    write(kit, "softmax_regression", "def softmax(X:\n    pass\n")
+    _, grade = run_grading(kit, "--impl", "mine", "-k", "linreg or softmax and not fashion")
+    assert grade["exercises"]["linreg"]["status"] == "passed"
+    softmax = grade["exercises"]["softmax"]
+    assert softmax["status"] == "error"
+    assert "softmax_regression.py could not be imported: SyntaxError" in softmax["feedback"]
+
+
+def test_missing_module_and_function_are_reported(kit):
+    (kit.path / "mine" / "softmax_regression.py").unlink()
+    write(kit, "linear_regression", "def linreg(X, w, b):\n    return X @ w + b\n")
+    _, grade = run_grading(kit, "--impl", "mine", "-k", "accuracy or sgd and not fashion")
+    assert grade["exercises"]["accuracy"]["status"] == "missing"
+    assert "softmax_regression.py is missing" in grade["exercises"]["accuracy"]["feedback"]
+    assert grade["exercises"]["sgd"]["status"] == "missing"
+    assert "has no function sgd()" in grade["exercises"]["sgd"]["feedback"]
+
+
+def test_endless_loop_ends_as_timeout(kit):
+    write(kit, "softmax_regression", "def softmax(X):\n    while True:\n        pass\n")
+    result, grade = run_grading(kit, "--impl", "mine", "-k", "softmax and not fashion",
+                          "--call-timeout", "0.2")
+    assert grade["exercises"]["softmax"]["status"] == "timeout"
+    assert "did not finish within 0.2 s" in grade["exercises"]["softmax"]["feedback"]
+
+
+def test_points_are_configurable(kit):
+    _, grade = run_grading(kit, "--impl", "mine", "-k", "softmax and not fashion",
+                     "--points", "softmax=40")
+    assert grade["max_score"] == 40
+
+
+def test_bad_points_and_impl_are_usage_errors(kit):
+    result = kit.runpytest_subprocess("test_chapter3.py", "--points", "softmx=4")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--points: bad points entry 'softmx=4'*"])
+    result = kit.runpytest_subprocess("test_chapter3.py", "--impl", "nowhere", "-k", "linreg")
+    assert result.ret != 0
+    assert "--impl nowhere: no such folder or package" in result.stdout.str() + result.stderr.str()

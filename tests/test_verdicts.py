@@ -1,0 +1,50 @@
+"""The grader's verdicts: right code passes, wrong code is caught by the checks
+meant to catch it, valid alternatives pass, and each failure is pinned on the
+function that caused it."""
+import pytest
+
+from grader.seam import EXERCISES
+from tests import alternatives, wrong  # noqa: F401 - register the variants
+from tests.catalogue import ALTERNATIVES, WRONG
+from tests.conftest import SUITE, exercise_of, make_impl, run, suite_tests_of, with_variant
+
+SABOTAGE = "def {name}(*args):\n    raise RuntimeError('sabotaged')\n"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_reference_passes_whatever_the_other_functions_do(exercise, tmp_path, request):
+    """Attribution: with every OTHER function broken, the reference `exercise`
+    still passes all its checks, so no check of it leans on another function."""
+    others = {name: SABOTAGE.format(name=name) for name in EXERCISES if name != exercise}
+    learner = make_impl(tmp_path / "impl", others)
+    for test in suite_tests_of(exercise):
+        assert run(test, learner, request) == ("passed", ""), test
+
+
+@pytest.mark.parametrize("variant", WRONG, ids=str)
+def test_wrong_implementation_is_caught(variant, tmp_path, request):
+    learner = with_variant(tmp_path / "impl", variant)
+    for test in variant.caught_by:
+        assert exercise_of(SUITE[test]) == variant.exercise, f"{test} grades another exercise"
+        status, message = run(test, learner, request)
+        assert status in ("failed", "error", "timeout"), f"{test} passed {variant}"
+    status, message = run(variant.caught_by[0], learner, request)
+    assert variant.hint in message, message
+
+
+@pytest.mark.parametrize("variant", ALTERNATIVES, ids=str)
+def test_valid_alternative_is_accepted(variant, tmp_path, request):
+    learner = with_variant(tmp_path / "impl", variant)
+    for test in suite_tests_of(variant.exercise):
+        status, message = run(test, learner, request)
+        assert status == "passed", f"{test}:\n{message}"
+
+
+def test_every_check_catches_some_wrong_implementation():
+    caught = {test for variant in WRONG for test in variant.caught_by}
+    assert set(SUITE) - caught == set()
+
+
+def test_catalogue_is_large_enough():
+    assert len(WRONG) >= 40 and len(ALTERNATIVES) >= 12
+    assert {v.exercise for v in WRONG} == set(EXERCISES)

@@ -1,0 +1,555 @@
+"""Wrong implementations, modelled on learners' real mistakes (see the d2l notes)."""
+import random
+
+import numpy as np
+import torch
+
+from tests.catalogue import wrong
+
+# --- synthetic_data -----------------------------------------------------------
+
+
+@wrong("synthetic_data", "test_synthetic_data_features_are_standard_normal", hint="torch.rand")
+def synthetic_data_uniform_features(w, b, num_examples):
+    X = torch.rand((num_examples, len(w)))
+    y = torch.matmul(X, w) + b + torch.normal(0, 0.01, (num_examples,))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_features_are_standard_normal")
+def synthetic_data_uniform_with_unit_variance(w, b, num_examples):
+    X = (torch.rand((num_examples, len(w))) - 0.5) * 12 ** 0.5
+    y = torch.matmul(X, w) + b + torch.normal(0, 0.01, (num_examples,))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_features_are_standard_normal")
+def synthetic_data_features_std_2(w, b, num_examples):
+    X = torch.normal(0, 2, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b + torch.normal(0, 0.01, (num_examples,))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_labels_are_linear_in_features",
+       "test_synthetic_data_trains_linear_regression", hint="do not forget b")
+def synthetic_data_forgets_bias(w, b, num_examples):
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + torch.normal(0, 0.01, (num_examples,))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_labels_are_linear_in_features")
+def synthetic_data_subtracts_bias(w, b, num_examples):
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) - b + torch.normal(0, 0.01, (num_examples,))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_noise_has_std_0_01", hint="std 0.01")
+def synthetic_data_no_noise(w, b, num_examples):
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    return X, (torch.matmul(X, w) + b).reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_noise_has_std_0_01")
+def synthetic_data_noise_std_0_1(w, b, num_examples):
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b + torch.normal(0, 0.1, (num_examples,))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_returns_X_and_column_y", hint="reshape((-1, 1))")
+def synthetic_data_y_not_a_column(w, b, num_examples):
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    return X, torch.matmul(X, w) + b + torch.normal(0, 0.01, (num_examples,))
+
+
+@wrong("synthetic_data", "test_synthetic_data_returns_X_and_column_y", hint="dtype")
+def synthetic_data_float64(w, b, num_examples):
+    X = torch.normal(0, 1, (num_examples, len(w)), dtype=torch.float64)
+    y = torch.matmul(X, w.double()) + b + torch.normal(0, 0.01, (num_examples,))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_draws_fresh_data_each_call",
+       "test_synthetic_data_does_not_reseed")
+def synthetic_data_fixed_seed(w, b, num_examples):
+    torch.manual_seed(0)
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b + torch.normal(0, 0.01, (num_examples,))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_does_not_reseed", hint="seed")
+def synthetic_data_reseeds_from_the_clock(w, b, num_examples):
+    torch.seed()
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b + torch.normal(0, 0.01, (num_examples,))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_leaves_w_unchanged", hint="in-place")
+def synthetic_data_turns_w_into_a_column(w, b, num_examples):
+    w.unsqueeze_(1)
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b + torch.normal(0, 0.01, (num_examples, 1))
+    return X, y.reshape((-1, 1))
+
+
+# --- data_iter ------------------------------------------------------------------
+
+
+@wrong("data_iter", "test_data_iter_batch_sizes", "test_data_iter_visits_every_example_once",
+       hint="keep the last")
+def data_iter_drops_last_partial_batch(batch_size, features, labels):
+    indices = list(range(len(features)))
+    random.shuffle(indices)
+    for i in range(0, len(features) - batch_size + 1, batch_size):
+        batch = torch.tensor(indices[i:i + batch_size])
+        yield features[batch], labels[batch]
+
+
+@wrong("data_iter", "test_data_iter_batch_sizes")
+def data_iter_off_by_one_slice(batch_size, features, labels):
+    indices = list(range(len(features)))
+    random.shuffle(indices)
+    for i in range(0, len(features), batch_size):
+        batch = torch.tensor(indices[i:i + batch_size - 1])
+        yield features[batch], labels[batch]
+
+
+@wrong("data_iter", "test_data_iter_shuffles_examples", "test_data_iter_reshuffles_every_pass")
+def data_iter_no_shuffle(batch_size, features, labels):
+    for i in range(0, len(features), batch_size):
+        yield features[i:i + batch_size], labels[i:i + batch_size]
+
+
+@wrong("data_iter", "test_data_iter_shuffles_examples", hint="not just the order of the batches")
+def data_iter_shuffles_batch_order_only(batch_size, features, labels):
+    starts = list(range(0, len(features), batch_size))
+    random.shuffle(starts)
+    for i in starts:
+        yield features[i:i + batch_size], labels[i:i + batch_size]
+
+
+@wrong("data_iter", "test_data_iter_reshuffles_every_pass")
+def data_iter_same_permutation_every_pass(batch_size, features, labels):
+    indices = torch.randperm(len(features), generator=torch.Generator().manual_seed(0))
+    for i in range(0, len(features), batch_size):
+        batch = indices[i:i + batch_size]
+        yield features[batch], labels[batch]
+
+
+@wrong("data_iter", "test_data_iter_reshuffles_every_pass", "test_data_iter_does_not_reseed")
+def data_iter_fixed_seed(batch_size, features, labels):
+    random.seed(0)
+    indices = list(range(len(features)))
+    random.shuffle(indices)
+    for i in range(0, len(features), batch_size):
+        batch = torch.tensor(indices[i:i + batch_size])
+        yield features[batch], labels[batch]
+
+
+@wrong("data_iter", "test_data_iter_does_not_reseed")
+def data_iter_reseeds_from_the_clock(batch_size, features, labels):
+    random.seed()
+    indices = list(range(len(features)))
+    random.shuffle(indices)
+    for i in range(0, len(features), batch_size):
+        batch = torch.tensor(indices[i:i + batch_size])
+        yield features[batch], labels[batch]
+
+
+@wrong("data_iter", "test_data_iter_keeps_features_and_labels_aligned",
+       "test_data_iter_trains_linear_regression", hint="same indices")
+def data_iter_shuffles_features_and_labels_separately(batch_size, features, labels):
+    rows, targets = torch.randperm(len(features)), torch.randperm(len(features))
+    for i in range(0, len(features), batch_size):
+        yield features[rows[i:i + batch_size]], labels[targets[i:i + batch_size]]
+
+
+@wrong("data_iter", "test_data_iter_batch_sizes", hint="labels[batch_indices]")
+def data_iter_forgets_to_index_labels(batch_size, features, labels):
+    indices = torch.randperm(len(features))
+    for i in range(0, len(features), batch_size):
+        yield features[indices[i:i + batch_size]], labels
+
+
+@wrong("data_iter", "test_data_iter_visits_every_example_once")
+def data_iter_samples_with_replacement(batch_size, features, labels):
+    for i in range(0, len(features), batch_size):
+        batch = torch.randint(0, len(features), (min(batch_size, len(features) - i),))
+        yield features[batch], labels[batch]
+
+
+@wrong("data_iter", "test_data_iter_batch_sizes", hint="wrong batch sizes")
+def data_iter_never_stops(batch_size, features, labels):
+    while True:
+        batch = torch.randint(0, len(features), (batch_size,))
+        yield features[batch], labels[batch]
+
+
+@wrong("data_iter", "test_data_iter_leaves_features_and_labels_unchanged", hint="in-place")
+def data_iter_shuffles_the_data_in_place(batch_size, features, labels):
+    perm = torch.randperm(len(features))
+    features[:], labels[:] = features[perm], labels[perm]
+    for i in range(0, len(features), batch_size):
+        yield features[i:i + batch_size], labels[i:i + batch_size]
+
+
+# --- linreg -----------------------------------------------------------------------
+
+
+@wrong("linreg", "test_linreg_returns_column", hint="X * w")
+def linreg_elementwise_product(X, w, b):
+    return X * w.T + b
+
+
+@wrong("linreg", "test_linreg_matches_X_w_plus_b", "test_linreg_trains_linear_regression")
+def linreg_forgets_bias(X, w, b):
+    return torch.matmul(X, w)
+
+
+@wrong("linreg", "test_linreg_matches_X_w_plus_b")
+def linreg_subtracts_bias(X, w, b):
+    return torch.matmul(X, w) - b
+
+
+@wrong("linreg", "test_linreg_gradient_matches_autograd", hint="grad_fn")
+def linreg_rewraps_with_torch_tensor(X, w, b):
+    return torch.tensor(torch.matmul(X, w) + b)
+
+
+@wrong("linreg", "test_linreg_gradient_matches_autograd")
+def linreg_detaches(X, w, b):
+    return (torch.matmul(X, w) + b).detach()
+
+
+@wrong("linreg", "test_linreg_gradient_matches_autograd")
+def linreg_through_numpy(X, w, b):
+    return torch.from_numpy(X.numpy() @ w.detach().numpy() + b.detach().numpy())
+
+
+@wrong("linreg", "test_linreg_returns_column", hint="dtype")
+def linreg_float64(X, w, b):
+    return torch.matmul(X.double(), w.double()) + b.double()
+
+
+@wrong("linreg", "test_linreg_leaves_inputs_unchanged", hint="in-place")
+def linreg_centres_X_in_place(X, w, b):
+    X -= X.mean(dim=0)
+    return torch.matmul(X, w) + b
+
+
+# --- squared_loss -----------------------------------------------------------------
+
+
+@wrong("squared_loss", "test_squared_loss_keeps_shape_of_y_hat", hint="y.reshape(y_hat.shape)")
+def squared_loss_broadcasts_to_n_by_n(y_hat, y):
+    return (y_hat - y) ** 2 / 2
+
+
+@wrong("squared_loss", "test_squared_loss_keeps_shape_of_y_hat", hint="d2l 1.0")
+def squared_loss_mean(y_hat, y):
+    return ((y_hat - y.reshape(y_hat.shape)) ** 2 / 2).mean()
+
+
+@wrong("squared_loss", "test_squared_loss_keeps_shape_of_y_hat")
+def squared_loss_reshapes_y_hat_instead(y_hat, y):
+    return (y_hat.reshape(y.shape) - y) ** 2 / 2
+
+
+@wrong("squared_loss", "test_squared_loss_matches_half_squared_error", hint="half")
+def squared_loss_forgets_half(y_hat, y):
+    return (y_hat - y.reshape(y_hat.shape)) ** 2
+
+
+@wrong("squared_loss", "test_squared_loss_matches_half_squared_error",
+       "test_squared_loss_trains_linear_regression")
+def squared_loss_absolute_error(y_hat, y):
+    return (y_hat - y.reshape(y_hat.shape)).abs() / 2
+
+
+@wrong("squared_loss", "test_squared_loss_gradient_matches_autograd")
+def squared_loss_detaches(y_hat, y):
+    return ((y_hat - y.reshape(y_hat.shape)) ** 2 / 2).detach()
+
+
+@wrong("squared_loss", "test_squared_loss_leaves_inputs_unchanged", hint="in-place")
+def squared_loss_subtracts_in_place(y_hat, y):
+    y = y.reshape(y_hat.shape)
+    with torch.no_grad():
+        y_hat.sub_(y)
+    return y_hat ** 2 / 2
+
+
+# --- sgd --------------------------------------------------------------------------
+
+
+@wrong("sgd", "test_sgd_clears_gradients", "test_sgd_trains_linear_regression",
+       "test_sgd_trains_on_fashion_mnist", hint="zero_()")
+def sgd_forgets_zero_grad(params, lr, batch_size):
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad / batch_size
+
+
+@wrong("sgd", "test_sgd_updates_params")
+def sgd_forgets_batch_size(params, lr, batch_size):
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad
+            param.grad.zero_()
+
+
+@wrong("sgd", "test_sgd_updates_params")
+def sgd_multiplies_by_batch_size(params, lr, batch_size):
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad * batch_size
+            param.grad.zero_()
+
+
+@wrong("sgd", "test_sgd_updates_params", "test_sgd_trains_linear_regression", hint="minus")
+def sgd_climbs_the_gradient(params, lr, batch_size):
+    with torch.no_grad():
+        for param in params:
+            param += lr * param.grad / batch_size
+            param.grad.zero_()
+
+
+@wrong("sgd", "test_sgd_updates_params")
+def sgd_rebinds_the_loop_variable(params, lr, batch_size):
+    with torch.no_grad():
+        for param in params:
+            param = param - lr * param.grad / batch_size
+            param.grad = None
+
+
+@wrong("sgd", "test_sgd_keeps_params_as_leaves", "test_sgd_updates_params")
+def sgd_replaces_list_entries(params, lr, batch_size):
+    for i, param in enumerate(params):
+        params[i] = (param - lr * param.grad / batch_size).detach().requires_grad_()
+
+
+@wrong("sgd", "test_sgd_updates_params", hint="torch.no_grad()")
+def sgd_without_no_grad(params, lr, batch_size):
+    for param in params:
+        param -= lr * param.grad / batch_size
+        param.grad.zero_()
+
+
+@wrong("sgd", "test_sgd_keeps_params_as_leaves", hint="requires grad")
+def sgd_stops_tracking_gradients(params, lr, batch_size):
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad / batch_size
+            param.grad.zero_()
+            param.requires_grad_(False)
+
+
+@wrong("sgd", "test_sgd_updates_params")
+def sgd_zeroes_before_updating(params, lr, batch_size):
+    with torch.no_grad():
+        for param in params:
+            param.grad.zero_()
+            param -= lr * param.grad / batch_size
+
+
+@wrong("sgd", "test_sgd_updates_params")
+def sgd_updates_only_the_first_param(params, lr, batch_size):
+    with torch.no_grad():
+        params[0] -= lr * params[0].grad / batch_size
+        for param in params:
+            param.grad.zero_()
+
+
+# --- softmax ----------------------------------------------------------------------
+
+
+@wrong("softmax", "test_softmax_is_stable_for_large_logits", hint="max")
+def softmax_naive_exp(X):
+    X_exp = torch.exp(X)
+    return X_exp / X_exp.sum(1, keepdim=True)
+
+
+@wrong("softmax", "test_softmax_is_stable_for_large_logits", hint="global max")
+def softmax_subtracts_global_max(X):
+    X_exp = torch.exp(X - X.max())
+    return X_exp / X_exp.sum(1, keepdim=True)
+
+
+@wrong("softmax", "test_softmax_is_stable_for_large_logits")
+def softmax_clamps_logits(X):
+    X_exp = torch.exp(X.clamp(-80, 80))
+    return X_exp / X_exp.sum(1, keepdim=True)
+
+
+@wrong("softmax", "test_softmax_returns_shape_of_X", hint="keepdim=True")
+def softmax_forgets_keepdim(X):
+    X_exp = torch.exp(X - X.max(dim=1, keepdim=True).values)
+    return X_exp / X_exp.sum(1)
+
+
+@wrong("softmax", "test_softmax_rows_sum_to_one", "test_softmax_trains_on_synthetic_classes",
+       "test_softmax_trains_on_fashion_mnist", hint="dim=1")
+def softmax_normalises_columns(X):
+    X_exp = torch.exp(X - X.max(dim=0, keepdim=True).values)
+    return X_exp / X_exp.sum(0, keepdim=True)
+
+
+@wrong("softmax", "test_softmax_rows_sum_to_one")
+def softmax_normalises_by_the_global_sum(X):
+    X_exp = torch.exp(X - X.max(dim=1, keepdim=True).values)
+    return X_exp / X_exp.sum()
+
+
+@wrong("softmax", "test_softmax_matches_exp_over_row_sum")
+def softmax_forgets_exp(X):
+    return X / X.sum(1, keepdim=True)
+
+
+@wrong("softmax", "test_softmax_matches_exp_over_row_sum")
+def softmax_of_sigmoid(X):
+    s = torch.sigmoid(X)
+    return s / s.sum(1, keepdim=True)
+
+
+@wrong("softmax", "test_softmax_matches_exp_over_row_sum")
+def softmax_halves_the_logits(X):
+    X_exp = torch.exp((X - X.max(dim=1, keepdim=True).values) / 2)
+    return X_exp / X_exp.sum(1, keepdim=True)
+
+
+@wrong("softmax", "test_softmax_returns_shape_of_X", hint="dtype")
+def softmax_float64(X):
+    return torch.softmax(X.double(), dim=1)
+
+
+@wrong("softmax", "test_softmax_leaves_X_unchanged", hint="in-place")
+def softmax_shifts_X_in_place(X):
+    X -= X.max(dim=1, keepdim=True).values
+    X_exp = torch.exp(X)
+    return X_exp / X_exp.sum(1, keepdim=True)
+
+
+@wrong("softmax", "test_softmax_gradient_matches_autograd", hint="grad_fn")
+def softmax_rewraps_with_torch_tensor(X):
+    X_exp = torch.exp(X - X.max(dim=1, keepdim=True).values)
+    return torch.tensor(X_exp / X_exp.sum(1, keepdim=True))
+
+
+@wrong("softmax", "test_softmax_gradient_matches_autograd")
+def softmax_through_numpy(X):
+    e = np.exp(X.detach().numpy() - X.detach().numpy().max(axis=1, keepdims=True))
+    return torch.from_numpy(e / e.sum(axis=1, keepdims=True))
+
+
+# --- cross_entropy ----------------------------------------------------------------
+
+
+@wrong("cross_entropy", "test_cross_entropy_returns_one_loss_per_example",
+       hint="not y_hat[:, y]")
+def cross_entropy_picks_columns(y_hat, y):
+    return -torch.log(y_hat[:, y])
+
+
+@wrong("cross_entropy", "test_cross_entropy_returns_one_loss_per_example", hint="d2l 1.0")
+def cross_entropy_mean(y_hat, y):
+    return -torch.log(y_hat[range(len(y_hat)), y]).mean()
+
+
+@wrong("cross_entropy", "test_cross_entropy_returns_one_loss_per_example")
+def cross_entropy_sum(y_hat, y):
+    return -torch.log(y_hat[range(len(y_hat)), y]).sum()
+
+
+@wrong("cross_entropy", "test_cross_entropy_returns_one_loss_per_example")
+def cross_entropy_indexes_rows_by_label(y_hat, y):
+    return -torch.log(y_hat[y])
+
+
+@wrong("cross_entropy", "test_cross_entropy_matches_minus_log_of_true_class",
+       "test_cross_entropy_trains_on_synthetic_classes", "test_cross_entropy_trains_on_fashion_mnist",
+       hint="minus")
+def cross_entropy_forgets_minus(y_hat, y):
+    return torch.log(y_hat[range(len(y_hat)), y])
+
+
+@wrong("cross_entropy", "test_cross_entropy_matches_minus_log_of_true_class")
+def cross_entropy_log10(y_hat, y):
+    return -torch.log10(y_hat[range(len(y_hat)), y])
+
+
+@wrong("cross_entropy", "test_cross_entropy_matches_minus_log_of_true_class")
+def cross_entropy_always_class_0(y_hat, y):
+    return -torch.log(y_hat[range(len(y_hat)), 0])
+
+
+@wrong("cross_entropy", "test_cross_entropy_matches_minus_log_of_true_class")
+def cross_entropy_applies_softmax_again(y_hat, y):
+    return -torch.log_softmax(y_hat, dim=1)[range(len(y_hat)), y]
+
+
+@wrong("cross_entropy", "test_cross_entropy_is_finite_with_zero_probabilities", hint="0 * -inf")
+def cross_entropy_one_hot_sum(y_hat, y):
+    one_hot = torch.nn.functional.one_hot(y, y_hat.shape[1])
+    return -(one_hot * torch.log(y_hat)).sum(dim=1)
+
+
+@wrong("cross_entropy", "test_cross_entropy_gradient_matches_autograd",
+       "test_cross_entropy_gradient_is_p_minus_onehot", hint="grad_fn")
+def cross_entropy_rewraps_with_torch_tensor(y_hat, y):
+    return torch.tensor(-torch.log(y_hat[range(len(y_hat)), y]))
+
+
+@wrong("cross_entropy", "test_cross_entropy_gradient_matches_autograd")
+def cross_entropy_adds_a_term_with_zero_value(y_hat, y):
+    # Equal in value while rows sum to 1, but the gradient is off by 1 everywhere.
+    return -torch.log(y_hat[range(len(y_hat)), y]) + y_hat.sum(dim=1) - 1
+
+
+@wrong("cross_entropy", "test_cross_entropy_leaves_inputs_unchanged", hint="clamp_")
+def cross_entropy_clamps_in_place(y_hat, y):
+    with torch.no_grad():
+        y_hat.clamp_(min=1e-12)
+    return -torch.log(y_hat[range(len(y_hat)), y])
+
+
+# --- accuracy ---------------------------------------------------------------------
+
+
+@wrong("accuracy", "test_accuracy_counts_argmax_matches",
+       "test_accuracy_counts_fashion_mnist_predictions", hint="not the fraction")
+def accuracy_fraction(y_hat, y):
+    return float((y_hat.argmax(dim=1) == y).float().mean())
+
+
+@wrong("accuracy", "test_accuracy_counts_argmax_matches")
+def accuracy_argmax_over_examples(y_hat, y):
+    return float((y_hat.argmax(dim=0) == y).sum())
+
+
+@wrong("accuracy", "test_accuracy_counts_matching_labels", hint="more than one column")
+def accuracy_always_takes_argmax(y_hat, y):
+    return float((y_hat.argmax(dim=1) == y).sum())
+
+
+@wrong("accuracy", "test_accuracy_counts_argmax_matches")
+def accuracy_compares_scores_with_labels(y_hat, y):
+    return float((y_hat == y.reshape(-1, 1)).sum())
+
+
+@wrong("accuracy", "test_accuracy_counts_argmax_matches")
+def accuracy_counts_mistakes(y_hat, y):
+    return float((y_hat.argmax(dim=1) != y).sum())
+
+
+@wrong("accuracy", "test_accuracy_counts_argmax_matches")
+def accuracy_argmin(y_hat, y):
+    return float((y_hat.argmin(dim=1) == y).sum())
+
+
+@wrong("accuracy", "test_accuracy_counts_argmax_matches", hint="a number")
+def accuracy_returns_the_comparison(y_hat, y):
+    return y_hat.argmax(dim=1) == y
