@@ -18,7 +18,8 @@ HELP_JSON = "write the grade as JSON to FILE"
 HELP_POINTS = "points of one exercise, NAME=POINTS (repeatable; also the d2l_points ini option)"
 HELP_TIMEOUT = "seconds one call of a learner function may take before it counts as a timeout"
 HELP_DATA = "folder for the Fashion-MNIST data (default: $D2LKIT_DATA or ~/.cache/d2lkit)"
-HELP_PLOT = "also write the Fashion-MNIST training curves to this PNG (needs matplotlib)"
+HELP_PLOT = ("also draw the Fashion-MNIST training curves, one PNG per function, into DIR"
+             " (needs matplotlib: pip install -e .[plot])")
 SHORT = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "timeout": "TIMEOUT",
          "not_attempted": "not attempted", "missing": "MISSING"}
 
@@ -30,7 +31,7 @@ def pytest_addoption(parser):
     group.addoption("--points", metavar="NAME=POINTS", action="append", default=[], help=HELP_POINTS)
     group.addoption("--call-timeout", metavar="SECONDS", type=float, default=10.0, help=HELP_TIMEOUT)
     group.addoption("--data-dir", metavar="DIR", help=HELP_DATA)
-    group.addoption("--fashion-plot", metavar="PNG", help=HELP_PLOT)
+    group.addoption("--fashion-plot-dir", metavar="DIR", help=HELP_PLOT)
     parser.addini("d2l_points", HELP_POINTS, type="linelist", default=[])
 
 
@@ -95,6 +96,13 @@ def fashion_mnist(request):
     data = load_fashion_mnist(Path(root) if root else None)
     return ((as_float_features(data.train_images), data.train_labels),
             (as_float_features(data.test_images), data.test_labels))
+
+
+@pytest.fixture(scope="session")
+def fashion_plot_dir(request):
+    """--fashion-plot-dir as a Path, or None."""
+    folder = request.config.getoption("fashion_plot_dir")
+    return Path(folder) if folder else None
 
 
 def pytest_report_header(config):

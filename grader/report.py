@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from grader.fashion_mnist import DataUnavailable
 from grader.seam import LearnerError, Outcome
 
 _PRINT = dict(precision=4, threshold=48, edgeitems=3, linewidth=88, sci_mode=None)
@@ -95,6 +96,8 @@ def classify(error):
         return "failed", str(error.failure)
     if isinstance(error, LearnerError):
         return "error", learner_error_message(error)
+    if isinstance(error, DataUnavailable):
+        return "error", str(error)
     for inner in getattr(error, "exceptions", ()):  # Hypothesis may group failures
         status, message = classify(inner)
         if status is not None:

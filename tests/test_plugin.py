@@ -40,11 +40,29 @@ def test_untouched_stubs_are_not_attempted_without_tracebacks(kit):
 
 
 def test_reference_solutions_score_full_marks(kit):
-    result, grade = run_grading(kit, "--impl", str(KIT_ROOT / "solutions"))
+    result, grade = run_grading(kit, "--impl", str(KIT_ROOT / "solutions"),
+                                "--fashion-plot-dir", "plots")
     assert {name: e["status"] for name, e in grade["exercises"].items()} == \
         {name: "passed" for name in EXERCISES}
     assert (grade["score"], grade["max_score"], result.ret) == (100, 100, 0)
     assert "Fashion-MNIST, trained with your softmax" in grade["exercises"]["softmax"]["feedback"]
+    for name in ("softmax", "cross_entropy", "sgd"):
+        png = kit.path / "plots" / f"fashion-mnist-{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_unusable_fashion_mnist_is_an_error_with_instructions(kit):
+    raw = kit.path / "data" / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (raw / name).write_bytes(b"not an IDX file")
+    shutil.copy(KIT_ROOT / "solutions" / "softmax_regression.py", kit.path / "mine")
+    _, grade = run_grading(kit, "--impl", "mine", "-k", "softmax", "--data-dir", "data")
+    softmax = grade["exercises"]["softmax"]
+    assert softmax["status"] == "error"
+    assert "is corrupt" in softmax["feedback"]
+    assert "apt install dataset-fashion-mnist" in softmax["feedback"]
 
 
 @pytest.mark.parametrize("exercise", EXERCISES)

@@ -50,15 +50,15 @@ def epoch_table(epochs):
 def check_softmax_regression_training_converges(fns, exercise, train, test, *, recipe, min_test_acc,
                                                 max_train_loss, data_name):
     """Softmax regression trained with `recipe` reaches min_test_acc and ends with a
-    mean training loss below max_train_loss. Returns the per-epoch table."""
+    mean training loss below max_train_loss. Returns the list of Epochs."""
     epochs = _train(train_softmax_regression, exercise, fns, train, test, **recipe)
     last = epochs[-1]
-    table = epoch_table(epochs)
     if not (last.test_acc >= min_test_acc and last.train_loss < max_train_loss):
         Called(exercise, f"train softmax regression on {data_name}").fail(
             f"softmax regression trained with your {exercise} does not learn {data_name}",
             expected=f"test accuracy >= {min_test_acc} and mean training loss < {max_train_loss}",
-            got=f"test accuracy {last.test_acc:.3f}, training loss {last.train_loss:.4f}\n{table}",
+            got=f"test accuracy {last.test_acc:.3f}, training loss {last.train_loss:.4f}\n"
+                f"{epoch_table(epochs)}",
             hint=f"the other functions were the reference ones, so the cause is in {exercise};"
                  " its own checks above say more", show_inputs=False)
-    return table
+    return epochs

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 from grader import strategies as S
 from grader.checks import classification as C
 from grader.checks.common import check_gradient_matches_reference, check_leaves_inputs_unchanged
-from grader.checks.training import check_softmax_regression_training_converges
+from grader.checks.training import check_softmax_regression_training_converges, epoch_table
+from grader.plot import plot_epochs
 from grader.reference import REFERENCE, with_learner
 from grader.training import gaussian_blobs
 
@@ -27,10 +28,12 @@ def _train_blobs(learner, name):
         max_train_loss=0.3, data_name="a synthetic 4-class data set")
 
 
-def _train_fashion(learner, name, fashion_mnist, record_property):
-    table = check_softmax_regression_training_converges(
+def _train_fashion(learner, name, fashion_mnist, record_property, plot_dir):
+    epochs = check_softmax_regression_training_converges(
         with_learner(learner, name), name, *fashion_mnist, recipe=FASHION_RECIPE, **FASHION_BAR)
-    record_property("feedback", f"Fashion-MNIST, trained with your {name}:\n{table}")
+    record_property("feedback", f"Fashion-MNIST, trained with your {name}:\n{epoch_table(epochs)}")
+    if plot_dir:
+        plot_epochs(epochs, plot_dir, name)
 
 
 @exercise("softmax")
@@ -78,8 +81,8 @@ def test_softmax_trains_on_synthetic_classes(learner):
 
 
 @exercise("softmax")
-def test_softmax_trains_on_fashion_mnist(learner, fashion_mnist, record_property):
-    _train_fashion(learner, "softmax", fashion_mnist, record_property)
+def test_softmax_trains_on_fashion_mnist(learner, fashion_mnist, record_property, fashion_plot_dir):
+    _train_fashion(learner, "softmax", fashion_mnist, record_property, fashion_plot_dir)
 
 
 @exercise("cross_entropy")
@@ -130,13 +133,13 @@ def test_cross_entropy_trains_on_synthetic_classes(learner):
 
 
 @exercise("cross_entropy")
-def test_cross_entropy_trains_on_fashion_mnist(learner, fashion_mnist, record_property):
-    _train_fashion(learner, "cross_entropy", fashion_mnist, record_property)
+def test_cross_entropy_trains_on_fashion_mnist(learner, fashion_mnist, record_property, fashion_plot_dir):
+    _train_fashion(learner, "cross_entropy", fashion_mnist, record_property, fashion_plot_dir)
 
 
 @exercise("sgd")
-def test_sgd_trains_on_fashion_mnist(learner, fashion_mnist, record_property):
-    _train_fashion(learner, "sgd", fashion_mnist, record_property)
+def test_sgd_trains_on_fashion_mnist(learner, fashion_mnist, record_property, fashion_plot_dir):
+    _train_fashion(learner, "sgd", fashion_mnist, record_property, fashion_plot_dir)
 
 
 @exercise("accuracy")

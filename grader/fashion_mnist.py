@@ -1,0 +1,182 @@
+"""Fashion-MNIST for the softmax-regression checks: find it, load it, cache it.
+
+The data lives under a root folder (see `default_root`). torchvision's own
+`datasets.FashionMNIST` reads the decompressed IDX files from
+`<root>/FashionMNIST/raw/`; the four tensors are then cached in one file,
+`<root>/fashion-mnist.pt`, so later runs skip torchvision entirely.
+"""
+import gzip
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+ENV_VAR = "D2LKIT_DATA"
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+CACHE_NAME = "fashion-mnist.pt"
+SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+          "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+RAW_NAMES = SPLITS["train"] + SPLITS["test"]
+FIELDS = ("train_images", "train_labels", "test_images", "test_labels")
+
+
+def default_root() -> Path:
+    """$D2LKIT_DATA if set, else $XDG_CACHE_HOME/d2lkit, else ~/.cache/d2lkit."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "d2lkit"
+
+
+class DataUnavailable(Exception):
+    """Fashion-MNIST could not be found or loaded; str() tells a learner what to do."""
+
+    def __init__(self, root, reason):
+        self.root, self.reason = Path(root), reason
+        raw = self.root / "FashionMNIST" / "raw"
+        super().__init__(
+            f"The Fashion-MNIST data set could not be found or loaded at {self.root} "
+            f"({reason}). To get it: on Debian or Ubuntu run "
+            f"`sudo apt install dataset-fashion-mnist` (the kit then picks the files up "
+            f"from {DEBIAN_DIR} automatically); or, on a machine with network access, "
+            f"run the kit again and it downloads them itself through torchvision; or put "
+            f"the four files {', '.join(RAW_NAMES)} (decompressed) "
+            f"into {raw}/. To use another folder, pass `--data-dir DIR` or set the "
+            f"{ENV_VAR} environment variable.")
+
+
+@dataclass(frozen=True)
+class FashionMNIST:
+    """uint8 images (n, 28, 28) and int64 labels in 0..9; 60000 train, 10000 test."""
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+
+
+def _check(data):
+    """Return why `data` (a dict of the four FIELDS) is unusable, or None if it is fine.
+
+    Checks consistency only (so tests can use small files): dtypes, 28x28
+    images, as many labels as images, at least one example, labels in 0..9.
+    A truncated IDX file never gets this far: torchvision refuses to view it.
+    """
+    for split in ("train", "test"):
+        images, labels = data[f"{split}_images"], data[f"{split}_labels"]
+        if images.dtype != torch.uint8 or images.dim() != 3 or images.shape[1:] != (28, 28):
+            return f"the {split} images are {tuple(images.shape)} {images.dtype}, not (n, 28, 28) uint8"
+        if labels.dtype != torch.int64 or labels.shape != (len(images),) or len(images) == 0:
+            return f"there are {len(images)} {split} images but labels of shape {tuple(labels.shape)}"
+        if labels.min() < 0 or labels.max() > 9:
+            return f"the {split} labels are not all in 0..9"
+    return None
+
+
+def _atomic_write(path, write):
+    """Call write(file) on a temp file beside `path`, then rename it to `path`."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_cache(path):
+    try:
+        data = torch.load(path, weights_only=True)
+        if isinstance(data, dict) and set(FIELDS) <= data.keys() and _check(data) is None:
+            return FashionMNIST(**{k: data[k] for k in FIELDS})
+    except Exception:  # unreadable or foreign cache: rebuild it
+        pass
+    return None
+
+
+def _fetch_raw(root, raw, debian_dir, download):
+    """Make sure the four raw files are in `raw`: Debian package first, then network."""
+    missing = [n for n in RAW_NAMES if not (raw / n).is_file()]
+    for name in list(missing):
+        gz = Path(debian_dir) / f"{name}.gz"
+        if gz.is_file():
+            try:
+                with gzip.open(gz) as src:
+                    _atomic_write(raw / name, lambda f: shutil.copyfileobj(src, f))
+            except Exception as e:
+                raise DataUnavailable(root, f"the file {gz} could not be decompressed "
+                                            f"into {raw}: {e}") from e
+            missing.remove(name)
+    if missing and download:
+        from torchvision import datasets
+        try:
+            datasets.FashionMNIST(root, train=True, download=True)
+        except Exception as e:
+            raise DataUnavailable(root, f"{', '.join(missing)} missing and the download "
+                                        f"failed: {' '.join(str(e).split())}") from e
+    if missing := [n for n in missing if not (raw / n).is_file()]:
+        raise DataUnavailable(root, f"missing file(s) {', '.join(missing)} in {raw}")
+
+
+def _read_raw(root, raw):
+    """Load both splits with torchvision's FashionMNIST class; name the broken file on error."""
+    from torchvision import datasets
+    from torchvision.datasets.mnist import read_image_file, read_label_file
+    data = {}
+    for split, (images, labels) in SPLITS.items():
+        try:
+            ds = datasets.FashionMNIST(root, train=split == "train", download=False)
+        except Exception as e:
+            culprit = f"{images} or {labels}"
+            for name, read in ((images, read_image_file), (labels, read_label_file)):
+                try:
+                    read(str(raw / name))
+                except Exception:
+                    culprit = name
+                    break
+            raise DataUnavailable(root, f"the file {raw / culprit} is corrupt or not a "
+                                        f"Fashion-MNIST file ({type(e).__name__}: {e})") from e
+        data[f"{split}_images"], data[f"{split}_labels"] = ds.data.clone(), ds.targets.clone()
+    if reason := _check(data):
+        raise DataUnavailable(root, f"the files in {raw} are not Fashion-MNIST: {reason}")
+    return data
+
+
+def load_fashion_mnist(root=None, *, debian_dir=DEBIAN_DIR, download=True) -> FashionMNIST:
+    """Return the whole of Fashion-MNIST, or raise DataUnavailable; never partial data.
+
+    `root` defaults to `default_root()`. Order of sources:
+      1. the cache `<root>/fashion-mnist.pt` (a corrupt one is ignored and rebuilt);
+      2. the decompressed files already in `<root>/FashionMNIST/raw/`;
+      3. for each missing file, `<debian_dir>/<name>.gz` (package
+         dataset-fashion-mnist), decompressed into raw/; local files come
+         first, so a machine with the package never touches the network;
+      4. only if files are still missing and `download`, torchvision's download.
+    The files are read with torchvision's `datasets.FashionMNIST` and checked;
+    the result is then cached atomically (temp file + os.replace).
+    """
+    root = Path(root) if root is not None else default_root()
+    cache = root / CACHE_NAME
+    if cache.is_file() and (cached := _read_cache(cache)) is not None:
+        return cached
+    raw = root / "FashionMNIST" / "raw"
+    try:
+        raw.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DataUnavailable(root, f"the folder {raw} cannot be created: {e}") from e
+    _fetch_raw(root, raw, debian_dir, download)
+    data = _read_raw(root, raw)
+    try:
+        _atomic_write(cache, lambda f: torch.save(data, f))
+    except OSError:  # a read-only root still gives correct data, just uncached
+        pass
+    return FashionMNIST(**data)
+
+
+def as_float_features(images) -> torch.Tensor:
+    """uint8 (n, 28, 28) -> float32 (n, 784) in [0, 1], as ToTensor() then flattening."""
+    return images.reshape(len(images), -1).to(torch.float32).div(255)
