@@ -55,13 +55,12 @@ def run(test_name, learner, request):
     """(status, message) of one suite test on `learner`; `request` supplies the
     Fashion-MNIST fixture to the tests that need it."""
     test = SUITE[test_name]
-    kwargs = {"learner": learner}
-    params = inspect.signature(getattr(test, "hypothesis", test).inner_test
-                               if hasattr(test, "hypothesis") else test).parameters
-    if "fashion_mnist" in params:
-        kwargs["fashion_mnist"] = request.getfixturevalue("fashion_mnist")
-    if "record_property" in params:
-        kwargs["record_property"] = lambda key, value: None
+    fixtures = {"learner": lambda: learner, "record_property": lambda: lambda key, value: None,
+                "fashion_plot_dir": lambda: None,
+                "fashion_mnist": lambda: request.getfixturevalue("fashion_mnist")}
+    inner = test.hypothesis.inner_test if hasattr(test, "hypothesis") else test
+    kwargs = {name: fixtures[name]() for name in inspect.signature(inner).parameters
+              if name in fixtures}
     try:
         test(**kwargs)
     except BaseException as e:  # noqa: B036 - outcomes derive from BaseException
