@@ -180,3 +180,11 @@ def load_fashion_mnist(root=None, *, debian_dir=DEBIAN_DIR, download=True) -> Fa
 def as_float_features(images) -> torch.Tensor:
     """uint8 (n, 28, 28) -> float32 (n, 784) in [0, 1], as ToTensor() then flattening."""
     return images.reshape(len(images), -1).to(torch.float32).div(255)
+
+
+def load_features(root=None):
+    """((X_train, y_train), (X_test, y_test)) ready for training: float32 (n, 784)
+    features in [0, 1] and int64 labels."""
+    data = load_fashion_mnist(root)
+    return ((as_float_features(data.train_images), data.train_labels),
+            (as_float_features(data.test_images), data.test_labels))

@@ -1,5 +1,8 @@
 """The one door through which every check reaches the learner's code.
 
+Also executed, as source, inside the submission's own process (grader/worker.py),
+so it imports nothing from the grader.
+
 `Learner` loads the two learner modules and hands out guarded callables:
 each call runs under a time limit and turns whatever escapes the learner's
 code into one of the outcomes below, so a check never sees a raw learner
@@ -7,11 +10,15 @@ exception. Nothing else in the grader calls learner code.
 """
 import importlib.util
 import inspect
+import random
 import signal
 import sys
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
+import torch
 
 MODULES = {
     "linear_regression": ("synthetic_data", "data_iter", "linreg", "squared_loss", "sgd"),
@@ -49,6 +56,11 @@ class BrokenModule(Outcome):
 
 class TimedOut(Outcome):
     status = "timeout"
+
+
+class Crashed(Outcome):
+    """The process running the learner's code ended (sys.exit, os._exit, a crash)."""
+    status = "error"
 
 
 class LearnerError(Exception):
@@ -117,18 +129,45 @@ def load_module(folder, module, import_timeout=None):
     return mod
 
 
+class LocalRNG:
+    """The global random generators of this process (torch, random, numpy), which
+    the learner's functions draw from."""
+
+    @staticmethod
+    def seed(seed):
+        torch.manual_seed(seed)
+        random.seed(seed)
+        np.random.seed(seed % 2**32)
+
+    @staticmethod
+    def state():
+        return (torch.get_rng_state(), random.getstate(),
+                torch.from_numpy(np.random.get_state()[1].copy()))
+
+
 class Learner:
     """The learner's implementation, loaded from a folder holding the two modules.
 
     `learner.softmax` and friends are guarded callables; data_iter's is
     materialised into a list (at most MAX_ITEMS batches) so that iterating it
-    also happens behind the guard.
+    also happens behind the guard. Each carries `.rng`, the generators it draws
+    from, so that checks can seed and inspect them wherever the code runs.
     """
 
-    def __init__(self, folder, *, call_timeout=10.0, import_timeout=60.0):
+    def __init__(self, folder, *, call_timeout=10.0, import_timeout=60.0, modules=tuple(MODULES),
+                 on_import=None):
         self.folder = Path(folder).resolve()
         self.call_timeout = call_timeout
-        self._modules = {name: load_module(self.folder, name, import_timeout) for name in MODULES}
+        self._modules = {}
+        for name in modules:
+            if on_import:
+                on_import(name)
+            self._modules[name] = load_module(self.folder, name, import_timeout)
+
+    def load_report(self):
+        """{module: None if it loaded, else (status, message)}."""
+        return {name: (m.status, m.message) if isinstance(m, Outcome) else None
+                for name, m in self._modules.items()}
 
     def __getattr__(self, exercise):
         if exercise not in MODULE_OF:
@@ -158,6 +197,7 @@ class Learner:
                 raise LearnerError(exercise, describe_call(exercise, fn, args), e,
                                    _learner_frames(e, self.folder)) from None
         guarded.__name__ = exercise
+        guarded.rng = LocalRNG
         return guarded
 
 

@@ -113,6 +113,7 @@ def test_endless_loop_ends_as_timeout(kit):
                           "--call-timeout", "0.2")
     assert grade["exercises"]["softmax"]["status"] == "timeout"
     assert "did not finish within 0.2 s" in grade["exercises"]["softmax"]["feedback"]
+    result.stdout.fnmatch_lines(["*not run, as softmax did not finish within 0.2 s*"])
 
 
 def test_points_are_configurable(kit):

@@ -6,7 +6,8 @@ import pytest
 from grader.seam import EXERCISES
 from tests import alternatives, wrong  # noqa: F401 - register the variants
 from tests.catalogue import ALTERNATIVES, WRONG
-from tests.conftest import SUITE, exercise_of, make_impl, run, suite_tests_of, with_variant
+from grader.batch import SUITE, exercise_of, suite_tests_of
+from tests.conftest import make_impl, run, with_variant
 
 SABOTAGE = "def {name}(*args):\n    raise RuntimeError('sabotaged')\n"
 

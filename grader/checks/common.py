@@ -1,11 +1,10 @@
 """Assertions shared by the checks: each builds the learner-facing Failure."""
-import random
 from contextlib import contextmanager
 
-import numpy as np
 import torch
 
 from grader.report import CheckFailed, Failure
+from grader.seam import LocalRNG
 
 EPS32 = torch.finfo(torch.float32).eps
 
@@ -61,25 +60,26 @@ def clones(*tensors):
     return [t.clone() for t in tensors]
 
 
+def rng_of(fn):
+    """The generators `fn` draws from: its own process's (see seam.Learner)."""
+    return getattr(fn, "rng", LocalRNG)
+
+
 @contextmanager
-def seeded(seed):
-    """Seed every global generator a learner might use (torch, random, numpy)."""
-    torch.manual_seed(seed)
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
+def seeded(seed, fn):
+    """Seed every global generator here and where `fn` runs (torch, random, numpy)."""
+    LocalRNG.seed(seed)
+    if rng_of(fn) is not LocalRNG:
+        rng_of(fn).seed(seed)
     yield
 
 
-def rng_states():
-    return (torch.get_rng_state(), random.getstate(), np.random.get_state()[1].copy())
-
-
 def _same_states(a, b):
-    return [torch.equal(a[0], b[0]), a[1] == b[1], np.array_equal(a[2], b[2])]
+    return [torch.equal(a[0], b[0]), a[1] == b[1], torch.equal(a[2], b[2])]
 
 
-def check_does_not_reseed_global_rngs(call, exercise):
-    """`call()` must neither set a fixed seed nor reseed from the clock or the OS.
+def check_does_not_reseed_global_rngs(fn, args, exercise):
+    """fn(*args) must neither set a fixed seed nor reseed from the clock or the OS.
 
     Run from two different seeds, the generators must end in different states
     (a fixed seed would make them equal); run twice from the same seed, in the
@@ -87,9 +87,9 @@ def check_does_not_reseed_global_rngs(call, exercise):
     """
     ends = []
     for seed in (1, 2, 1):
-        with seeded(seed):
-            call()
-            ends.append(rng_states())
+        with seeded(seed, fn):
+            fn(*args)
+            ends.append(rng_of(fn).state())
     fixed = any(_same_states(ends[0], ends[1]))
     fresh = not all(_same_states(ends[0], ends[2]))
     if fixed or fresh:

@@ -30,7 +30,7 @@ def check_synthetic_data_returns_shapes(synthetic_data, w, b, n):
 
 def check_synthetic_data_features_are_standard_normal(synthetic_data):
     """X ~ N(0, 1): mean 0, std 1, and about 4.6% of the entries beyond +-2."""
-    with seeded(0):
+    with seeded(0, synthetic_data):
         c, X, _ = _draw(synthetic_data, TRUE_W, TRUE_B, SAMPLE)
     mean, std, tails = X.mean().item(), X.std().item(), (X.abs() > 2).float().mean().item()
     if not (abs(mean) < 0.05 and 0.95 < std < 1.05 and 0.035 < tails < 0.057):
@@ -42,7 +42,7 @@ def check_synthetic_data_features_are_standard_normal(synthetic_data):
 
 
 def _residuals(synthetic_data):
-    with seeded(0):
+    with seeded(0, synthetic_data):
         c, X, y = _draw(synthetic_data, TRUE_W, TRUE_B, SAMPLE)
     return c, (y.squeeze(1).double() - (X.double() @ TRUE_W.double() + TRUE_B))
 
@@ -149,7 +149,7 @@ def check_data_iter_shuffles_examples(data_iter):
     """Examples come in random order: in 1000 examples, hardly any neighbours
     (i next to i+1 or i-1) as in a sorted, reversed or block-shuffled order."""
     features, labels = indexed_dataset(1000, 1)
-    with seeded(0):
+    with seeded(0, data_iter):
         c, batches = _one_pass(data_iter, 10, features, labels)
     ids = _ids(batches)
     neighbours = sum(abs(a - b) == 1 for a, b in zip(ids, ids[1:]))

@@ -42,8 +42,8 @@ def test_synthetic_data_draws_fresh_data_each_call(learner):
 
 @exercise("synthetic_data")
 def test_synthetic_data_does_not_reseed(learner):
-    check_does_not_reseed_global_rngs(
-        lambda: learner.synthetic_data(data.TRUE_W, data.TRUE_B, 10), "synthetic_data")
+    check_does_not_reseed_global_rngs(learner.synthetic_data, (data.TRUE_W, data.TRUE_B, 10),
+                                      "synthetic_data")
 
 
 @exercise("synthetic_data")
@@ -91,7 +91,7 @@ def test_data_iter_reshuffles_every_pass(learner):
 @exercise("data_iter")
 def test_data_iter_does_not_reseed(learner):
     features, labels = S.indexed_dataset(20, 2)
-    check_does_not_reseed_global_rngs(lambda: learner.data_iter(3, features, labels), "data_iter")
+    check_does_not_reseed_global_rngs(learner.data_iter, (3, features, labels), "data_iter")
 
 
 @exercise("data_iter")

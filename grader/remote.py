@@ -1,0 +1,333 @@
+"""The seam across a process boundary: the learner's code runs in a worker
+process (grader/worker.py), the checks run here and see the same interface as
+grader.seam.Learner.
+
+What comes back from the worker is data only: values (tensors, numbers), the
+state of arguments the call changed, and gradients on request, through an
+autograd bridge so that checks can backpropagate through a remote call. The
+worker is killed (SIGKILL, whole process group) on a hard timeout and started
+again for the next call; a worker that dies costs the call it died in.
+"""
+import inspect
+import io
+import itertools
+import json
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from grader import seam
+from grader.reference import REFERENCE
+from grader.seam import MODULE_OF, MODULES, BrokenModule, Crashed, LearnerError, Missing, \
+    NotAttempted, TimedOut
+
+WORKER_SOURCE = Path(__file__).with_name("worker.py").read_text()
+SEAM_SOURCE = Path(seam.__file__).read_text()
+OUTCOMES = {"not_attempted": NotAttempted, "missing": Missing, "error": BrokenModule,
+            "timeout": TimedOut}
+# Beyond the worker's own alarm, how long to wait before killing it.
+GRACE = 5.0
+STARTUP = 120.0
+MAX_MESSAGE = 1 << 30
+
+
+class WorkerGone(Exception):
+    """The worker exited, was killed, or broke the protocol."""
+
+
+class Link:
+    """One worker process and the pipe to it."""
+
+    def __init__(self, folder, modules, *, call_timeout, import_timeout, memory_mb, threads,
+                 cpu_seconds):
+        self.cwd = tempfile.TemporaryDirectory(prefix="d2lkit-worker-")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", WORKER_SOURCE], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=self.cwd.name,
+            start_new_session=True)
+        site = sorted({sysconfig.get_paths()[k] for k in ("purelib", "platlib")})
+        config = json.dumps({"site": site, "folder": str(folder), "modules": list(modules),
+                             "call_timeout": call_timeout, "import_timeout": import_timeout,
+                             "memory_mb": memory_mb, "threads": threads,
+                             "cpu_seconds": cpu_seconds,
+                             "seam_source": SEAM_SOURCE}).encode()
+        self._send_raw(struct.pack("<Q", len(config)) + config)
+        self.receive(STARTUP)  # ("ready",)
+        self.importing = None
+
+    def load(self, import_timeout):
+        """The worker's load report; raises TimedOut(module) if an import hangs."""
+        while True:
+            try:
+                message = self.receive(import_timeout + GRACE)
+            except TimedOut:
+                self.kill()
+                raise TimedOut(self.importing, "import") from None
+            if message[0] == "importing":
+                self.importing = message[1]
+            else:
+                return message[1]
+
+    def _send_raw(self, data):
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as e:
+            raise WorkerGone(self.ended()) from e
+
+    def send(self, message):
+        buffer = io.BytesIO()
+        torch.save(message, buffer)
+        self._send_raw(struct.pack("<Q", buffer.tell()) + buffer.getvalue())
+
+    def _read(self, size, deadline):
+        chunks, fd = [], self.proc.stdout.fileno()
+        while size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise TimedOut(None, "hard timeout")
+            chunk = os.read(fd, min(size, 1 << 20))
+            if not chunk:
+                raise WorkerGone(self.ended())
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def receive(self, timeout):
+        deadline = time.monotonic() + timeout
+        size, = struct.unpack("<Q", self._read(8, deadline))
+        if size > MAX_MESSAGE:
+            self.kill()
+            raise WorkerGone("it sent a message too large to be a reply")
+        try:
+            return torch.load(io.BytesIO(self._read(size, deadline)), weights_only=True)
+        except Exception as e:  # noqa: BLE001 - anything unreadable is a broken protocol
+            self.kill()
+            raise WorkerGone(f"it sent something that is not a reply ({type(e).__name__})") from e
+
+    def ended(self):
+        self.kill()
+        code = self.proc.returncode
+        return f"the process running it ended with exit status {code}" if code is not None \
+            else "the process running it stopped answering"
+
+    def kill(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        self.cwd.cleanup()
+
+
+class _Bridge(torch.autograd.Function):
+    """Backpropagates through a call that ran in the worker."""
+
+    @staticmethod
+    def forward(ctx, learner, graph_id, value, *inputs):
+        ctx.learner, ctx.graph_id = learner, graph_id
+        ctx.shapes = [(t.shape, t.dtype) for t in inputs]
+        return value.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        grads = ctx.learner.backward(ctx.graph_id, grad)
+        checked = [g if isinstance(g, torch.Tensor) and (g.shape, g.dtype) == shape else None
+                   for g, shape in itertools.zip_longest(grads, ctx.shapes)][:len(ctx.shapes)]
+        return (None, None, None, *checked)
+
+
+class RemoteRNG:
+    def __init__(self, learner):
+        self.learner = learner
+
+    def seed(self, seed):
+        self.learner.request(("seed", None, seed), "seeding")
+
+    def state(self):
+        return tuple(self.learner.request(("rng_state", None), "reading the random state")[1])
+
+
+def _encode(value):
+    if isinstance(value, torch.Tensor):
+        grad = value.grad.detach().clone() if value.is_leaf and value.grad is not None else None
+        return ("T", value.detach().clone(), value.requires_grad, grad)
+    if isinstance(value, (list, tuple)):
+        return ("L", [_encode(v) for v in value])
+    return ("V", value)
+
+
+def _flatten(args):
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            yield a
+        elif isinstance(a, (list, tuple)):
+            yield from _flatten(a)
+
+
+def _fresh(state):
+    """A new tensor standing for one the worker made (e.g. a replaced list entry)."""
+    _, value, requires_grad, grad, is_leaf, _ = state
+    tensor = value.clone().requires_grad_(requires_grad or not is_leaf)
+    if not is_leaf:
+        tensor = tensor * 1
+    elif grad is not None:
+        tensor.grad = grad
+    return tensor
+
+
+def _mirror(arg, state):
+    """Make the judge's argument look as the worker's did after the call."""
+    if state[0] == "T" and isinstance(arg, torch.Tensor):
+        _, value, requires_grad, grad, _, _ = state
+        if arg.shape != value.shape or not torch.equal(arg.detach(), value):
+            with torch.no_grad():
+                arg.data = value
+        if arg.is_leaf:
+            arg.grad = grad
+            if arg.requires_grad != requires_grad and arg.is_floating_point():
+                arg.requires_grad_(requires_grad)
+    elif state[0] == "L" and isinstance(arg, list):
+        items = []
+        for a, s in itertools.zip_longest(list(arg), state[1][:state[2]]):
+            if s is None:
+                continue  # the worker's list got shorter
+            if s[0] == "T" and s[5]:
+                _mirror(a, s)
+            items.append(_fresh(s) if s[0] == "T" and not s[5] else a)
+        arg[:] = items
+
+
+def _opaque(type_name, text):
+    """Stands for a result that cannot cross the boundary; shows as the original would."""
+    return type(type_name, (), {"__repr__": lambda self: text})()
+
+
+class RemoteLearner:
+    """The learner's implementation, running in a worker process."""
+
+    def __init__(self, folder, *, call_timeout=10.0, import_timeout=60.0, memory_mb=2048,
+                 threads=1, cpu_seconds=3600):
+        self.folder = Path(folder).resolve()
+        self.options = dict(call_timeout=call_timeout, import_timeout=import_timeout,
+                            memory_mb=memory_mb, threads=threads, cpu_seconds=cpu_seconds)
+        self.status = {}
+        self.link = None
+        self.graph_ids = itertools.count()
+        self._start()
+
+    def _start(self):
+        modules = [m for m in MODULES if self.status.get(m) is None]
+        while modules:
+            self.link = Link(self.folder, modules, **self.options)
+            try:
+                report = self.link.load(self.options["import_timeout"])
+            except TimedOut as e:
+                self.status[e.exercise] = BrokenModule(
+                    e.exercise, f"importing {e.exercise}.py did not finish within"
+                                f" {self.options['import_timeout']:g} s: is there a loop that never ends?")
+                modules.remove(e.exercise)
+                continue
+            except WorkerGone as e:
+                for module in modules:
+                    self.status[module] = BrokenModule(module, f"{module}.py could not be imported: {e}")
+                break
+            for module, outcome in report.items():
+                self.status[module] = None if outcome is None else OUTCOMES[outcome[0]](module, outcome[1])
+            return
+        self.link = None
+
+    def close(self):
+        if self.link:
+            self.link.kill()
+
+    def request(self, message, what, exercise=None):
+        """Send a request; a worker that hangs or dies is replaced for the next one."""
+        if self.link is None:
+            self._start()
+        if self.link is None:
+            raise BrokenModule(exercise or "", "the submission's process could not be started")
+        try:
+            self.link.send(message)
+            return self.link.receive(self.options["call_timeout"] + GRACE)
+        except TimedOut:
+            self.link.kill()
+            self.link = None
+            raise TimedOut(exercise, f"{exercise} did not finish within "
+                                     f"{self.options['call_timeout']:g} s ({what}): is there a"
+                                     " loop that never ends?") from None
+        except WorkerGone as e:
+            self.link = None
+            raise Crashed(exercise, f"{what} ended the submission's process: {e}. A function"
+                                    " must return its result: no sys.exit or os._exit, and"
+                                    f" memory is limited to {self.options['memory_mb']} MB"
+                          ) from None
+
+    def backward(self, graph_id, grad):
+        reply = self.request(("backward", None, graph_id, grad.detach()), "backward",
+                             self._last_exercise)
+        return self._reply(self._last_exercise, reply, ())
+
+    def __getattr__(self, exercise):
+        if exercise not in MODULE_OF:
+            raise AttributeError(exercise)
+        outcome = self.status.get(MODULE_OF[exercise])
+        if outcome is not None:
+            raise type(outcome)(exercise, outcome.message)
+
+        def guarded(*args):
+            return self.call(exercise, *args)
+        guarded.__name__ = exercise
+        guarded.rng = RemoteRNG(self)
+        return guarded
+
+    def call(self, exercise, *args):
+        self._last_exercise = exercise
+        inputs = [t for t in _flatten(args) if t.requires_grad]
+        keep = bool(inputs) and torch.is_grad_enabled()
+        graph_id = next(self.graph_ids)
+        reply = self.request(("call", exercise, [_encode(a) for a in args], keep, graph_id),
+                             f"calling {exercise}", exercise)
+        value = self._reply(exercise, reply, args)
+        result = self._decode(value)
+        if keep and value[0] == "T" and value[2]:
+            return _Bridge.apply(self, graph_id, result, *inputs)
+        return result
+
+    def _reply(self, exercise, reply, args):
+        kind = reply[0]
+        if kind == "outcome":
+            raise OUTCOMES[reply[1]](exercise, reply[2])
+        if kind == "raised":
+            names = reply[4] or list(inspect.signature(getattr(REFERENCE, exercise)).parameters)
+            raise LearnerError(exercise, dict(zip(names, args)),
+                               _opaque_error(reply[1], reply[2]), reply[3])
+        if kind == "ok" and len(reply) == 3:
+            for arg, state in zip(args, reply[2]):
+                _mirror(arg, state)
+        return reply[1]
+
+    def _decode(self, tree):
+        kind = tree[0]
+        if kind == "T":
+            return tree[1]
+        if kind == "V":
+            return tree[1]
+        if kind in ("L", "U"):
+            items = [self._decode(t) for t in tree[1]]
+            return items if kind == "L" else tuple(items)
+        return _opaque(tree[1], tree[2])
+
+
+def _opaque_error(type_name, message):
+    return type(str(type_name), (Exception,), {})(str(message))

@@ -1,0 +1,177 @@
+"""The submission's process: loads the learner's modules and answers calls.
+
+The judge (grader.remote) starts it as `python -I -S -c <this source>` and sends
+its configuration first, including the source of grader/seam.py: with no
+site processing and only site-packages on sys.path, neither the grader nor the
+reference solutions can be imported here. This process decides nothing; it
+returns values, gradients and the state of mutated arguments, which the judge
+checks against references computed in its own process.
+
+Messages both ways are length-prefixed torch.save() trees of tensors and plain
+values, read with torch.load(weights_only=True): neither side can make the
+other run code by what it sends. Only the standard library and torch here.
+"""
+import io
+import os
+import resource
+import struct
+import sys
+import types
+
+
+def read(stream):
+    import torch
+    header = stream.read(8)
+    if len(header) < 8:
+        raise EOFError
+    size, = struct.unpack("<Q", header)
+    body = stream.read(size)
+    return torch.load(io.BytesIO(body), weights_only=True)
+
+
+def write(stream, message):
+    import torch
+    buffer = io.BytesIO()
+    torch.save(message, buffer)
+    stream.write(struct.pack("<Q", buffer.tell()) + buffer.getvalue())
+    stream.flush()
+
+
+class Worker:
+    def __init__(self, seam, learner, out):
+        self.seam, self.learner, self.out = seam, learner, out
+        self.graphs = {}
+
+    def encode(self, value, depth=0):
+        """Results as plain trees: tensors as ("T", value, has_grad_fn)."""
+        import torch
+        if isinstance(value, torch.Tensor):
+            plain = value.detach().as_subclass(torch.Tensor).clone()
+            return ("T", plain, value.grad_fn is not None)
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return ("V", value)
+        if type(value).__module__ == "numpy":
+            return self.encode(torch.as_tensor(value) if hasattr(value, "shape") and value.shape
+                               else value.item(), depth)
+        if isinstance(value, (list, tuple)) and depth < 4:
+            return ("L" if isinstance(value, list) else "U",
+                    [self.encode(v, depth + 1) for v in value])
+        return ("O", type(value).__name__, repr(value)[:200])
+
+    def state(self, original, now):
+        """An argument after the call, for the judge to mirror mutations."""
+        import torch
+        if isinstance(now, torch.Tensor):
+            grad = None if now.grad is None else now.grad.detach().clone()
+            return ("T", now.detach().clone(), now.requires_grad, grad, now.is_leaf,
+                    now is original)
+        if isinstance(now, list):
+            return ("L", [self.state(o, n) for o, n in zip(original, now)]
+                    + [self.state(None, n) for n in now[len(original):]], len(now))
+        return ("V", None)
+
+    def call(self, exercise, args, keep_graph, graph_id):
+        import torch
+        originals = [list(a) if isinstance(a, list) else a for a in args]
+        fn = getattr(self.learner, exercise)
+        inputs = [t for t in flatten(args) if t.requires_grad]
+        result = fn(*args)
+        if keep_graph and isinstance(result, torch.Tensor) and result.grad_fn is not None:
+            self.graphs[graph_id] = (result, inputs)
+            while len(self.graphs) > 64:
+                self.graphs.pop(next(iter(self.graphs)))
+        return ("ok", self.encode(result), [self.state(o, a) for o, a in zip(originals, args)])
+
+    def backward(self, graph_id, grad):
+        import torch
+        result, inputs = self.graphs.pop(graph_id)
+        grads = torch.autograd.grad(result, inputs, grad, allow_unused=True)
+        return ("ok", [None if g is None else g.detach().clone() for g in grads])
+
+    def serve(self, stream):
+        seam = self.seam
+        while True:
+            try:
+                request = read(stream)
+            except EOFError:
+                return
+            kind, exercise = request[0], request[1]
+            try:
+                if kind == "call":
+                    reply = self.call(exercise, [decode(a) for a in request[2]], request[3], request[4])
+                elif kind == "backward":
+                    reply = self.backward(request[2], request[3])
+                elif kind == "seed":
+                    reply = ("ok", seam.LocalRNG.seed(request[2]))
+                else:
+                    reply = ("ok", seam.LocalRNG.state())
+            except seam.Outcome as e:
+                reply = ("outcome", e.status, e.message)
+            except seam.LearnerError as e:
+                reply = ("raised", type(e.error).__name__, str(e.error), e.where,
+                         list(e.inputs))
+            except Exception as e:  # e.g. backward through a broken custom Function
+                reply = ("raised", type(e).__name__, str(e), [], [])
+            write(self.out, reply)
+
+
+def flatten(args):
+    import torch
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            yield a
+        elif isinstance(a, list):
+            yield from flatten(a)
+
+
+def decode(tree):
+    """Arguments from the judge: ("T", value, requires_grad, grad) or ("L", [...]) or ("V", x)."""
+    kind = tree[0]
+    if kind == "T":
+        tensor = tree[1].clone().requires_grad_(tree[2])
+        tensor.grad = tree[3]
+        return tensor
+    if kind == "L":
+        return [decode(t) for t in tree[1]]
+    return tree[1]
+
+
+def limit_resources(config):
+    """Die with the judge; cap CPU seconds and added memory."""
+    import ctypes
+    ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG = SIGKILL
+    cpu = int(config["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    if config["memory_mb"]:
+        with open("/proc/self/statm") as f:
+            in_use = int(f.read().split()[0]) * resource.getpagesize()
+        limit = in_use + config["memory_mb"] * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def main():
+    protocol_in = os.fdopen(os.dup(0), "rb")
+    protocol_out = os.fdopen(os.dup(1), "wb")
+    # Whatever the submission prints goes nowhere, and cannot mix with the replies.
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    header = protocol_in.read(8)
+    size, = struct.unpack("<Q", header)
+    import json
+    config = json.loads(protocol_in.read(size))
+    sys.path[:0] = config["site"]
+    import torch
+    torch.set_num_threads(config["threads"])
+    limit_resources(config)
+    seam = types.ModuleType("d2lkit_seam")
+    exec(compile(config["seam_source"], "seam.py", "exec"), seam.__dict__)
+    write(protocol_out, ("ready",))
+    learner = seam.Learner(config["folder"], call_timeout=config["call_timeout"],
+                           import_timeout=config["import_timeout"], modules=config["modules"],
+                           on_import=lambda module: write(protocol_out, ("importing", module)))
+    write(protocol_out, ("loaded", learner.load_report()))
+    Worker(seam, learner, protocol_out).serve(protocol_in)
+
+
+main()

@@ -1,0 +1,232 @@
+"""The instructor command end to end: a class of submissions (right, unfinished,
+broken in every way, and tampering with the grader), graded through
+`python -m grader grade`, with every expected status asserted."""
+import csv
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from grader.reference import KIT_ROOT
+from grader.seam import EXERCISES, MODULES
+
+LINEAR, SOFTMAX = MODULES
+WRONG_SOFTMAX = "def softmax(X):\n    return X.exp() / X.exp().sum(1, keepdim=True)\n"
+
+# id -> {module: source appended to the base module}, base "stubs" or "solutions"
+SUBMISSIONS = {
+    "right": ("solutions", {}),
+    "unfinished": ("stubs", {}),
+    "syntax_error": ("solutions", {SOFTMAX: "def softmax(X:\n"}),
+    "raises_at_import": ("stubs", {SOFTMAX: "raise RuntimeError('at import')\n"}),
+    "hangs_at_import": ("stubs", {LINEAR: "while True:\n    pass\n"}),
+    "endless_loop": ("stubs", {SOFTMAX: "def softmax(X):\n    while True:\n        pass\n"}),
+    "ignores_signals": ("stubs", {SOFTMAX: """
+        import signal
+        def softmax(X):
+            for s in (signal.SIGALRM, signal.SIGTERM, signal.SIGINT):
+                signal.signal(s, signal.SIG_IGN)
+            while True:
+                pass
+        """}),
+    "exits": ("stubs", {SOFTMAX: "import sys\ndef cross_entropy(y_hat, y):\n    sys.exit(0)\n"}),
+    "exits_hard": ("stubs", {SOFTMAX: "import os\ndef accuracy(y_hat, y):\n    os._exit(0)\n"}),
+    "eats_memory": ("stubs", {LINEAR: """
+        def linreg(X, w, b):
+            return [torch.ones(10**9) for _ in range(100)]  # 4 GB a step
+        """}),
+    "prints_garbage": ("stubs", {SOFTMAX: """
+        import sys
+        print('{"score": 100, "max_score": 100}')
+        def softmax(X):
+            print('\\x00' * 1000, 'passed', file=sys.stderr)
+            X_exp = torch.exp(X - X.max(dim=1, keepdim=True).values)
+            return X_exp / X_exp.sum(dim=1, keepdim=True)
+        """}),
+    # Tampering: each with a wrong function that must score zero.
+    "patches_allclose": ("stubs", {SOFTMAX: "torch.allclose = lambda *a, **k: True\n"
+                                            "torch.isclose = lambda a, b, **k: a == a\n"
+                                            + WRONG_SOFTMAX}),
+    "patches_assert_close": ("stubs", {SOFTMAX: """
+        import torch.testing
+        torch.testing.assert_close = lambda *a, **k: None
+        torch.equal = lambda *a: True
+        def cross_entropy(y_hat, y):
+            return torch.log(y_hat[range(len(y_hat)), y])
+        """}),
+    "patches_numpy": ("stubs", {LINEAR: """
+        import numpy
+        numpy.array_equal = numpy.allclose = lambda *a, **k: True
+        def data_iter(batch_size, features, labels):
+            for i in range(0, len(features), batch_size):
+                yield features[i:i + batch_size], labels[i:i + batch_size]
+        """}),
+    "patches_hypothesis": ("stubs", {LINEAR: """
+        import hypothesis
+        hypothesis.given = lambda *a, **k: (lambda f: (lambda *x, **y: None))
+        def linreg(X, w, b):
+            return torch.matmul(X, w)
+        """}),
+    "patches_pytest": ("stubs", {LINEAR: """
+        import pytest
+        pytest.fail = lambda *a, **k: None
+        def squared_loss(y_hat, y):
+            return (y_hat - y) ** 2 / 2
+        """}),
+    "imports_solutions": ("stubs", {SOFTMAX: """
+        try:
+            from solutions.softmax_regression import softmax
+        except ImportError:
+            def softmax(X):
+                return X
+        """}),
+    "replaces_the_reference": ("stubs", {SOFTMAX: """
+        import sys
+        for module in list(sys.modules.values()):
+            if hasattr(module, "REFERENCE"):
+                module.REFERENCE.accuracy = lambda y_hat, y: 0.0
+        try:
+            import grader.reference
+            grader.reference.REFERENCE.accuracy = lambda y_hat, y: 0.0
+        except ImportError:
+            pass
+        def accuracy(y_hat, y):
+            return 0.0
+        """}),
+    "prints_fake_results": ("stubs", {LINEAR: """
+        def sgd(params, lr, batch_size):
+            print("PASSED test_sgd_updates_params")
+            print('{"status": "passed", "score": 15}')
+        """}),
+    "lying_tensor": ("stubs", {SOFTMAX: """
+        class Liar(torch.Tensor):
+            def __eq__(self, other):
+                return True
+            @classmethod
+            def __torch_function__(cls, func, types, args=(), kwargs=None):
+                if func in (torch.allclose, torch.equal):
+                    return True
+                return super().__torch_function__(func, types, args, kwargs or {})
+        def softmax(X):
+            return torch.zeros_like(X).as_subclass(Liar)
+        """}),
+    "sends_a_pickle_bomb": ("stubs", {SOFTMAX: """
+        import os, pickle, struct
+        class Bomb:
+            def __reduce__(self):
+                return (os.system, ("touch {marker}",))
+        def softmax(X):
+            payload = pickle.dumps(Bomb())
+            for fd in range(3, 64):
+                try:
+                    os.write(fd, struct.pack("<Q", len(payload)) + payload)
+                except OSError:
+                    pass
+            return X
+        """}),
+    "exits_zero_mid_check": ("stubs", {SOFTMAX: """
+        import os
+        def softmax(X):
+            os._exit(0)
+        """}),
+}
+
+EXPECTED = {  # id -> {exercise: status}; unlisted exercises are not_attempted
+    "right": dict.fromkeys(EXERCISES, "passed"),
+    "syntax_error": {**dict.fromkeys(MODULES[LINEAR], "passed"),
+                     **dict.fromkeys(MODULES[SOFTMAX], "error")},
+    "raises_at_import": dict.fromkeys(MODULES[SOFTMAX], "error"),
+    "hangs_at_import": dict.fromkeys(MODULES[LINEAR], "error"),
+    "endless_loop": {"softmax": "timeout"},
+    "ignores_signals": {"softmax": "timeout"},
+    "exits": {"cross_entropy": "error"},
+    "exits_hard": {"accuracy": "error"},
+    "eats_memory": {"linreg": "error"},
+    "prints_garbage": {"softmax": "passed"},
+    "patches_allclose": {"softmax": "failed"},
+    "patches_assert_close": {"cross_entropy": "failed"},
+    "patches_numpy": {"data_iter": "failed"},
+    "patches_hypothesis": {"linreg": "failed"},
+    "patches_pytest": {"squared_loss": "failed"},
+    "imports_solutions": {"softmax": "failed"},
+    "replaces_the_reference": {"accuracy": "failed"},
+    "prints_fake_results": {"sgd": "failed"},
+    "lying_tensor": {"softmax": "failed"},
+    "sends_a_pickle_bomb": {"softmax": "error"},
+    "exits_zero_mid_check": {"softmax": "error"},
+}
+
+
+def build(folder, base, additions, marker):
+    folder.mkdir(parents=True)
+    source = KIT_ROOT / ("solutions" if base == "solutions" else "exercises")
+    for module in MODULES:
+        text = (source / f"{module}.py").read_text()
+        extra = textwrap.dedent(additions.get(module, "")).replace("{marker}", str(marker))
+        (folder / f"{module}.py").write_text(text + "\n\nimport torch\n" + extra)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    marker = root / "the judge ran the pickle"
+    for sub_id, (base, additions) in SUBMISSIONS.items():
+        # a cloned learner repository keeps the modules in exercises/
+        inner = root / "subs" / sub_id / ("exercises" if sub_id == "unfinished" else "")
+        build(inner, base, additions, marker)
+    out = root / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", str(root / "subs"), "--out", str(out),
+         "--jobs", "2", "--call-timeout", "2", "--import-timeout", "5", "--timeout", "300"],
+        capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stderr
+    return out, done, marker
+
+
+def test_every_submission_gets_its_expected_statuses(graded):
+    out, _, _ = graded
+    entries = {e["id"]: e for e in json.loads((out / "grades.json").read_text())["submissions"]}
+    assert sorted(entries) == sorted(SUBMISSIONS)
+    for sub_id, expected in EXPECTED.items():
+        statuses = {name: r["status"] for name, r in entries[sub_id]["exercises"].items()}
+        assert statuses == {**dict.fromkeys(EXERCISES, "not_attempted"), **expected}, sub_id
+    assert entries["right"]["score"] == 100
+    assert all(e["score"] == 0 for i, e in entries.items() if i not in ("right", "syntax_error",
+                                                                         "prints_garbage"))
+
+
+def test_tampering_never_reaches_the_judge(graded):
+    _, _, marker = graded
+    assert not marker.exists()
+
+
+def test_csv_gradescope_and_feedback_files(graded):
+    out, done, _ = graded
+    rows = {r["id"]: r for r in csv.DictReader((out / "grades.csv").open())}
+    assert rows["right"]["total"] == "100" and rows["syntax_error"]["linreg"] == "10"
+    results = json.loads((out / "right" / "results.json").read_text())
+    assert results["score"] == 100 and len(results["tests"]) == len(EXERCISES)
+    assert {t["status"] for t in results["tests"]} == {"passed"}
+    feedback = (out / "endless_loop" / "feedback.txt").read_text()
+    assert "softmax did not finish within 2 s" in feedback
+    assert f"graded {len(SUBMISSIONS)} submissions" in done.stdout
+    assert "pass rate per exercise" in done.stdout
+
+
+def test_grading_twice_gives_identical_grades(graded, tmp_path):
+    out, _, _ = graded
+    subs = tmp_path / "subs"
+    for sub_id in ("patches_allclose", "exits"):
+        shutil.copytree(out.parent / "subs" / sub_id, subs / sub_id)
+    again = tmp_path / "out"
+    subprocess.run([sys.executable, "-m", "grader", "grade", str(subs), "--out", str(again),
+                    "--call-timeout", "2"], check=True, capture_output=True, timeout=600)
+
+    def without_timings(path):
+        return [{k: v for k, v in e.items() if k != "seconds"}
+                for e in json.loads(path.read_text())["submissions"]]
+    first = [e for e in without_timings(out / "grades.json") if e["id"] in ("patches_allclose", "exits")]
+    assert without_timings(again / "grades.json") == first
