@@ -9,25 +9,32 @@ import pytest
 
 from grader.batch import run_check
 from grader.reference import KIT_ROOT
+from grader.remote import RemoteLearner
 from grader.seam import MODULE_OF, Learner
 
 PRELUDE = "\nimport random\nimport numpy as np\nimport torch\n\n"
 
 
-def make_impl(folder, replacements):
-    """Copy solutions/ to `folder`, then define each exercise as the given source."""
+def make_impl(folder, replacements, request=None):
+    """Copy solutions/ to `folder`, then define each exercise as the given source.
+    With a pytest `request`, the code runs in a process of its own (RemoteLearner)."""
     shutil.copytree(KIT_ROOT / "solutions", folder)
     for exercise, source in replacements.items():
         with open(Path(folder) / f"{MODULE_OF[exercise]}.py", "a") as f:
             f.write(PRELUDE + textwrap.dedent(source) + "\n")
-    return Learner(folder, call_timeout=5.0)
+    if request is None:
+        return Learner(folder, call_timeout=5.0)
+    learner = RemoteLearner(folder, call_timeout=5.0)
+    request.addfinalizer(learner.close)
+    return learner
 
 
-def with_variant(folder, variant):
-    """A Learner where variant.exercise is the variant's function."""
+def with_variant(folder, variant, request=None):
+    """A learner where variant.exercise is the variant's function (see make_impl)."""
     lines = inspect.getsource(variant.fn).splitlines()
     source = "\n".join(lines[next(i for i, line in enumerate(lines) if line.startswith("def ")):])
-    learner = make_impl(folder, {variant.exercise: f"{source}\n{variant.exercise} = {variant.fn.__name__}"})
+    learner = make_impl(folder, {variant.exercise: f"{source}\n{variant.exercise} = {variant.fn.__name__}"},
+                        request)
     getattr(learner, variant.exercise)  # raises if the spliced module does not import
     return learner
 

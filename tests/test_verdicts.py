@@ -22,9 +22,15 @@ def test_reference_passes_whatever_the_other_functions_do(exercise, tmp_path, re
         assert run(test, learner, request) == ("passed", ""), test
 
 
+# The instructor command runs submissions in a process of their own: the same
+# verdicts must come out there.
+WHERE = pytest.mark.parametrize("own_process", [False, True], ids=["in-process", "own-process"])
+
+
+@WHERE
 @pytest.mark.parametrize("variant", WRONG, ids=str)
-def test_wrong_implementation_is_caught(variant, tmp_path, request):
-    learner = with_variant(tmp_path / "impl", variant)
+def test_wrong_implementation_is_caught(variant, own_process, tmp_path, request):
+    learner = with_variant(tmp_path / "impl", variant, request if own_process else None)
     for test in variant.caught_by:
         assert exercise_of(SUITE[test]) == variant.exercise, f"{test} grades another exercise"
         status, message = run(test, learner, request)
@@ -33,9 +39,10 @@ def test_wrong_implementation_is_caught(variant, tmp_path, request):
     assert variant.hint in message, message
 
 
+@WHERE
 @pytest.mark.parametrize("variant", ALTERNATIVES, ids=str)
-def test_valid_alternative_is_accepted(variant, tmp_path, request):
-    learner = with_variant(tmp_path / "impl", variant)
+def test_valid_alternative_is_accepted(variant, own_process, tmp_path, request):
+    learner = with_variant(tmp_path / "impl", variant, request if own_process else None)
     for test in suite_tests_of(variant.exercise):
         status, message = run(test, learner, request)
         assert status == "passed", f"{test}:\n{message}"
