@@ -1,5 +1,4 @@
 """Checks of linreg, squared_loss and sgd (d2l 3.2.4-3.2.6)."""
-import torch
 
 from grader.checks.common import EPS32, Called
 
