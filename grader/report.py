@@ -10,7 +10,9 @@ _PRINT = dict(precision=4, threshold=48, edgeitems=3, linewidth=88, sci_mode=Non
 
 
 def show(value):
-    """A short, readable rendering of a tensor (or anything else)."""
+    """A short, readable rendering of a tensor (or anything else; text as it is)."""
+    if isinstance(value, str):
+        return value
     if not isinstance(value, torch.Tensor):
         return repr(value)
     torch.set_printoptions(**_PRINT)

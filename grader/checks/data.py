@@ -38,7 +38,7 @@ def check_synthetic_data_features_are_standard_normal(synthetic_data):
                expected="mean 0, std 1, 4.6% of entries beyond +-2",
                got=f"mean {mean:.3f}, std {std:.3f}, {tails:.1%} beyond +-2",
                hint="torch.normal(0, 1, (num_examples, len(w))): not torch.rand (uniform),"
-                    " and the second argument of torch.normal is the std", show_inputs=False)
+                    " and the second argument of torch.normal is the std")
 
 
 def _residuals(synthetic_data):
@@ -54,8 +54,7 @@ def check_synthetic_data_labels_are_linear_in_features(synthetic_data):
         c.fail("y must be X @ w + b plus a little noise",
                expected="y - (X @ w + b) within +-0.1 for every example",
                got=f"y - (X @ w + b) ranges from {r.min():.3f} to {r.max():.3f}",
-               hint="y = torch.matmul(X, w) + b, then add the noise; do not forget b",
-               show_inputs=False)
+               hint="y = torch.matmul(X, w) + b, then add the noise; do not forget b")
 
 
 def check_synthetic_data_noise_has_std_0_01(synthetic_data):
@@ -65,7 +64,7 @@ def check_synthetic_data_noise_has_std_0_01(synthetic_data):
         c.fail("the noise added to y must have standard deviation 0.01",
                expected="std(y - (X @ w + b)) = 0.01",
                got=f"std(y - (X @ w + b)) = {r.std():.4f}",
-               hint="add torch.normal(0, 0.01, y.shape): mean 0, std 0.01", show_inputs=False)
+               hint="add torch.normal(0, 0.01, y.shape): mean 0, std 0.01")
 
 
 def check_synthetic_data_draws_fresh_data(synthetic_data):
@@ -79,7 +78,9 @@ def check_synthetic_data_draws_fresh_data(synthetic_data):
 
 def _one_pass(data_iter, batch_size, features, labels):
     """Call data_iter and insist on (X_batch, y_batch) tensor pairs; returns the list."""
-    c = Called("data_iter", batch_size=batch_size, features=features, labels=labels)
+    c = Called("data_iter", batch_size=batch_size,
+               features=f"a tensor of shape {tuple(features.shape)} (row i holds example i)",
+               labels=f"a tensor of shape {tuple(labels.shape)}")
     batches = data_iter(batch_size, features.clone(), labels.clone())
     for i, batch in enumerate(batches):
         if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
@@ -108,8 +109,7 @@ def check_data_iter_batch_sizes(data_iter, batch_size, n, d):
     if got != expected:
         c.fail("wrong batch sizes", expected=_sizes(expected), got=_sizes(got),
                hint="loop `for i in range(0, num_examples, batch_size)` and keep the last,"
-                    " smaller batch: indices[i: min(i + batch_size, num_examples)]",
-               show_inputs=False)
+                    " smaller batch: indices[i: min(i + batch_size, num_examples)]")
 
 
 def _sizes(sizes):
@@ -127,10 +127,9 @@ def check_data_iter_visits_every_example_once(data_iter, batch_size, n, d):
         missing = sorted(set(range(n)) - set(ids))
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         c.fail("one pass must yield every example exactly once",
-               expected=f"each of the {n} examples once",
+               expected=f"{n} example{'s' * (n != 1)}, each exactly once",
                got=f"{len(ids)} examples; missing {missing[:10]}, repeated {repeated[:10]}",
-               hint="shuffle a list of all indices once, then cut it into batches",
-               show_inputs=False)
+               hint="shuffle a list of all indices once, then cut it into batches")
 
 
 def check_data_iter_keeps_features_and_labels_aligned(data_iter, batch_size, n, d):
@@ -142,7 +141,7 @@ def check_data_iter_keeps_features_and_labels_aligned(data_iter, batch_size, n, 
             c.fail("features and labels must stay aligned",
                    expected="y_batch[k] to be the label of X_batch[k]",
                    got=f"X_batch rows {_ids([(X, y)])[:8]} with labels {y.flatten()[:8].tolist()}",
-                   hint="index features and labels with the same indices", show_inputs=False)
+                   hint="index features and labels with the same indices")
 
 
 def check_data_iter_shuffles_examples(data_iter):
@@ -158,7 +157,7 @@ def check_data_iter_shuffles_examples(data_iter):
                expected="a shuffled order (about 2 of 999 neighbours next to each other)",
                got=f"{neighbours} of 999 neighbours next to each other; order starts {ids[:12]}",
                hint="shuffle the indices of all examples (random.shuffle or torch.randperm),"
-                    " not just the order of the batches", show_inputs=False)
+                    " not just the order of the batches")
 
 
 def check_data_iter_reshuffles_every_pass(data_iter):
@@ -169,5 +168,4 @@ def check_data_iter_reshuffles_every_pass(data_iter):
     if _ids(first) == _ids(second):
         c.fail("each pass must use a new random order",
                expected="a different order on the second pass", got=f"the same order twice: {_ids(first)[:12]}...",
-               hint="shuffle inside data_iter, with the global random generator and no fixed seed",
-               show_inputs=False)
+               hint="shuffle inside data_iter, with the global random generator and no fixed seed")
