@@ -167,14 +167,6 @@ def _encode(value):
     return ("V", value)
 
 
-def _flatten(args):
-    for a in args:
-        if isinstance(a, torch.Tensor):
-            yield a
-        elif isinstance(a, (list, tuple)):
-            yield from _flatten(a)
-
-
 def _fresh(state):
     """A new tensor standing for one the worker made (e.g. a replaced list entry)."""
     _, value, requires_grad, grad, is_leaf, _ = state
@@ -293,7 +285,7 @@ class RemoteLearner:
 
     def call(self, exercise, *args):
         self._last_exercise = exercise
-        inputs = [t for t in _flatten(args) if t.requires_grad]
+        inputs = [t for t in seam.tensors_in(args) if t.requires_grad]
         keep = bool(inputs) and torch.is_grad_enabled()
         graph_id = next(self.graph_ids)
         reply = self.request(("call", exercise, [_encode(a) for a in args], keep, graph_id),

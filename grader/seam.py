@@ -129,6 +129,15 @@ def load_module(folder, module, import_timeout=None):
     return mod
 
 
+def tensors_in(args):
+    """The tensors among call arguments, looking inside lists (sgd's params)."""
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            yield a
+        elif isinstance(a, (list, tuple)):
+            yield from tensors_in(a)
+
+
 class LocalRNG:
     """The global random generators of this process (torch, random, numpy), which
     the learner's functions draw from."""

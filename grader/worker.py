@@ -74,7 +74,7 @@ class Worker:
         import torch
         originals = [list(a) if isinstance(a, list) else a for a in args]
         fn = getattr(self.learner, exercise)
-        inputs = [t for t in flatten(args) if t.requires_grad]
+        inputs = [t for t in self.seam.tensors_in(args) if t.requires_grad]
         result = fn(*args)
         if keep_graph and isinstance(result, torch.Tensor) and result.grad_fn is not None:
             self.graphs[graph_id] = (result, inputs)
@@ -113,15 +113,6 @@ class Worker:
             except Exception as e:  # e.g. backward through a broken custom Function
                 reply = ("raised", type(e).__name__, str(e), [], [])
             write(self.out, reply)
-
-
-def flatten(args):
-    import torch
-    for a in args:
-        if isinstance(a, torch.Tensor):
-            yield a
-        elif isinstance(a, list):
-            yield from flatten(a)
 
 
 def decode(tree):

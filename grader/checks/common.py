@@ -55,11 +55,6 @@ class Called:
             self.fail(title, expected=expected.to(got.dtype), got=got, hint=hint)
 
 
-def clones(*tensors):
-    """Copies to hand to the learner, so that the originals stay pristine."""
-    return [t.clone() for t in tensors]
-
-
 def rng_of(fn):
     """The generators `fn` draws from: its own process's (see seam.Learner)."""
     return getattr(fn, "rng", LocalRNG)
