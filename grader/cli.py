@@ -22,7 +22,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from grader.grades import parse_points
-from grader.seam import EXERCISES
+from grader.options import HELP_ALLOW, HELP_EXAMPLES, HELP_SEED
+from grader.exercises import NAMES as EXERCISES
 
 
 
@@ -41,15 +42,21 @@ def judge(sub_id, folder, points, options):
     """Grade one submission in this process (the judge) against its worker."""
     import torch
 
+    from grader import profiles
+    from grader.exercises import seam_spec
+    if options["examples"]:
+        profiles.use_examples(options["examples"])
     from grader.batch import grade
     from grader.remote import RemoteLearner
     torch.set_num_threads(options["threads"])
     start = time.monotonic()
-    learner = RemoteLearner(folder, call_timeout=options["call_timeout"],
+    learner = RemoteLearner(folder, seam_spec(options["allow_builtins"]),
+                            call_timeout=options["call_timeout"],
                             import_timeout=options["import_timeout"],
                             memory_mb=options["memory_mb"], cpu_seconds=options["timeout"] + 60)
     try:
-        result = grade(learner, points, budget=options["timeout"])
+        result = grade(learner, points, budget=options["timeout"],
+                       grading_seed=options["grading_seed"])
     finally:
         learner.close()
     return {"id": sub_id, **result, "seconds": round(time.monotonic() - start, 2)}
@@ -163,6 +170,12 @@ def main(argv=None):
                    help="memory a submission's process may add (default 2048 MB)")
     g.add_argument("--points", action="append", default=[], metavar="NAME=POINTS",
                    help="points of one exercise (repeatable)")
+    g.add_argument("--allow-builtins", action="store_true", help=HELP_ALLOW)
+    g.add_argument("--grading-seed", type=int, metavar="N", help=HELP_SEED)
+    g.add_argument("--examples", type=int, metavar="K", help=HELP_EXAMPLES)
+    r = commands.add_parser("release", help="write the learner's kit (no solutions, no tests)")
+    r.add_argument("outdir", help="folder to write the learner's kit into")
+    r.add_argument("--force", action="store_true", help="overwrite OUTDIR if it exists")
     j = commands.add_parser("judge", help=argparse.SUPPRESS)
     j.add_argument("config")
     args = parser.parse_args(argv)
@@ -171,6 +184,14 @@ def main(argv=None):
         print(json.dumps(judge(config["id"], config["folder"], config["points"],
                                config["options"])))
         return 0
+    if args.command == "release":
+        from grader.release import ReleaseError, release
+        try:
+            release(Path(args.outdir), force=args.force)
+        except ReleaseError as e:
+            parser.error(str(e))
+        print(f"wrote the learner's kit to {args.outdir}")
+        return 0
     if not Path(args.submissions).is_dir():
         parser.error(f"{args.submissions}: no such folder")
     try:
@@ -178,12 +199,13 @@ def main(argv=None):
     except ValueError as e:
         parser.error(str(e))
     jobs = max(1, args.jobs)
+    if args.examples is not None and args.examples < 1:
+        parser.error(f"--examples {args.examples}: must be at least 1")
     options = {"timeout": args.timeout, "call_timeout": args.call_timeout,
                "import_timeout": args.import_timeout, "memory_mb": args.memory_mb,
+               "allow_builtins": args.allow_builtins, "grading_seed": args.grading_seed,
+               "examples": args.examples,
                "threads": max(1, (os.cpu_count() or 1) // jobs)}
     entries = grade_all(args.submissions, args.out, jobs=jobs, points=points, options=options)
     print(summary(entries))
     return 0
-
-
-

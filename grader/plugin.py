@@ -7,19 +7,16 @@ from pathlib import Path
 import pytest
 import torch
 
+from grader import profiles
+from grader.exercises import NAMES, seam_spec
 from grader.grades import CheckResult, GradeBook, parse_points
-from grader.report import classify
-from grader.seam import EXERCISES, Learner, TimedOut
+from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, HELP_IMPL, \
+    HELP_JSON, HELP_PLOT, HELP_POINTS, HELP_SEED, HELP_TIMEOUT, EXAMPLES
+from grader.report import apply_from_scratch_rule, classify
+from grader.seam import Learner, TimedOut
 
-HELP_IMPL = ("implementation to grade: a folder holding linear_regression.py and"
-             " softmax_regression.py, or a package name such as `solutions`"
-             " (default: the exercises/ folder)")
-HELP_JSON = "write the grade as JSON to FILE"
-HELP_POINTS = "points of one exercise, NAME=POINTS (repeatable; also the d2l_points ini option)"
-HELP_TIMEOUT = "seconds one call of a learner function may take before it counts as a timeout"
-HELP_DATA = "folder for the Fashion-MNIST data (default: $D2LKIT_DATA or ~/.cache/d2lkit)"
-HELP_PLOT = ("also draw the Fashion-MNIST training curves, one PNG per function, into DIR"
-             " (needs matplotlib: pip install -e .[plot])")
+# A whole check may take this long; a learner's single call has --call-timeout.
+CHECK_TIMEOUT = 600
 SHORT = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "timeout": "TIMEOUT",
          "not_attempted": "not attempted", "missing": "MISSING"}
 
@@ -32,7 +29,12 @@ def pytest_addoption(parser):
     group.addoption("--call-timeout", metavar="SECONDS", type=float, default=10.0, help=HELP_TIMEOUT)
     group.addoption("--data-dir", metavar="DIR", help=HELP_DATA)
     group.addoption("--fashion-plot-dir", metavar="DIR", help=HELP_PLOT)
+    group.addoption("--exercise", metavar="NAME", action="append", default=[], help=HELP_EXERCISE)
+    group.addoption("--allow-builtins", action="store_true", default=None, help=HELP_ALLOW)
+    group.addoption("--grading-seed", metavar="N", type=int, help=HELP_SEED)
+    group.addoption("--examples", metavar="K", type=int, help=HELP_EXAMPLES)
     parser.addini("d2l_points", HELP_POINTS, type="linelist", default=[])
+    parser.addini("d2l_allow_builtins", HELP_ALLOW, type="bool", default=False)
 
 
 def pytest_configure(config):
@@ -43,7 +45,22 @@ def pytest_configure(config):
                               "--points")
     except ValueError as e:
         raise pytest.UsageError(str(e)) from None
+    unknown = set(config.getoption("exercise")) - set(NAMES)
+    if unknown:
+        raise pytest.UsageError(f"--exercise {', '.join(sorted(unknown))}: no such exercise;"
+                                f" the exercises are {', '.join(NAMES)}")
+    examples = config.getoption("examples")
+    if examples is not None:
+        if examples < 1:
+            raise pytest.UsageError(f"--examples {examples}: must be at least 1")
+        profiles.use_examples(examples)
     config.stash[BOOK] = GradeBook(points)
+
+
+def allow_builtins(config):
+    """--allow-builtins, else the d2l_allow_builtins ini option."""
+    option = config.getoption("allow_builtins")
+    return config.getini("d2l_allow_builtins") if option is None else option
 
 
 BOOK = pytest.StashKey[GradeBook]()
@@ -54,11 +71,26 @@ def _exercise(item):
     return marker.args[0] if marker else None
 
 
+def pytest_collection_modifyitems(config, items):
+    """--exercise deselects the other exercises' checks; every check gets a time
+    limit (pytest-timeout) and the grading seed."""
+    chosen = set(config.getoption("exercise"))
+    if chosen:
+        dropped = [item for item in items if _exercise(item) not in chosen]
+        items[:] = [item for item in items if _exercise(item) in chosen]
+        config.hook.pytest_deselected(items=dropped)
+    graded = [item for item in items if _exercise(item)]
+    for item in graded:
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(CHECK_TIMEOUT))
+    profiles.seed_suite({item.obj for item in graded}, config.getoption("grading_seed"))
+
+
 def pytest_collection_finish(session):
     if session.config.option.collectonly:
         return
     graded = {_exercise(item) for item in session.items} - {None}
-    for name in sorted(graded, key=EXERCISES.index):
+    for name in sorted(graded, key=NAMES.index):
         session.config.stash[BOOK].expect(name)
 
 
@@ -85,7 +117,8 @@ def learner(request):
     """The implementation under grading, behind the seam (grader.seam.Learner)."""
     config = request.config
     folder = resolve_impl(config.getoption("impl"), config.rootpath)
-    return Learner(folder, call_timeout=config.getoption("call_timeout"))
+    return Learner(folder, seam_spec(allow_builtins(config)),
+                   call_timeout=config.getoption("call_timeout"))
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +138,11 @@ def fashion_plot_dir(request):
 
 def pytest_report_header(config):
     impl = config.getoption("impl") or "exercises/"
-    return (f"d2l chapter 3 kit: grading {impl} (Hypothesis profile 'grading': derandomized;"
+    seed = config.getoption("grading_seed")
+    examples = config.getoption("examples") or EXAMPLES
+    return (f"d2l chapter 3 kit: grading {impl} ({examples} examples per check,"
+            f" {'grading seed ' + str(seed) if seed is not None else 'derandomized'};"
+            f" built-ins {'allowed' if allow_builtins(config) else 'not allowed'};"
             f" torch {torch.__version__})")
 
 
@@ -123,18 +160,18 @@ def pytest_runtest_makereport(item, call):
     name = _exercise(item)
     if name is None or call.when == "teardown" or (call.when == "setup" and report.passed):
         return
-    if call.excinfo is None:
-        status, message = "passed", ""
-    else:
-        status, message = classify(call.excinfo.value)
-        if status is None:  # not the learner's doing: keep pytest's traceback
-            status, message = "error", f"internal error in the grader: {message}"
-        elif status in ("not_attempted", "missing"):
-            report.outcome = "skipped"
-            report.longrepr = (str(item.path), item.location[1], message)
-        else:
-            report.outcome = "failed"
-            report.longrepr = message
+    status, message = ("passed", "") if call.excinfo is None else classify(call.excinfo.value)
+    internal = status is None  # not the learner's doing: keep pytest's traceback
+    if internal:
+        status, message = "error", f"internal error in the grader: {message}"
+    elif "learner" in item.funcargs:
+        status, message = apply_from_scratch_rule(item.funcargs["learner"], name, status, message)
+    if status in ("not_attempted", "missing"):
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1], message)
+    elif status != "passed" and not internal:
+        report.outcome = "failed"
+        report.longrepr = message
     report.d2l_status = status
     notes = [value for key, value in item.user_properties if key == "feedback"]
     item.config.stash[BOOK].record(name, CheckResult(item.name, status, message, notes))
@@ -171,7 +208,7 @@ def pytest_terminal_summary(terminalreporter, config):
     if todo:
         why = grade["exercises"][todo]["feedback"].splitlines()[0]
         tw.write_line(f"  next: {why}")
-        tw.write_line(f"        then run `pytest exercises -k {todo}` to grade just that one")
+        tw.write_line(f"        then run `pytest exercises --exercise {todo}` to grade just that one")
 
 
 def pytest_sessionfinish(session, exitstatus):

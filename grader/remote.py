@@ -8,7 +8,6 @@ autograd bridge so that checks can backpropagate through a remote call. The
 worker is killed (SIGKILL, whole process group) on a hard timeout and started
 again for the next call; a worker that dies costs the call it died in.
 """
-import inspect
 import io
 import itertools
 import json
@@ -26,9 +25,8 @@ from pathlib import Path
 import torch
 
 from grader import seam
-from grader.reference import REFERENCE
-from grader.seam import MODULE_OF, MODULES, BrokenModule, Crashed, LearnerError, Missing, \
-    NotAttempted, TimedOut
+from grader.exercises import BY_NAME, MODULES
+from grader.seam import BrokenModule, Crashed, LearnerError, Missing, NotAttempted, TimedOut
 
 WORKER_SOURCE = Path(__file__).with_name("worker.py").read_text()
 SEAM_SOURCE = Path(seam.__file__).read_text()
@@ -47,7 +45,7 @@ class WorkerGone(Exception):
 class Link:
     """One worker process and the pipe to it."""
 
-    def __init__(self, folder, modules, *, call_timeout, import_timeout, memory_mb, threads,
+    def __init__(self, folder, modules, *, spec, call_timeout, import_timeout, memory_mb, threads,
                  cpu_seconds):
         self.cwd = tempfile.TemporaryDirectory(prefix="d2lkit-worker-")
         self.proc = subprocess.Popen(
@@ -56,6 +54,7 @@ class Link:
             start_new_session=True)
         site = sorted({sysconfig.get_paths()[k] for k in ("purelib", "platlib")})
         config = json.dumps({"site": site, "folder": str(folder), "modules": list(modules),
+                             "spec": spec,
                              "call_timeout": call_timeout, "import_timeout": import_timeout,
                              "memory_mb": memory_mb, "threads": threads,
                              "cpu_seconds": cpu_seconds,
@@ -208,12 +207,14 @@ def _opaque(type_name, text):
 class RemoteLearner:
     """The learner's implementation, running in a worker process."""
 
-    def __init__(self, folder, *, call_timeout=10.0, import_timeout=60.0, memory_mb=2048,
+    def __init__(self, folder, spec, *, call_timeout=10.0, import_timeout=60.0, memory_mb=2048,
                  threads=1, cpu_seconds=3600):
         self.folder = Path(folder).resolve()
-        self.options = dict(call_timeout=call_timeout, import_timeout=import_timeout,
+        self.spec = spec
+        self.options = dict(spec=spec, call_timeout=call_timeout, import_timeout=import_timeout,
                             memory_mb=memory_mb, threads=threads, cpu_seconds=cpu_seconds)
         self.status = {}
+        self.builtins_used = {}
         self.link = None
         self.graph_ids = itertools.count()
         self._start()
@@ -265,15 +266,19 @@ class RemoteLearner:
                                     f" memory is limited to {self.options['memory_mb']} MB"
                           ) from None
 
+    def take_builtin_used(self, exercise):
+        """As seam.Learner.take_builtin_used, from what the worker reported."""
+        return self.builtins_used.pop(exercise, None)
+
     def backward(self, graph_id, grad):
         reply = self.request(("backward", None, graph_id, grad.detach()), "backward",
                              self._last_exercise)
         return self._reply(self._last_exercise, reply, ())
 
     def __getattr__(self, exercise):
-        if exercise not in MODULE_OF:
+        if exercise not in self.spec:
             raise AttributeError(exercise)
-        outcome = self.status.get(MODULE_OF[exercise])
+        outcome = self.status.get(self.spec[exercise]["module"])
         if outcome is not None:
             raise type(outcome)(exercise, outcome.message)
 
@@ -301,12 +306,14 @@ class RemoteLearner:
         if kind == "outcome":
             raise OUTCOMES[reply[1]](exercise, reply[2])
         if kind == "raised":
-            names = reply[4] or list(inspect.signature(getattr(REFERENCE, exercise)).parameters)
+            names = reply[4] or list(BY_NAME[exercise].params)
             raise LearnerError(exercise, dict(zip(names, args)),
                                _opaque_error(reply[1], reply[2]), reply[3])
-        if kind == "ok" and len(reply) == 3:
+        if kind == "ok" and len(reply) == 4:
             for arg, state in zip(args, reply[2]):
                 _mirror(arg, state)
+            if isinstance(reply[3], str):
+                self.builtins_used.setdefault(exercise, reply[3])
         return reply[1]
 
     def _decode(self, tree):

@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from grader.exercises import from_scratch_message
 from grader.fashion_mnist import DataUnavailable
 from grader.seam import LearnerError, Outcome
 
@@ -105,3 +106,16 @@ def classify(error):
         if status is not None:
             return status, message
     return None, f"{type(error).__name__}: {error}"
+
+
+def apply_from_scratch_rule(learner, exercise, status, message):
+    """(status, message) of a check once the from-scratch rule is applied: if the
+    learner's `exercise` called a built-in that does its whole job during the
+    check, a passed check fails with the rule's message, and a failed one says
+    so too."""
+    builtin = learner.take_builtin_used(exercise)
+    if builtin is None or status in ("not_attempted", "missing"):
+        return status, message
+    if status == "passed":
+        return "failed", from_scratch_message(exercise, builtin, values_right=True)
+    return status, f"{message}\n  also     {from_scratch_message(exercise, builtin, False)}"

@@ -1,12 +1,14 @@
 """The one door through which every check reaches the learner's code.
 
 Also executed, as source, inside the submission's own process (grader/worker.py),
-so it imports nothing from the grader.
+so it imports nothing from the grader: what it must know of the exercises
+comes in as plain data (grader.exercises.seam_spec()).
 
-`Learner` loads the two learner modules and hands out guarded callables:
-each call runs under a time limit and turns whatever escapes the learner's
-code into one of the outcomes below, so a check never sees a raw learner
-exception. Nothing else in the grader calls learner code.
+`Learner` loads the learner's modules and hands out guarded callables: each
+call runs under a time limit and under the from-scratch rule, and turns
+whatever escapes the learner's code into one of the outcomes below, so a
+check never sees a raw learner exception. Nothing else in the grader calls
+learner code.
 """
 import importlib.util
 import inspect
@@ -14,19 +16,13 @@ import random
 import signal
 import sys
 import traceback
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
 import torch
+from torch.overrides import TorchFunctionMode
 
-MODULES = {
-    "linear_regression": ("synthetic_data", "data_iter", "linreg", "squared_loss", "sgd"),
-    "softmax_regression": ("softmax", "cross_entropy", "accuracy"),
-}
-EXERCISES = tuple(name for names in MODULES.values() for name in names)
-MODULE_OF = {name: module for module, names in MODULES.items() for name in names}
-ITERATORS = {"data_iter"}
 # An iterator that yields more items than this is endless, or as good as.
 MAX_ITEMS = 10_000
 
@@ -99,9 +95,10 @@ def _learner_frames(error, folder):
             for f in frames if Path(f.filename).resolve().is_relative_to(folder)]
 
 
-def load_module(folder, module, import_timeout=None):
+def load_module(folder, module, import_timeout=None, siblings=()):
     """Import folder/<module>.py under a unique name; a failure becomes an Outcome
-    (Missing or BrokenModule) that is returned, not raised."""
+    (Missing or BrokenModule) that is returned, not raised. `siblings` are the
+    other learner modules, which it may import from the same folder."""
     path = folder / f"{module}.py"
     if not path.is_file():
         return Missing(module, f"{path.name} is missing from {folder.name}/")
@@ -110,7 +107,8 @@ def load_module(folder, module, import_timeout=None):
     spec = importlib.util.spec_from_file_location(f"_d2lkit_{abs(hash(folder))}_{module}", path)
     mod = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(folder))
-    saved = {name: sys.modules.pop(name) for name in MODULES if name in sys.modules}
+    siblings = {module, *siblings}
+    saved = {name: sys.modules.pop(name) for name in siblings if name in sys.modules}
     try:
         with time_limit(import_timeout, module):
             spec.loader.exec_module(mod)
@@ -123,7 +121,7 @@ def load_module(folder, module, import_timeout=None):
                                     f"{type(e).__name__}: {e}{where}")
     finally:
         sys.path.remove(str(folder))
-        for name in MODULES:
+        for name in siblings:
             sys.modules.pop(name, None)
         sys.modules.update(saved)
     return mod
@@ -154,57 +152,116 @@ class LocalRNG:
                 torch.from_numpy(np.random.get_state()[1].copy()))
 
 
-class Learner:
-    """The learner's implementation, loaded from a folder holding the two modules.
+class FromScratch(TorchFunctionMode):
+    """While the learner's function runs, notes the first built-in it calls that
+    does the exercise's whole job, however it is reached (alias, method,
+    getattr, torch.ops, an nn module): by the name PyTorch gives the function,
+    or, for PyTorch's own Python code (torch.optim, DataLoader), by the module
+    of a frame between the call and the learner's function."""
 
+    def __init__(self, forbidden, forbidden_code):
+        super().__init__()
+        self.forbidden, self.forbidden_code = set(forbidden), forbidden_code
+        self.used = None
+
+    def __enter__(self):
+        self.top = sys._getframe(1)
+        return super().__enter__()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if self.used is None:
+            self.used = self._builtin(func)
+        return func(*args, **(kwargs or {}))
+
+    def _builtin(self, func):
+        name = getattr(func, "__name__", "").split(".")[0].lstrip("_").removeprefix("special_")
+        if name in self.forbidden:
+            return _display(func, name)
+        frame = sys._getframe(2) if self.forbidden_code else None
+        while frame is not None and frame is not self.top:
+            where = f"{frame.f_globals.get('__name__')}.{frame.f_code.co_name}"
+            for prefix, label in self.forbidden_code.items():
+                if where == prefix or where.startswith(prefix + "."):
+                    return label
+            frame = frame.f_back
+        return None
+
+
+def _display(func, name):
+    """How a learner would have written the call: torch.softmax, Tensor.softmax, ..."""
+    module = getattr(func, "__module__", None) or "Tensor"
+    public = {"torch._C._nn": "torch.nn.functional", "torch._C._special": "torch.special",
+              "torch._C._VariableFunctions": "torch", "torch._ops.aten": "torch.ops.aten"}
+    module = public.get(module, module)
+    if module == "torch.ops.aten" or module.startswith("torch._C"):
+        name = getattr(func, "__name__", name).split(".")[0]
+    return f"{module}.{name}"
+
+
+class Learner:
+    """The learner's implementation, loaded from a folder holding its modules.
+
+    `spec` is grader.exercises.seam_spec(): for each exercise its module,
+    whether it returns an iterable, and the built-ins it may not call.
     `learner.softmax` and friends are guarded callables; data_iter's is
     materialised into a list (at most MAX_ITEMS batches) so that iterating it
     also happens behind the guard. Each carries `.rng`, the generators it draws
     from, so that checks can seed and inspect them wherever the code runs.
     """
 
-    def __init__(self, folder, *, call_timeout=10.0, import_timeout=60.0, modules=tuple(MODULES),
+    def __init__(self, folder, spec, *, call_timeout=10.0, import_timeout=60.0, modules=None,
                  on_import=None):
         self.folder = Path(folder).resolve()
-        self.call_timeout = call_timeout
+        self.spec, self.call_timeout = spec, call_timeout
+        all_modules = list(dict.fromkeys(s["module"] for s in spec.values()))
         self._modules = {}
-        for name in modules:
+        self.builtins_used = {}
+        for name in all_modules if modules is None else modules:
             if on_import:
                 on_import(name)
-            self._modules[name] = load_module(self.folder, name, import_timeout)
+            self._modules[name] = load_module(self.folder, name, import_timeout, all_modules)
 
     def load_report(self):
         """{module: None if it loaded, else (status, message)}."""
         return {name: (m.status, m.message) if isinstance(m, Outcome) else None
                 for name, m in self._modules.items()}
 
+    def take_builtin_used(self, exercise):
+        """The first forbidden built-in `exercise` called since the last take, or None."""
+        return self.builtins_used.pop(exercise, None)
+
     def __getattr__(self, exercise):
-        if exercise not in MODULE_OF:
+        if exercise not in self.spec:
             raise AttributeError(exercise)
-        module = self._modules[MODULE_OF[exercise]]
+        module_name = self.spec[exercise]["module"]
+        module = self._modules[module_name]
         if isinstance(module, Outcome):
             raise type(module)(exercise, module.message)
         fn = getattr(module, exercise, None)
         if not callable(fn):
-            raise Missing(exercise, f"{MODULE_OF[exercise]}.py has no function {exercise}()")
+            raise Missing(exercise, f"{module_name}.py has no function {exercise}()")
         return self._guard(exercise, fn)
 
     def _guard(self, exercise, fn):
-        materialise = exercise in ITERATORS
+        spec = self.spec[exercise]
+        rule = (spec["forbidden"], spec["forbidden_code"])
 
         def guarded(*args):
+            scratch = FromScratch(*rule) if any(rule) else nullcontext()
             try:
-                with time_limit(self.call_timeout, exercise):
+                with time_limit(self.call_timeout, exercise), scratch:
                     result = fn(*args)
-                    if materialise:
+                    if spec["iterates"]:
                         result = _take(iter(result), MAX_ITEMS + 1)
-                    return result
             except NotImplementedError:
                 raise NotAttempted(exercise, f"{exercise}() still raises NotImplementedError: write"
-                                             f" it in {MODULE_OF[exercise]}.py") from None
+                                             f" it in {spec['module']}.py") from None
             except Exception as e:
                 raise LearnerError(exercise, describe_call(exercise, fn, args), e,
                                    _learner_frames(e, self.folder)) from None
+            if getattr(scratch, "used", None):
+                self.builtins_used.setdefault(exercise, scratch.used)
+            return result
         guarded.__name__ = exercise
         guarded.rng = LocalRNG
         return guarded

@@ -1,7 +1,7 @@
 """Training loops of d2l chapter 3, driven by whichever functions are given.
 
 Every function the loops call comes from the `fns` namespace, so a check can
-put one learner function among reference ones and blame only that function.
+put one learner function among the oracle's (grader.oracle) and blame only that function.
 The loops themselves are fixed recipes (d2l 3.2.7 and 3.6.6) with seeded
 generators, so a run is repeatable.
 """

@@ -5,7 +5,7 @@ its configuration first, including the source of grader/seam.py: with no
 site processing and only site-packages on sys.path, neither the grader nor the
 reference solutions can be imported here. This process decides nothing; it
 returns values, gradients and the state of mutated arguments, which the judge
-checks against references computed in its own process.
+checks against the oracle (grader.oracle) in its own process.
 
 Messages both ways are length-prefixed torch.save() trees of tensors and plain
 values, read with torch.load(weights_only=True): neither side can make the
@@ -80,7 +80,8 @@ class Worker:
             self.graphs[graph_id] = (result, inputs)
             while len(self.graphs) > 64:
                 self.graphs.pop(next(iter(self.graphs)))
-        return ("ok", self.encode(result), [self.state(o, a) for o, a in zip(originals, args)])
+        return ("ok", self.encode(result), [self.state(o, a) for o, a in zip(originals, args)],
+                self.learner.take_builtin_used(exercise))
 
     def backward(self, graph_id, grad):
         import torch
@@ -158,7 +159,7 @@ def main():
     seam = types.ModuleType("d2lkit_seam")
     exec(compile(config["seam_source"], "seam.py", "exec"), seam.__dict__)
     write(protocol_out, ("ready",))
-    learner = seam.Learner(config["folder"], call_timeout=config["call_timeout"],
+    learner = seam.Learner(config["folder"], config["spec"], call_timeout=config["call_timeout"],
                            import_timeout=config["import_timeout"], modules=config["modules"],
                            on_import=lambda module: write(protocol_out, ("importing", module)))
     write(protocol_out, ("loaded", learner.load_report()))

@@ -29,12 +29,6 @@ def data_iter_returns_a_list(batch_size, features, labels):
             for i in range(0, len(features), batch_size)]
 
 
-@alternative("data_iter")
-def data_iter_dataloader(batch_size, features, labels):
-    dataset = torch.utils.data.TensorDataset(features, labels)
-    return torch.utils.data.DataLoader(dataset, batch_size, shuffle=True)
-
-
 @alternative("linreg")
 def linreg_addmm(X, w, b):
     return torch.addmm(b, X, w)
@@ -60,13 +54,6 @@ def sgd_sub_(params, lr, batch_size):
             param.grad.zero_()
 
 
-@alternative("sgd")
-def sgd_torch_optim(params, lr, batch_size):
-    optimizer = torch.optim.SGD(params, lr=lr / batch_size)
-    optimizer.step()
-    optimizer.zero_grad()
-
-
 @alternative("softmax")
 def softmax_logsumexp(X):
     return torch.exp(X - torch.logsumexp(X, dim=1, keepdim=True))
@@ -76,11 +63,6 @@ def softmax_logsumexp(X):
 def softmax_detached_row_max(X):
     X_exp = torch.exp(X - X.amax(dim=1, keepdim=True).detach())
     return X_exp / X_exp.sum(dim=1, keepdim=True)
-
-
-@alternative("softmax")
-def softmax_builtin(X):
-    return torch.softmax(X, dim=1)
 
 
 @alternative("cross_entropy")

@@ -1,4 +1,4 @@
-"""Registry for the implementations in wrong.py and alternatives.py.
+"""Registry for the implementations in wrong.py, alternatives.py and from_scratch.py.
 
 Each is a plain function; the kit's tests splice its source into copies of the
 reference modules, under the exercise's name, and grade that folder.
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 WRONG = []
 ALTERNATIVES = []
+BUILTINS = []
 
 
 @dataclass(frozen=True)
@@ -33,5 +34,14 @@ def alternative(exercise):
     """A valid `exercise`, different from the reference: all its tests must pass."""
     def register(fn):
         ALTERNATIVES.append(Variant(exercise, fn))
+        return fn
+    return register
+
+
+def builtin(exercise, name):
+    """A right `exercise` that calls the built-in `name` doing its whole job: its
+    values pass every check, and the from-scratch rule fails it naming `name`."""
+    def register(fn):
+        BUILTINS.append(Variant(exercise, fn, hint=name))
         return fn
     return register

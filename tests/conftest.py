@@ -8,33 +8,35 @@ from pathlib import Path
 import pytest
 
 from grader.batch import run_check
-from grader.reference import KIT_ROOT
+from grader.exercises import BY_NAME, seam_spec
 from grader.remote import RemoteLearner
-from grader.seam import MODULE_OF, Learner
+from grader.seam import Learner
 
-PRELUDE = "\nimport random\nimport numpy as np\nimport torch\n\n"
+KIT_ROOT = Path(__file__).resolve().parent.parent
+PRELUDE = "\nimport random\nimport numpy as np\nimport torch\nfrom torch import nn\nfrom torch.nn import functional as F\n\n"
 
 
-def make_impl(folder, replacements, request=None):
+def make_impl(folder, replacements, request=None, allow_builtins=False):
     """Copy solutions/ to `folder`, then define each exercise as the given source.
     With a pytest `request`, the code runs in a process of its own (RemoteLearner)."""
     shutil.copytree(KIT_ROOT / "solutions", folder)
     for exercise, source in replacements.items():
-        with open(Path(folder) / f"{MODULE_OF[exercise]}.py", "a") as f:
+        with open(Path(folder) / f"{BY_NAME[exercise].module}.py", "a") as f:
             f.write(PRELUDE + textwrap.dedent(source) + "\n")
+    spec = seam_spec(allow_builtins)
     if request is None:
-        return Learner(folder, call_timeout=5.0)
-    learner = RemoteLearner(folder, call_timeout=5.0)
+        return Learner(folder, spec, call_timeout=5.0)
+    learner = RemoteLearner(folder, spec, call_timeout=5.0)
     request.addfinalizer(learner.close)
     return learner
 
 
-def with_variant(folder, variant, request=None):
+def with_variant(folder, variant, request=None, allow_builtins=False):
     """A learner where variant.exercise is the variant's function (see make_impl)."""
     lines = inspect.getsource(variant.fn).splitlines()
     source = "\n".join(lines[next(i for i, line in enumerate(lines) if line.startswith("def ")):])
     learner = make_impl(folder, {variant.exercise: f"{source}\n{variant.exercise} = {variant.fn.__name__}"},
-                        request)
+                        request, allow_builtins)
     getattr(learner, variant.exercise)  # raises if the spliced module does not import
     return learner
 
@@ -45,9 +47,9 @@ def fashion_mnist():
     return load_features()
 
 
-def run(test_name, learner, request):
+def run(test_name, learner, request, grading_seed=None):
     """(status, message) of one suite test on `learner`; a grader failure raises."""
     status, message, _ = run_check(test_name, learner,
-                                   lambda: request.getfixturevalue("fashion_mnist"))
+                                   lambda: request.getfixturevalue("fashion_mnist"), grading_seed)
     assert status is not None, message
     return status, message

@@ -10,8 +10,8 @@ import textwrap
 
 import pytest
 
-from grader.reference import KIT_ROOT
-from grader.seam import EXERCISES, MODULES
+from grader.exercises import MODULES, NAMES as EXERCISES
+from tests.conftest import KIT_ROOT
 
 LINEAR, SOFTMAX = MODULES
 WRONG_SOFTMAX = "def softmax(X):\n    return X.exp() / X.exp().sum(1, keepdim=True)\n"
@@ -86,11 +86,11 @@ SUBMISSIONS = {
     "replaces_the_reference": ("stubs", {SOFTMAX: """
         import sys
         for module in list(sys.modules.values()):
-            if hasattr(module, "REFERENCE"):
-                module.REFERENCE.accuracy = lambda y_hat, y: 0.0
+            if hasattr(module, "ORACLE"):
+                module.ORACLE.accuracy = lambda y_hat, y: 0.0
         try:
-            import grader.reference
-            grader.reference.REFERENCE.accuracy = lambda y_hat, y: 0.0
+            import grader.oracle
+            grader.oracle.ORACLE.accuracy = lambda y_hat, y: 0.0
         except ImportError:
             pass
         def accuracy(y_hat, y):

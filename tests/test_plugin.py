@@ -5,8 +5,9 @@ import shutil
 
 import pytest
 
-from grader.reference import KIT_ROOT
-from grader.seam import EXERCISES
+from grader.batch import suite_tests_of
+from grader.exercises import NAMES as EXERCISES
+from tests.conftest import KIT_ROOT
 
 pytest_plugins = ["pytester"]
 
@@ -36,7 +37,8 @@ def test_untouched_stubs_are_not_attempted_without_tracebacks(kit):
     assert result.ret == 1
     assert "Traceback" not in result.stdout.str()
     result.stdout.fnmatch_lines(["*softmax*not attempted*0/15*", "*total*0/100*",
-                                 "*next: synthetic_data() still raises NotImplementedError*"])
+                                 "*next: synthetic_data() still raises NotImplementedError*",
+                                 "*pytest exercises --exercise synthetic_data*"])
 
 
 def test_reference_solutions_score_full_marks(kit):
@@ -66,10 +68,23 @@ def test_unusable_fashion_mnist_is_an_error_with_instructions(kit):
 
 
 @pytest.mark.parametrize("exercise", EXERCISES)
-def test_k_selects_exactly_one_exercise(kit, exercise):
-    result = kit.runpytest_subprocess("test_chapter3.py", "--collect-only", "-q", "-k", exercise)
-    selected = [line for line in result.outlines if "::test_" in line]
-    assert selected and all(f"::test_{exercise}_" in line for line in selected)
+def test_exercise_option_selects_exactly_that_exercise(kit, exercise):
+    result = kit.runpytest_subprocess("test_chapter3.py", "--collect-only", "-q",
+                                      "--exercise", exercise)
+    selected = {line.split("::")[1] for line in result.outlines if "::test_" in line}
+    assert selected == set(suite_tests_of(exercise))
+
+
+def test_exercise_option_grades_only_that_exercise_and_sets_the_exit_status(kit):
+    shutil.copy(KIT_ROOT / "solutions" / "linear_regression.py", kit.path / "mine")
+    result, grade = run_grading(kit, "--impl", "mine", "--exercise", "linreg")
+    assert (list(grade["exercises"]), grade["score"], result.ret) == (["linreg"], 10, 0)
+    result, grade = run_grading(kit, "--impl", "mine", "--exercise", "linreg",
+                                "--exercise", "softmax", "-k", "not fashion")
+    assert list(grade["exercises"]) == ["linreg", "softmax"] and result.ret == 1
+    result = kit.runpytest_subprocess("test_chapter3.py", "--exercise", "softmx")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--exercise softmx: no such exercise*"])
 
 
 def test_wrong_function_shows_call_expected_got_and_hint(kit):

@@ -3,10 +3,10 @@ meant to catch it, valid alternatives pass, and each failure is pinned on the
 function that caused it."""
 import pytest
 
-from grader.seam import EXERCISES
-from tests import alternatives, wrong  # noqa: F401 - register the variants
-from tests.catalogue import ALTERNATIVES, WRONG
 from grader.batch import SUITE, exercise_of, suite_tests_of
+from grader.exercises import NAMES as EXERCISES, TABLE, from_scratch_message
+from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
+from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG
 from tests.conftest import make_impl, run, with_variant
 
 SABOTAGE = "def {name}(*args):\n    raise RuntimeError('sabotaged')\n"
@@ -22,30 +22,76 @@ def test_reference_passes_whatever_the_other_functions_do(exercise, tmp_path, re
         assert run(test, learner, request) == ("passed", ""), test
 
 
-# The instructor command runs submissions in a process of their own: the same
-# verdicts must come out there.
-WHERE = pytest.mark.parametrize("own_process", [False, True], ids=["in-process", "own-process"])
+# The instructor command runs submissions in a process of their own, and may
+# grade with a grading seed: the same verdicts must come out there. The
+# own-process runs use a grading seed, so the catalogue is judged on two sets
+# of generated examples (the learner's and GRADING_SEED's).
+GRADING_SEED = 2024
+WHERE = pytest.mark.parametrize("own_process", [False, True],
+                                ids=["in-process", "own-process-grading-seed"])
+
+
+def _where(own_process, request):
+    """(request for with_variant, grading seed) of an in-process or own-process run."""
+    return (request, GRADING_SEED) if own_process else (None, None)
 
 
 @WHERE
 @pytest.mark.parametrize("variant", WRONG, ids=str)
 def test_wrong_implementation_is_caught(variant, own_process, tmp_path, request):
-    learner = with_variant(tmp_path / "impl", variant, request if own_process else None)
+    process, seed = _where(own_process, request)
+    learner = with_variant(tmp_path / "impl", variant, process)
     for test in variant.caught_by:
         assert exercise_of(SUITE[test]) == variant.exercise, f"{test} grades another exercise"
-        status, message = run(test, learner, request)
+        status, message = run(test, learner, request, seed)
         assert status in ("failed", "error", "timeout"), f"{test} passed {variant}"
-    status, message = run(variant.caught_by[0], learner, request)
+    status, message = run(variant.caught_by[0], learner, request, seed)
     assert variant.hint in message, message
 
 
 @WHERE
 @pytest.mark.parametrize("variant", ALTERNATIVES, ids=str)
 def test_valid_alternative_is_accepted(variant, own_process, tmp_path, request):
-    learner = with_variant(tmp_path / "impl", variant, request if own_process else None)
+    process, seed = _where(own_process, request)
+    learner = with_variant(tmp_path / "impl", variant, process)
     for test in suite_tests_of(variant.exercise):
-        status, message = run(test, learner, request)
+        status, message = run(test, learner, request, seed)
         assert status == "passed", f"{test}:\n{message}"
+
+
+def quick_tests_of(exercise):
+    """The exercise's checks but the Fashion-MNIST runs (seconds each)."""
+    return [test for test in suite_tests_of(exercise) if "fashion" not in test]
+
+
+@pytest.mark.parametrize("variant", BUILTINS, ids=str)
+def test_builtin_fails_by_the_from_scratch_rule_alone(variant, tmp_path, request):
+    """Right values through the built-in that does the whole job: with the rule
+    off every check passes; with it on every check fails with the rule's
+    message, naming that built-in."""
+    ruled = with_variant(tmp_path / "ruled", variant)
+    allowed = with_variant(tmp_path / "allowed", variant, allow_builtins=True)
+    expected = from_scratch_message(variant.exercise, variant.hint, values_right=True)
+    for test in quick_tests_of(variant.exercise):
+        assert run(test, allowed, request) == ("passed", ""), test
+        assert run(test, ruled, request) == ("failed", expected), test
+
+
+@pytest.mark.parametrize("variant", BUILTINS, ids=str)
+def test_from_scratch_rule_holds_in_a_process_of_its_own(variant, tmp_path, request):
+    learner = with_variant(tmp_path / "impl", variant, request)
+    first = suite_tests_of(variant.exercise)[0]
+    expected = from_scratch_message(variant.exercise, variant.hint, values_right=True)
+    assert run(first, learner, request) == ("failed", expected)
+
+
+def test_from_scratch_rule_costs_no_other_exercise(tmp_path, request):
+    """A softmax on torch.softmax fails softmax only: cross_entropy's and
+    accuracy's checks, training included, never run the learner's softmax."""
+    variant = next(v for v in BUILTINS if v.exercise == "softmax")
+    learner = with_variant(tmp_path / "impl", variant)
+    for test in quick_tests_of("cross_entropy") + quick_tests_of("accuracy"):
+        assert run(test, learner, request) == ("passed", ""), test
 
 
 def test_every_check_catches_some_wrong_implementation():
@@ -56,3 +102,15 @@ def test_every_check_catches_some_wrong_implementation():
 def test_catalogue_is_large_enough():
     assert len(WRONG) >= 40 and len(ALTERNATIVES) >= 12
     assert {v.exercise for v in WRONG} == set(EXERCISES)
+
+
+def test_every_forbidden_builtin_has_a_case():
+    """Each exercise with forbidden built-ins has cases, one of them through an alias."""
+    ruled = {e.name for e in TABLE if e.forbidden or e.forbidden_code}
+    assert {v.exercise for v in BUILTINS} == ruled
+    names = {v.hint for v in BUILTINS}
+    for e in TABLE:
+        for name in e.forbidden:
+            assert any(n.rsplit(".", 1)[-1].lstrip("_") == name for n in names), name
+        assert set(e.forbidden_code.values()) <= names
+    assert "softmax_through_an_alias" in {v.fn.__name__ for v in BUILTINS}

@@ -35,17 +35,17 @@ def _softmax_tolerance(X):
     return dict(rtol=1e-5 + 8 * EPS32 * max(1.0, X.abs().max().item()), atol=1e-6)
 
 
-def check_softmax_matches_reference(softmax, reference, X):
+def check_softmax_matches_oracle(softmax, oracle, X):
     """softmax(X) equals exp(X) / exp(X).sum(dim=1) up to float32 rounding."""
     c, got = _probabilities(softmax, X)
-    c.close(got, reference(X.double()), **_softmax_tolerance(X),
+    c.close(got, oracle(X.double()), **_softmax_tolerance(X),
             hint="exp of each logit divided by the sum of exps in its row")
 
 
-def check_softmax_is_stable_for_large_logits(softmax, reference, X):
+def check_softmax_is_stable_for_large_logits(softmax, oracle, X):
     """Finite and accurate for logits up to 1e4, with rows on different scales."""
     c, got = _probabilities(softmax, X)
-    expected = reference(X.double())
+    expected = oracle(X.double())
     c.finite(got, expected.float(), hint=STABLE_HINT)
     c.close(got, expected, **_softmax_tolerance(X), hint=STABLE_HINT)
 
@@ -62,19 +62,19 @@ def check_cross_entropy_returns_one_loss_per_example(cross_entropy, y_hat, y):
     _losses(cross_entropy, y_hat, y)
 
 
-def check_cross_entropy_matches_reference(cross_entropy, reference, y_hat, y):
+def check_cross_entropy_matches_oracle(cross_entropy, oracle, y_hat, y):
     """cross_entropy equals -log(y_hat[i, y[i]])."""
     c, got = _losses(cross_entropy, y_hat, y)
-    c.close(got, reference(y_hat.double(), y), rtol=1e-5, atol=1e-5,
+    c.close(got, oracle(y_hat.double(), y), rtol=1e-5, atol=1e-5,
             hint="minus the natural log of the true class's probability: "
                  "-torch.log(y_hat[range(len(y_hat)), y])")
 
 
 def check_cross_entropy_is_finite_when_other_classes_have_zero_probability(
-        cross_entropy, reference, y_hat, y):
+        cross_entropy, oracle, y_hat, y):
     """Finite wherever the true class has probability > 0, whatever the others are."""
     c, got = _losses(cross_entropy, y_hat, y)
-    expected = reference(y_hat.double(), y)
+    expected = oracle(y_hat.double(), y)
     c.finite(got, expected.float(),
              hint="take the log of the true class's probability only: log(0) of another class"
                   " is -inf, and 0 * -inf in a one-hot sum is nan")
@@ -83,7 +83,7 @@ def check_cross_entropy_is_finite_when_other_classes_have_zero_probability(
 
 def check_cross_entropy_gradient_is_p_minus_onehot(cross_entropy, logits, y):
     """d/do cross_entropy(softmax(o), y).sum() = softmax(o) - onehot(y), with the
-    reference softmax: the gradient that training sees."""
+    oracle softmax: the gradient that training sees."""
     c = Called("cross_entropy", "cross_entropy(softmax(o), y)", o=logits, y=y)
     o = logits.clone().requires_grad_()
     p = torch.softmax(o, dim=1)
@@ -116,17 +116,17 @@ def _expect_count(c, got, expected, n, hint):
                if fraction else hint)
 
 
-def check_accuracy_counts_correct_scores(accuracy, reference, y_hat, y):
+def check_accuracy_counts_correct_scores(accuracy, oracle, y_hat, y):
     """For (n, q) scores: the number of rows whose argmax is the true label."""
     c, got = _count(accuracy, y_hat, y)
-    _expect_count(c, got, reference(y_hat, y), len(y),
+    _expect_count(c, got, oracle(y_hat, y), len(y),
                   hint="take the argmax over the classes of each row (dim=1), compare with y,"
                        " and count the matches")
 
 
-def check_accuracy_counts_correct_labels(accuracy, reference, y_hat, y):
+def check_accuracy_counts_correct_labels(accuracy, oracle, y_hat, y):
     """For (n,) predicted labels: the number equal to y (no argmax to take)."""
     c, got = _count(accuracy, y_hat, y)
-    _expect_count(c, got, reference(y_hat, y), len(y),
+    _expect_count(c, got, oracle(y_hat, y), len(y),
                   hint="y_hat may already hold predicted labels, shape (n,): only take the"
                        " argmax when y_hat has more than one column")

@@ -113,18 +113,18 @@ def check_leaves_inputs_unchanged(fn, exercise, **inputs):
                      " caller's tensor; build a new tensor instead (x = x - ...)")
 
 
-def check_gradient_matches_reference(fn, reference, exercise, wrt, upstream_seed, **inputs):
-    """The gradient flowing back through fn equals the reference's.
+def check_gradient_matches_oracle(fn, oracle, exercise, wrt, upstream_seed, **inputs):
+    """The gradient flowing back through fn equals the oracle's.
 
     Both are called on the same inputs with requires_grad on the names in `wrt`,
-    and backpropagated from the same random upstream gradient; the reference
+    and backpropagated from the same random upstream gradient; the oracle
     runs in float64. Catches .detach(), .numpy(), torch.tensor(...) re-wrapping
     and hand-written backward passes that are wrong.
     """
     c = Called(exercise, **inputs)
     ref_args = [v.double().requires_grad_(k in wrt) if v.is_floating_point() else v
                 for k, v in inputs.items()]
-    ref_out = reference(*ref_args)
+    ref_out = oracle(*ref_args)
     upstream = torch.randn(ref_out.shape, generator=torch.Generator().manual_seed(upstream_seed),
                            dtype=torch.float64)
     expected = torch.autograd.grad(ref_out, [a for k, a in zip(inputs, ref_args) if k in wrt],

@@ -10,11 +10,11 @@ def check_linreg_returns_column(linreg, X, w, b):
                                            hint="a matrix product, torch.matmul(X, w) + b, not the elementwise X * w")
 
 
-def check_linreg_matches_reference(linreg, reference, X, w, b):
+def check_linreg_matches_oracle(linreg, oracle, X, w, b):
     """linreg(X, w, b) equals X @ w + b up to float32 rounding."""
     c = Called("linreg", X=X, w=w, b=b)
     got = c.tensor(linreg(X.clone(), w.clone(), b.clone()), (len(X), 1), X.dtype)
-    expected = reference(X.double(), w.double(), b.double())
+    expected = oracle(X.double(), w.double(), b.double())
     scale = (X.double().abs() @ w.double().abs() + b.double().abs()).max().item()
     c.close(got, expected, rtol=1e-5, atol=8 * EPS32 * X.shape[1] * (1 + scale),
             hint="the model is X @ w + b: a matrix product (not X * w), plus the bias")
@@ -32,10 +32,10 @@ def check_squared_loss_keeps_shape_of_y_hat(squared_loss, y_hat, y):
     _loss(squared_loss, y_hat, y)
 
 
-def check_squared_loss_matches_reference(squared_loss, reference, y_hat, y):
+def check_squared_loss_matches_oracle(squared_loss, oracle, y_hat, y):
     """(y_hat - y)**2 / 2, element by element."""
     c, got = _loss(squared_loss, y_hat, y)
-    expected = reference(y_hat.double(), y.double())
+    expected = oracle(y_hat.double(), y.double())
     c.close(got, expected, rtol=1e-5, atol=1e-6,
             hint="half the square of the difference: (y_hat - y)**2 / 2")
 

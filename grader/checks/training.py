@@ -1,5 +1,5 @@
 """Convergence checks: d2l's training recipes run with one learner function
-among reference ones (see grader/training.py), so a failure is that function's."""
+among oracle ones (see grader/training.py), so a failure is that function's."""
 from grader.checks.common import Called, seeded
 from grader.report import CheckFailed
 from grader.seam import LearnerError
@@ -22,7 +22,7 @@ def check_linear_regression_training_converges(fns, exercise):
                      " final mean loss < 0.001",
             got=f"w = {[round(float(a), 4) for a in run.w.flatten()]}, b = {float(run.b):.4f},"
                 f" mean loss per epoch {[f'{x:.4g}' for x in run.epoch_losses]}",
-            hint=f"the other functions were the reference ones, so the cause is in {exercise};"
+            hint=f"the other functions were PyTorch's own versions, so the cause is in {exercise};"
                  " its own checks above say more", show_inputs=False)
 
 
@@ -59,6 +59,6 @@ def check_softmax_regression_training_converges(fns, exercise, train, test, *, r
             expected=f"test accuracy >= {min_test_acc} and mean training loss < {max_train_loss}",
             got=f"test accuracy {last.test_acc:.3f}, training loss {last.train_loss:.4f}\n"
                 f"{epoch_table(epochs)}",
-            hint=f"the other functions were the reference ones, so the cause is in {exercise};"
+            hint=f"the other functions were PyTorch's own versions, so the cause is in {exercise};"
                  " its own checks above say more", show_inputs=False)
     return epochs

@@ -2,11 +2,7 @@
 learner's function (fixture `learner`), marked with the exercise it grades.
 exercises/test_chapter3.py imports them so that `pytest exercises` runs them.
 
-@given reads the default settings when it decorates, so the grading profile
-is loaded here, before the test modules below are imported.
+@given reads the default settings when it decorates: grader.profiles loads the
+grading profile when it is first imported, before the test modules are.
 """
-from hypothesis import settings
-
-from grader import profiles  # noqa: F401 - registers the profiles
-
-settings.load_profile("grading")
+from grader import profiles  # noqa: F401 - loads the grading profile

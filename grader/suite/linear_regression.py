@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 from grader import strategies as S
 from grader.checks import data, linear
 from grader.checks.common import check_does_not_reseed_global_rngs, \
-    check_gradient_matches_reference, check_leaves_inputs_unchanged
+    check_gradient_matches_oracle, check_leaves_inputs_unchanged
 from grader.checks.training import check_linear_regression_training_converges
-from grader.reference import REFERENCE, with_learner
+from grader.oracle import ORACLE, with_learner
 
 exercise = pytest.mark.exercise
 
@@ -115,14 +115,14 @@ def test_linreg_returns_column(learner, inputs):
 @exercise("linreg")
 @given(inputs=S.linreg_inputs())
 def test_linreg_matches_X_w_plus_b(learner, inputs):
-    linear.check_linreg_matches_reference(learner.linreg, REFERENCE.linreg, *inputs)
+    linear.check_linreg_matches_oracle(learner.linreg, ORACLE.linreg, *inputs)
 
 
 @exercise("linreg")
 @given(inputs=S.linreg_inputs(), seed=st.integers(0, 2**16))
 def test_linreg_gradient_matches_autograd(learner, inputs, seed):
     X, w, b = inputs
-    check_gradient_matches_reference(learner.linreg, REFERENCE.linreg, "linreg", ("w", "b"), seed,
+    check_gradient_matches_oracle(learner.linreg, ORACLE.linreg, "linreg", ("w", "b"), seed,
                                      X=X, w=w, b=b)
 
 
@@ -147,14 +147,14 @@ def test_squared_loss_keeps_shape_of_y_hat(learner, pair):
 @exercise("squared_loss")
 @given(pair=S.regression_pairs())
 def test_squared_loss_matches_half_squared_error(learner, pair):
-    linear.check_squared_loss_matches_reference(learner.squared_loss, REFERENCE.squared_loss, *pair)
+    linear.check_squared_loss_matches_oracle(learner.squared_loss, ORACLE.squared_loss, *pair)
 
 
 @exercise("squared_loss")
 @given(pair=S.regression_pairs(), seed=st.integers(0, 2**16))
 def test_squared_loss_gradient_matches_autograd(learner, pair, seed):
     y_hat, y = pair
-    check_gradient_matches_reference(learner.squared_loss, REFERENCE.squared_loss, "squared_loss",
+    check_gradient_matches_oracle(learner.squared_loss, ORACLE.squared_loss, "squared_loss",
                                      ("y_hat",), seed, y_hat=y_hat, y=y)
 
 

@@ -6,10 +6,10 @@ from hypothesis import strategies as st
 
 from grader import strategies as S
 from grader.checks import classification as C
-from grader.checks.common import check_gradient_matches_reference, check_leaves_inputs_unchanged
+from grader.checks.common import check_gradient_matches_oracle, check_leaves_inputs_unchanged
 from grader.checks.training import check_softmax_regression_training_converges, epoch_table
 from grader.plot import plot_epochs
-from grader.reference import REFERENCE, with_learner
+from grader.oracle import ORACLE, with_learner
 from grader.training import gaussian_blobs
 
 exercise = pytest.mark.exercise
@@ -51,7 +51,7 @@ def test_softmax_rows_sum_to_one(learner, X):
 @exercise("softmax")
 @given(X=S.logits())
 def test_softmax_matches_exp_over_row_sum(learner, X):
-    C.check_softmax_matches_reference(learner.softmax, REFERENCE.softmax, X)
+    C.check_softmax_matches_oracle(learner.softmax, ORACLE.softmax, X)
 
 
 @exercise("softmax")
@@ -59,13 +59,13 @@ def test_softmax_matches_exp_over_row_sum(learner, X):
 @example(X=torch.tensor([[1e4, 1e4 - 1, 1e4 - 2], [0.0, 1.0, 2.0]])).via("rows on two scales")
 @example(X=torch.tensor([[-1e4, -1e4 + 1]])).via("large negative logits")
 def test_softmax_is_stable_for_large_logits(learner, X):
-    C.check_softmax_is_stable_for_large_logits(learner.softmax, REFERENCE.softmax, X)
+    C.check_softmax_is_stable_for_large_logits(learner.softmax, ORACLE.softmax, X)
 
 
 @exercise("softmax")
 @given(X=S.logits(), seed=st.integers(0, 2**16))
 def test_softmax_gradient_matches_autograd(learner, X, seed):
-    check_gradient_matches_reference(learner.softmax, REFERENCE.softmax, "softmax", ("X",), seed,
+    check_gradient_matches_oracle(learner.softmax, ORACLE.softmax, "softmax", ("X",), seed,
                                      X=X)
 
 
@@ -95,7 +95,7 @@ def test_cross_entropy_returns_one_loss_per_example(learner, pair):
 @exercise("cross_entropy")
 @given(pair=S.probabilities_with_labels())
 def test_cross_entropy_matches_minus_log_of_true_class(learner, pair):
-    C.check_cross_entropy_matches_reference(learner.cross_entropy, REFERENCE.cross_entropy, *pair)
+    C.check_cross_entropy_matches_oracle(learner.cross_entropy, ORACLE.cross_entropy, *pair)
 
 
 @exercise("cross_entropy")
@@ -103,14 +103,14 @@ def test_cross_entropy_matches_minus_log_of_true_class(learner, pair):
 @example(pair=(torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 1])))
 def test_cross_entropy_is_finite_with_zero_probabilities(learner, pair):
     C.check_cross_entropy_is_finite_when_other_classes_have_zero_probability(
-        learner.cross_entropy, REFERENCE.cross_entropy, *pair)
+        learner.cross_entropy, ORACLE.cross_entropy, *pair)
 
 
 @exercise("cross_entropy")
 @given(pair=S.probabilities_with_labels(), seed=st.integers(0, 2**16))
 def test_cross_entropy_gradient_matches_autograd(learner, pair, seed):
     y_hat, y = pair
-    check_gradient_matches_reference(learner.cross_entropy, REFERENCE.cross_entropy,
+    check_gradient_matches_oracle(learner.cross_entropy, ORACLE.cross_entropy,
                                      "cross_entropy", ("y_hat",), seed, y_hat=y_hat, y=y)
 
 
@@ -145,13 +145,13 @@ def test_sgd_trains_on_fashion_mnist(learner, fashion_mnist, record_property, fa
 @exercise("accuracy")
 @given(pair=S.scores_with_labels())
 def test_accuracy_counts_argmax_matches(learner, pair):
-    C.check_accuracy_counts_correct_scores(learner.accuracy, REFERENCE.accuracy, *pair)
+    C.check_accuracy_counts_correct_scores(learner.accuracy, ORACLE.accuracy, *pair)
 
 
 @exercise("accuracy")
 @given(pair=S.predicted_labels())
 def test_accuracy_counts_matching_labels(learner, pair):
-    C.check_accuracy_counts_correct_labels(learner.accuracy, REFERENCE.accuracy, *pair)
+    C.check_accuracy_counts_correct_labels(learner.accuracy, ORACLE.accuracy, *pair)
 
 
 @exercise("accuracy")
@@ -159,5 +159,5 @@ def test_accuracy_counts_fashion_mnist_predictions(learner, fashion_mnist):
     """Scores of a nearest-class-mean classifier on the real test set."""
     (X_train, y_train), (X_test, y_test) = fashion_mnist
     means = torch.stack([X_train[y_train == k].mean(dim=0) for k in range(10)])
-    C.check_accuracy_counts_correct_scores(learner.accuracy, REFERENCE.accuracy,
+    C.check_accuracy_counts_correct_scores(learner.accuracy, ORACLE.accuracy,
                                            X_test @ means.T, y_test)

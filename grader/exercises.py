@@ -1,0 +1,90 @@
+"""The table of exercises: the one place that says, for each function a learner
+writes, where it lives, what it is worth and which built-ins it may not call.
+
+The grade table, --grade-json, the instructor outputs, the seam and the
+release all read it. The checks that grade an exercise are the suite tests
+marked with its name (grader/suite/).
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One function of d2l chapter 3 that the learner writes.
+
+    name, module: the function and the learner's module (file stem) holding it.
+    params: its d2l parameter names. points: default points (they sum to 100).
+    section: the d2l section. hint: the stub's one-line hint.
+    iterates: its result is an iterable the grader materialises behind the seam.
+    forbidden: the built-ins that do the whole job, by the names PyTorch gives
+        them (torch.softmax, Tensor.softmax, F.softmax, torch.ops.aten._softmax
+        are all "softmax"); forbidden_code: code of PyTorch's own that does the
+        whole job, by module path prefix -> what to call it in messages.
+    build_from: what the learner builds it from instead (for the rule's message).
+    """
+    name: str
+    module: str
+    params: tuple
+    points: int
+    section: str
+    hint: str
+    iterates: bool = False
+    forbidden: tuple = ()
+    forbidden_code: dict = field(default_factory=dict)
+    build_from: str = ""
+
+
+TABLE = (
+    Exercise("synthetic_data", "linear_regression", ("w", "b", "num_examples"), 10, "3.2.1",
+             "torch.normal(mean, std, size) draws the features and the noise."),
+    Exercise("data_iter", "linear_regression", ("batch_size", "features", "labels"), 15, "3.2.2",
+             "shuffle a list of all indices once, then slice it batch by batch.", iterates=True,
+             forbidden_code={"torch.utils.data.dataloader": "torch.utils.data.DataLoader",
+                             "torch.utils.data.dataset.random_split":
+                                 "torch.utils.data.random_split"},
+             build_from="a shuffled list of indices cut into slices"),
+    Exercise("linreg", "linear_regression", ("X", "w", "b"), 10, "3.2.4",
+             "a matrix product (torch.matmul), not an elementwise X * w.",
+             forbidden=("linear",), build_from="torch.matmul and +"),
+    Exercise("squared_loss", "linear_regression", ("y_hat", "y"), 10, "3.2.5",
+             "reshape y to y_hat's shape, or an (n,) y broadcasts to (n, n).",
+             forbidden=("mse_loss",), build_from="a difference, a square and / 2"),
+    Exercise("sgd", "linear_regression", ("params", "lr", "batch_size"), 15, "3.2.6",
+             "update inside `with torch.no_grad():`, then param.grad.zero_().",
+             forbidden_code={"torch.optim": "torch.optim"},
+             build_from="an in-place update of each param under torch.no_grad()"),
+    Exercise("softmax", "softmax_regression", ("X",), 15, "3.6.2",
+             "exp(1000.) is inf in float32; subtract each row's max before exp.",
+             forbidden=("softmax", "log_softmax"), build_from="exp and sum"),
+    Exercise("cross_entropy", "softmax_regression", ("y_hat", "y"), 15, "3.6.4",
+             "y_hat[range(len(y_hat)), y] picks each row's true-class probability.",
+             forbidden=("cross_entropy", "cross_entropy_loss", "nll_loss", "nll_loss_nd",
+                        "nll_loss_forward"),
+             build_from="indexing and log"),
+    Exercise("accuracy", "softmax_regression", ("y_hat", "y"), 10, "3.6.5",
+             "argmax over dim=1 only when y_hat has more than one column."),
+)
+BY_NAME = {e.name: e for e in TABLE}
+NAMES = tuple(BY_NAME)
+MODULES = {e.module: tuple(x.name for x in TABLE if x.module == e.module) for e in TABLE}
+DEFAULT_POINTS = {e.name: e.points for e in TABLE}
+
+
+def seam_spec(allow_builtins=False):
+    """What the seam needs to know of each exercise, as plain JSON-able data (the
+    worker receives it over the pipe): {name: {module, iterates, forbidden,
+    forbidden_code}}. With allow_builtins, nothing is forbidden."""
+    return {e.name: {"module": e.module, "iterates": e.iterates,
+                     "forbidden": [] if allow_builtins else list(e.forbidden),
+                     "forbidden_code": {} if allow_builtins else dict(e.forbidden_code)}
+            for e in TABLE}
+
+
+def from_scratch_message(exercise, builtin, values_right):
+    """What a learner reads when their `exercise` calls `builtin`."""
+    e = BY_NAME[exercise]
+    text = (f"{exercise} calls {builtin}: this exercise asks you to build it from"
+            f" {e.build_from} (d2l {e.section}).")
+    if values_right:
+        return text + " Your values were right, so you are one step away."
+    return text

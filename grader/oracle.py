@@ -1,0 +1,66 @@
+"""The grader's truth: the eight chapter-3 functions built from PyTorch's own
+operations (torch.softmax, nll_loss, mse_loss, linear, torch.optim.SGD,
+DataLoader), never from the reference solutions, so that a copy of the kit
+that grades holds no answers. The from-scratch rule forbids learners exactly
+these built-ins. Same names and signatures as the exercises (grader.exercises).
+"""
+from types import SimpleNamespace
+
+import torch
+from torch.nn import functional as F
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def synthetic_data(w, b, num_examples):
+    """(X (n, d) ~ N(0, 1), y (n, 1) = X w + b + N(0, 0.01) noise), of w's dtype."""
+    X = torch.randn(num_examples, len(w), dtype=w.dtype)
+    y = F.linear(X, w.reshape(1, -1), torch.as_tensor([b], dtype=w.dtype))
+    return X, y + 0.01 * torch.randn_like(y)
+
+
+def data_iter(batch_size, features, labels):
+    """Shuffled minibatches from the global torch generator, the last one smaller."""
+    return DataLoader(TensorDataset(features, labels), batch_size, shuffle=True)
+
+
+def linreg(X, w, b):
+    """(n, 1) = X @ w + b."""
+    return F.linear(X, w.T, b)
+
+
+def squared_loss(y_hat, y):
+    """Per example, y_hat's shape."""
+    return F.mse_loss(y_hat, y.reshape(y_hat.shape), reduction="none") / 2
+
+
+def sgd(params, lr, batch_size):
+    """One step of minibatch SGD in place; gradients cleared (set to None)."""
+    optimizer = torch.optim.SGD(params, lr=lr / batch_size)
+    optimizer.step()
+    optimizer.zero_grad()
+
+
+def softmax(X):
+    """Row-wise, (n, q)."""
+    return torch.softmax(X, dim=1)
+
+
+def cross_entropy(y_hat, y):
+    """(n,) per-example -log of the true class's probability."""
+    return F.nll_loss(y_hat.log(), y, reduction="none")
+
+
+def accuracy(y_hat, y):
+    """The number of predictions equal to y (argmax of (n, q) scores, or (n,) labels)."""
+    predicted = y_hat.argmax(dim=1) if y_hat.dim() > 1 and y_hat.shape[1] > 1 else y_hat
+    return float(torch.count_nonzero(predicted.reshape(y.shape).to(y.dtype) == y))
+
+
+ORACLE = SimpleNamespace(synthetic_data=synthetic_data, data_iter=data_iter, linreg=linreg,
+                         squared_loss=squared_loss, sgd=sgd, softmax=softmax,
+                         cross_entropy=cross_entropy, accuracy=accuracy)
+
+
+def with_learner(learner, exercise):
+    """The oracle's functions with the learner's `exercise` in its place."""
+    return SimpleNamespace(**{**vars(ORACLE), exercise: getattr(learner, exercise)})
