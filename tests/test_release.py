@@ -1,0 +1,111 @@
+"""The learner's release: no answers in it, and it grades on its own, installed in
+a fresh virtual environment with no solutions/ anywhere it can see."""
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.release import ReleaseError, release
+from tests.conftest import KIT_ROOT
+
+
+def reference_statements():
+    """The simple statements (assignments, returns, calls) of every reference
+    function, one stripped line each: the code that answers an exercise."""
+    lines = set()
+    for path in (KIT_ROOT / "solutions").glob("*.py"):
+        source = path.read_text()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr)) \
+                    and not isinstance(getattr(node, "value", None), ast.Constant):
+                lines.add(" ".join(ast.get_source_segment(source, node).split()))
+    return lines
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    return release(tmp_path_factory.mktemp("release") / "kit")
+
+
+def test_release_holds_no_answers(released):
+    names = {p.relative_to(released).as_posix() for p in released.rglob("*") if p.is_file()}
+    assert not any(n.startswith(("solutions/", "tests/", ".ci/")) for n in names)
+    assert {"README.md", "pyproject.toml", ".gitignore", "exercises/test_chapter3.py",
+            "exercises/linear_regression.py", "exercises/softmax_regression.py",
+            "grader/oracle.py"} <= names
+    answers = reference_statements()
+    assert len(answers) > 15
+    for name in names:
+        lines = {" ".join(line.split()) for line in (released / name).read_text().splitlines()}
+        assert not lines & answers, f"{name} holds reference code: {lines & answers}"
+
+
+def test_learner_readme_has_the_learners_commands_and_nothing_for_instructors(released):
+    readme = (released / "README.md").read_text()
+    assert "pip install -e . && .venv/bin/python -m pytest exercises" in readme
+    assert "## Working through the exercises" in readme and "## Fashion-MNIST" in readme
+    for word in ("instructor", "solutions", "grader grade", "For developers", "--grading-seed",
+                 "constraints", "<!--"):
+        assert word not in readme, word
+
+
+def test_release_refuses_the_kit_itself_and_an_existing_folder(tmp_path):
+    for target in (KIT_ROOT, KIT_ROOT / "release", KIT_ROOT.parent):
+        with pytest.raises(ReleaseError, match="refusing"):
+            release(target, force=True)
+    (tmp_path / "kit").mkdir()
+    with pytest.raises(ReleaseError, match="--force"):
+        release(tmp_path / "kit")
+    assert release(tmp_path / "kit", force=True) == (tmp_path / "kit").resolve()
+
+
+@pytest.fixture
+def installed(tmp_path):
+    """(python, release folder): a fresh release installed in a fresh virtual
+    environment. PyTorch and the other requirements are not downloaded again: a
+    .pth file lends it this environment's site-packages, where the kit's own
+    grader is not importable (its editable-install hook is not run from there)."""
+    released = release(tmp_path / "kit")
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    python = env / "bin" / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "lent.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                    "--no-index", "-e", str(released)], check=True, capture_output=True)
+    return python, released
+
+
+def grade(python, released, *args):
+    done = subprocess.run([python, "-m", "pytest", "exercises", "--grade-json", "grade.json",
+                           *args], cwd=released, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    return done, json.loads((released / "grade.json").read_text())
+
+
+def test_release_grades_on_its_own(installed):
+    venv, released = installed
+    where = subprocess.run([venv, "-c", "import grader; print(grader.__file__)"],
+                           capture_output=True, text=True, cwd="/", check=True).stdout
+    assert Path(where.strip()).is_relative_to(released)
+    assert not list(released.rglob("solutions")) and not (KIT_ROOT / "grader" / "solutions").exists()
+
+    done, result = grade(venv, released)
+    assert {e["status"] for e in result["exercises"].values()} == {"not_attempted"}, done.stdout
+    assert done.returncode == 1 and "Traceback" not in done.stdout
+    header = done.stdout.split("d2l chapter 3: your grade")[0]
+    assert "timeout:" not in header and "timeout method" not in header, header
+
+    for module in ("linear_regression", "softmax_regression"):
+        shutil.copy(KIT_ROOT / "solutions" / f"{module}.py", released / "exercises")
+    done, result = grade(venv, released)
+    assert (result["score"], result["max_score"], done.returncode) == (100, 100, 0), \
+        textwrap.shorten(done.stdout, 3000)
