@@ -55,9 +55,11 @@ def run_check(test_name, learner, fashion=fashion_mnist, grading_seed=None):
     return status, message, notes
 
 
-def grade(learner, points, *, budget=None, fashion=fashion_mnist, grading_seed=None):
+def grade(learner, points, *, budget=None, fashion=fashion_mnist, grading_seed=None,
+          report=None):
     """Every suite test on `learner`, in order; the grade as GradeBook.as_json().
-    With a grading seed, the Hypothesis checks draw that seed's examples."""
+    With a grading seed, the Hypothesis checks draw that seed's examples.
+    `report(exercise, CheckResult)` is called as each check ends."""
     book, deadline = GradeBook(points), time.monotonic() + budget if budget else None
     final = {}
     for name, test in SUITE.items():
@@ -73,5 +75,8 @@ def grade(learner, points, *, budget=None, fashion=fashion_mnist, grading_seed=N
                 status, message = "error", f"internal error in the grader: {message}"
             if status in FINAL:
                 final[exercise] = (status, message)
-        book.record(exercise, CheckResult(name, status, message, notes))
+        result = CheckResult(name, status, message, notes)
+        book.record(exercise, result)
+        if report:
+            report(exercise, result)
     return book.as_json()

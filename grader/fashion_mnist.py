@@ -6,13 +6,14 @@ The data lives under a root folder (see `default_root`). torchvision's own
 `<root>/fashion-mnist.pt`, so later runs skip torchvision entirely.
 """
 import gzip
+import io
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+
+from grader.outputs import atomic_write
 
 ENV_VAR = "D2LKIT_DATA"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -75,19 +76,6 @@ def _check(data):
     return None
 
 
-def _atomic_write(path, write):
-    """Call write(file) on a temp file beside `path`, then rename it to `path`."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _read_cache(path):
     try:
         data = torch.load(path, weights_only=True)
@@ -106,7 +94,7 @@ def _fetch_raw(root, raw, debian_dir, download):
         if gz.is_file():
             try:
                 with gzip.open(gz) as src:
-                    _atomic_write(raw / name, lambda f: shutil.copyfileobj(src, f))
+                    atomic_write(raw / name, src.read())
             except Exception as e:
                 raise DataUnavailable(root, f"the file {gz} could not be decompressed "
                                             f"into {raw}: {e}") from e
@@ -171,7 +159,9 @@ def load_fashion_mnist(root=None, *, debian_dir=DEBIAN_DIR, download=True) -> Fa
     _fetch_raw(root, raw, debian_dir, download)
     data = _read_raw(root, raw)
     try:
-        _atomic_write(cache, lambda f: torch.save(data, f))
+        buffer = io.BytesIO()
+        torch.save(data, buffer)
+        atomic_write(cache, buffer.getvalue())
     except OSError:  # a read-only root still gives correct data, just uncached
         pass
     return FashionMNIST(**data)

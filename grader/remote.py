@@ -5,7 +5,8 @@ grader.seam.Learner.
 What comes back from the worker is data only: values (tensors, numbers), the
 state of arguments the call changed, and gradients on request, through an
 autograd bridge so that checks can backpropagate through a remote call. The
-worker is killed (SIGKILL, whole process group) on a hard timeout and started
+worker runs in a bubblewrap sandbox (grader/sandbox.py) unless told not to. It
+is killed (SIGKILL, whole process group) on a hard timeout and started
 again for the next call; a worker that dies costs the call it died in.
 """
 import io
@@ -16,15 +17,13 @@ import select
 import signal
 import struct
 import subprocess
-import sys
-import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
-from grader import seam
+from grader import sandbox as sandbox_, seam
 from grader.exercises import BY_NAME, MODULES
 from grader.seam import BrokenModule, Crashed, LearnerError, Missing, NotAttempted, TimedOut
 
@@ -46,14 +45,14 @@ class Link:
     """One worker process and the pipe to it."""
 
     def __init__(self, folder, modules, *, spec, call_timeout, import_timeout, memory_mb, threads,
-                 cpu_seconds):
+                 cpu_seconds, sandbox):
         self.cwd = tempfile.TemporaryDirectory(prefix="d2lkit-worker-")
+        command = [sandbox_.interpreter(), "-I", "-S", "-c", WORKER_SOURCE]
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", WORKER_SOURCE], stdin=subprocess.PIPE,
+            sandbox_.wrap(command, folder) if sandbox else command, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=self.cwd.name,
             start_new_session=True)
-        site = sorted({sysconfig.get_paths()[k] for k in ("purelib", "platlib")})
-        config = json.dumps({"site": site, "folder": str(folder), "modules": list(modules),
+        config = json.dumps({"site": sandbox_.site_dirs(), "folder": str(folder), "modules": list(modules),
                              "spec": spec,
                              "call_timeout": call_timeout, "import_timeout": import_timeout,
                              "memory_mb": memory_mb, "threads": threads,
@@ -208,11 +207,12 @@ class RemoteLearner:
     """The learner's implementation, running in a worker process."""
 
     def __init__(self, folder, spec, *, call_timeout=10.0, import_timeout=60.0, memory_mb=2048,
-                 threads=1, cpu_seconds=3600):
+                 threads=1, cpu_seconds=3600, sandbox=True):
         self.folder = Path(folder).resolve()
         self.spec = spec
         self.options = dict(spec=spec, call_timeout=call_timeout, import_timeout=import_timeout,
-                            memory_mb=memory_mb, threads=threads, cpu_seconds=cpu_seconds)
+                            memory_mb=memory_mb, threads=threads, cpu_seconds=cpu_seconds,
+                            sandbox=sandbox)
         self.status = {}
         self.builtins_used = {}
         self.link = None

@@ -132,8 +132,16 @@ SUBMISSIONS = {
         def softmax(X):
             os._exit(0)
         """}),
+    "calls_torch_softmax": ("stubs", {SOFTMAX: """
+        from torch.nn import functional
+        def softmax(X):
+            return functional.softmax(X, dim=1)
+        """}),
 }
 
+# The class is graded under an instructor's grading seed: the verdicts are those
+# of the learner's examples.
+GRADING_SEED = "11"
 EXPECTED = {  # id -> {exercise: status}; unlisted exercises are not_attempted
     "right": dict.fromkeys(EXERCISES, "passed"),
     "syntax_error": {**dict.fromkeys(MODULES[LINEAR], "passed"),
@@ -157,6 +165,7 @@ EXPECTED = {  # id -> {exercise: status}; unlisted exercises are not_attempted
     "lying_tensor": {"softmax": "failed"},
     "sends_a_pickle_bomb": {"softmax": "error"},
     "exits_zero_mid_check": {"softmax": "error"},
+    "calls_torch_softmax": {"softmax": "failed"},
 }
 
 
@@ -180,7 +189,8 @@ def graded(tmp_path_factory):
     out = root / "out"
     done = subprocess.run(
         [sys.executable, "-m", "grader", "grade", str(root / "subs"), "--out", str(out),
-         "--jobs", "2", "--call-timeout", "2", "--import-timeout", "5", "--timeout", "300"],
+         "--jobs", "2", "--call-timeout", "2", "--import-timeout", "5", "--timeout", "300",
+         "--grading-seed", GRADING_SEED],
         capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stderr
     return out, done, marker
@@ -212,6 +222,9 @@ def test_csv_gradescope_and_feedback_files(graded):
     assert {t["status"] for t in results["tests"]} == {"passed"}
     feedback = (out / "endless_loop" / "feedback.txt").read_text()
     assert "softmax did not finish within 2 s" in feedback
+    feedback = (out / "calls_torch_softmax" / "feedback.txt").read_text()
+    assert "softmax calls torch.nn.functional.softmax" in feedback
+    assert "Your values were right" in feedback
     assert f"graded {len(SUBMISSIONS)} submissions" in done.stdout
     assert "pass rate per exercise" in done.stdout
 
@@ -223,10 +236,11 @@ def test_grading_twice_gives_identical_grades(graded, tmp_path):
         shutil.copytree(out.parent / "subs" / sub_id, subs / sub_id)
     again = tmp_path / "out"
     subprocess.run([sys.executable, "-m", "grader", "grade", str(subs), "--out", str(again),
-                    "--call-timeout", "2"], check=True, capture_output=True, timeout=600)
+                    "--call-timeout", "2", "--grading-seed", GRADING_SEED], check=True,
+                   capture_output=True, timeout=600)
 
     def without_timings(path):
-        return [{k: v for k, v in e.items() if k != "seconds"}
+        return [{k: v for k, v in e.items() if k not in ("seconds", "key")}
                 for e in json.loads(path.read_text())["submissions"]]
     first = [e for e in without_timings(out / "grades.json") if e["id"] in ("patches_allclose", "exits")]
     assert without_timings(again / "grades.json") == first

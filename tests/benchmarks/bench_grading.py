@@ -2,9 +2,10 @@
 baseline run side by side (the untouched stubs: imports, collection and the
 grade table, but no check runs past its first call).
 
-Usage: python tests/benchmarks/bench_grading.py [--runs 5]
-Prints the median wall time of each over --runs runs and their ratio.
-Target (issue 2): the solutions run in at most 20 s on a 2-core machine.
+Usage: python tests/benchmarks/bench_grading.py [--runs 5] [--compare DIR]
+Prints the median wall time of each over --runs runs and their ratio. With
+--compare DIR (e.g. a `git worktree` of an earlier commit), the solutions run
+of that kit is measured too, interleaved, for a before/after ratio.
 """
 import argparse
 import statistics
@@ -18,26 +19,32 @@ RUNS = {"baseline: untouched stubs": [],
         "grading: --impl solutions": ["--impl", "solutions"]}
 
 
-def wall(args):
+def wall(args, kit=KIT):
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "pytest", "exercises", "-q", "-p", "no:cacheprovider",
-                    *args], cwd=KIT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    *args], cwd=kit, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
-    times = {name: [] for name in RUNS}
-    for _ in range(runs):  # interleaved, so that both see the same machine load
-        for name, args in RUNS.items():
-            times[name].append(wall(args))
+    parser.add_argument("--compare", metavar="DIR", help="another kit to time --impl solutions in")
+    options = parser.parse_args()
+    runs = {name: (args, KIT) for name, args in RUNS.items()}
+    if options.compare:
+        runs["compared: --impl solutions"] = (RUNS["grading: --impl solutions"], options.compare)
+    times = {name: [] for name in runs}
+    for _ in range(options.runs):  # interleaved, so that all see the same machine load
+        for name, (args, kit) in runs.items():
+            times[name].append(wall(args, kit))
     medians = {name: statistics.median(t) for name, t in times.items()}
     for name, t in times.items():
         print(f"{name:<28} median {medians[name]:6.2f} s   runs {' '.join(f'{x:.2f}' for x in t)}")
-    baseline, grading = medians.values()
+    baseline, grading, *compared = medians.values()
     print(f"ratio grading / baseline: {grading / baseline:.2f}")
+    if compared:
+        print(f"ratio grading / compared: {grading / compared[0]:.2f}")
 
 
 if __name__ == "__main__":

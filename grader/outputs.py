@@ -1,0 +1,84 @@
+"""What the instructor command writes: grades.json, grades.csv, and for each
+submission Gradescope's results.json and the learner's feedback.txt. Every
+file is replaced atomically, so an interrupted run leaves whole files."""
+import csv
+import io
+import json
+import os
+import statistics
+import tempfile
+from pathlib import Path
+
+from grader.exercises import NAMES
+
+
+def atomic_write(path, data):
+    """Write `data` (bytes or str) to a temp file beside `path`, then rename it."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_class(out, entries, meta):
+    """grades.json ({**meta, "submissions": entries}) and grades.csv."""
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "grades.json", json.dumps({**meta, "submissions": entries}, indent=2) + "\n")
+    table = io.StringIO(newline="")
+    writer = csv.writer(table)
+    writer.writerow(["id", *NAMES, "total", "max_score"])
+    for e in entries:
+        writer.writerow([e["id"], *(e["exercises"][n]["score"] for n in NAMES),
+                         e["score"], e["max_score"]])
+    atomic_write(out / "grades.csv", table.getvalue())
+
+
+def write_submission(out, entry):
+    """<out>/<id>/results.json and feedback.txt."""
+    folder = out / entry["id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(folder / "results.json", json.dumps(gradescope(entry), indent=2) + "\n")
+    atomic_write(folder / "feedback.txt", feedback_text(entry))
+
+
+def gradescope(entry):
+    """Gradescope's autograder results.json: one test per exercise."""
+    return {"score": entry["score"], "execution_time": entry["seconds"],
+            "tests": [{"name": name, "score": r["score"], "max_score": r["max_score"],
+                       "status": "passed" if r["status"] == "passed" else "failed",
+                       "output": f"{r['status']}\n{r['feedback']}"}
+                      for name, r in entry["exercises"].items()]}
+
+
+def feedback_text(entry):
+    lines = [f"d2l chapter 3: {entry['id']}: {entry['score']}/{entry['max_score']}", ""]
+    for name, r in entry["exercises"].items():
+        lines.append(f"{name:<15} {r['status']:<14} {r['score']:>3}/{r['max_score']}")
+    for name, r in entry["exercises"].items():
+        if r["status"] != "passed":
+            lines += ["", f"--- {name}: {r['status']}", r["feedback"]]
+    return "\n".join(lines) + "\n"
+
+
+def summary(entries, *, reused, sandboxed):
+    n = len(entries)
+    lines = [f"graded {n} submission{'s' * (n != 1)}"
+             + (f" ({reused} reused from an earlier run, unchanged)" if reused else ""),
+             "sandbox: bubblewrap" if sandboxed else
+             "sandbox: NONE (--no-sandbox): the submissions ran with your powers"]
+    if n:
+        lines.append(f"mean score {statistics.mean(e['score'] for e in entries):.1f}"
+                     f" / {entries[0]['max_score']}")
+        lines.append("pass rate per exercise:")
+        for name in NAMES:
+            rate = sum(e["exercises"][name]["status"] == "passed" for e in entries) / n
+            lines.append(f"  {name:<15} {rate:6.1%}")
+        slowest = sorted(entries, key=lambda e: -e["seconds"])[:3]
+        lines.append("slowest: " + ", ".join(f"{e['id']} ({e['seconds']:.1f} s)" for e in slowest))
+    return "\n".join(lines)
