@@ -26,8 +26,9 @@ from grader.grades import CheckResult, GradeBook
 from grader.outputs import write_class, write_submission
 
 GRADER = Path(__file__).resolve().parent
-# Beyond the submission's budget, how long its judge may take to end the check in flight.
-GRACE = 60.0
+# Beyond the submission's budget, how long its judge may take to wind up: the check in
+# flight when the budget runs out is not finished anyway.
+GRACE = 10.0
 # Options that do not change a verdict, left out of a submission's key.
 NOT_IN_KEY = ("threads",)
 

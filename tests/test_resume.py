@@ -1,0 +1,132 @@
+"""Results that survive interruption: the instructor command writes each
+submission's grade as it ends, resumes where an interrupted run stopped, and
+regrades only what changed; a submission out of time keeps the verdicts of the
+checks it finished."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from grader.exercises import MODULES
+from tests.conftest import KIT_ROOT
+
+# Functions that raise end their exercise at the first check, so the class is quick.
+WRONG = {name: f"def {name}(*args):\n    raise ValueError('not yet')\n"
+         for name in ("linreg", "softmax", "accuracy", "sgd")}
+
+
+@pytest.fixture
+def subs(tmp_path):
+    """Four quick submissions: the stubs with one function that raises each."""
+    root = tmp_path / "subs"
+    for exercise, source in WRONG.items():
+        (root / exercise).mkdir(parents=True)
+        for module, names in MODULES.items():
+            text = (KIT_ROOT / "exercises" / f"{module}.py").read_text()
+            (root / exercise / f"{module}.py").write_text(
+                text + ("\n\n" + source if exercise in names else ""))
+    return root
+
+
+def command(subs, out, *extra):
+    return [sys.executable, "-m", "grader", "grade", str(subs), "--out", str(out),
+            "--call-timeout", "2", *extra]
+
+
+def rows(out):
+    return {e["id"]: e for e in json.loads((out / "grades.json").read_text())["submissions"]}
+
+
+def without_timings(entries):
+    return {i: {k: v for k, v in e.items() if k != "seconds"} for i, e in entries.items()}
+
+
+def judges_of(subs):
+    """Processes still running for this class (judges and workers name its folder)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if str(subs).encode() in open(f"/proc/{pid}/cmdline", "rb").read():
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def interrupt_after_first(subs, out, sig):
+    """Start a run, send `sig` once one submission is written; the exit status."""
+    run = subprocess.Popen(command(subs, out), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and run.poll() is None:
+        if (out / "grades.json").exists() and rows(out):
+            break
+        time.sleep(0.2)
+    run.send_signal(sig)
+    return run.wait(timeout=120)
+
+
+@pytest.fixture
+def uninterrupted(subs, tmp_path):
+    out = tmp_path / "whole"
+    subprocess.run(command(subs, out), check=True, capture_output=True, timeout=900)
+    return rows(out)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_an_interrupted_run_resumes_to_the_same_grades(subs, tmp_path, uninterrupted, sig):
+    out = tmp_path / "out"
+    status = interrupt_after_first(subs, out, sig)
+    assert status == (130 if sig == signal.SIGINT else -signal.SIGKILL)
+    done = rows(out)
+    assert 1 <= len(done) < len(WRONG)
+    for sub_id in done:  # each finished one has its files, whole
+        json.loads((out / sub_id / "results.json").read_text())
+    time.sleep(1)
+    assert not judges_of(subs), "judges or workers outlived the run"
+
+    again = subprocess.run(command(subs, out), check=True, capture_output=True, text=True,
+                           timeout=900)
+    assert f"({len(done)} reused from an earlier run, unchanged)" in again.stdout
+    assert without_timings(rows(out)) == without_timings(uninterrupted)
+
+
+def test_only_a_changed_submission_is_regraded(subs, tmp_path, uninterrupted):
+    out = tmp_path / "out"
+    shutil.copytree(tmp_path / "whole", out)
+    with open(subs / "softmax" / "softmax_regression.py", "a") as f:
+        f.write("\n# a comment changes the file\n")
+    again = subprocess.run(command(subs, out), check=True, capture_output=True, text=True,
+                           timeout=900)
+    assert f"({len(WRONG) - 1} reused" in again.stdout
+    after = rows(out)
+    assert {i for i in after if after[i] != uninterrupted[i]} == {"softmax"}
+    everything = subprocess.run(command(subs, out, "--regrade"), check=True,
+                                capture_output=True, text=True, timeout=900)
+    assert "reused" not in everything.stdout
+
+
+def test_out_of_time_keeps_the_verdicts_of_finished_checks(tmp_path):
+    """Right linear regression, a softmax slow enough to use up the budget: the
+    linear-regression exercises keep their passes (but sgd, whose Fashion-MNIST
+    check comes after softmax's), softmax's checks time out."""
+    sub = tmp_path / "subs" / "slow"
+    sub.mkdir(parents=True)
+    shutil.copy(KIT_ROOT / "solutions" / "linear_regression.py", sub)
+    stubs = (KIT_ROOT / "exercises" / "softmax_regression.py").read_text()
+    (sub / "softmax_regression.py").write_text(stubs + "\n\nimport time\n\n\ndef softmax(X):\n"
+                                               "    time.sleep(1.5)\n"
+                                               "    return X.exp() / X.exp().sum(1, keepdim=True)\n")
+    out = tmp_path / "out"
+    subprocess.run(command(tmp_path / "subs", out, "--timeout", "45"), check=True,
+                   capture_output=True, timeout=900)
+    exercises = rows(out)["slow"]["exercises"]
+    finished = ("synthetic_data", "data_iter", "linreg", "squared_loss")  # sgd also trains
+    assert {n: exercises[n]["status"] for n in finished} == dict.fromkeys(finished, "passed")
+    assert exercises["softmax"]["status"] == "timeout"
+    assert "used up its 45 s" in exercises["softmax"]["feedback"]
