@@ -57,7 +57,7 @@ def main(argv=None):
     if args.command == "judge":
         from grader.judging import judge
         config = json.loads(args.config)
-        judge(config["folder"], config["points"], config["options"])
+        judge(config["folder"], config["points"], config["options"], config["parent"])
         return 0
     if args.command == "release":
         from grader.release import ReleaseError, release

@@ -11,6 +11,7 @@ Torch-free: only the judges load torch.
 import ctypes
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -61,14 +62,17 @@ def submission_key(folder, points, options):
                                      sort_keys=True).encode()).hexdigest()
 
 
-def die_with_parent():
-    """PR_SET_PDEATHSIG: this process gets SIGKILL when the one that started it dies."""
+def die_with_parent(parent):
+    """PR_SET_PDEATHSIG: this process gets SIGKILL when `parent`, the process that
+    started it, dies; if it died already, before the call, end now."""
     ctypes.CDLL(None).prctl(1, 9)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
-def judge(folder, points, options):
+def judge(folder, points, options, parent):
     """The judge process: print the suite's checks, then one line per check as it ends."""
-    die_with_parent()
+    die_with_parent(parent)
     import torch
 
     from grader import profiles
@@ -127,7 +131,8 @@ class Judges:
 
 def grade_one(sub_id, folder, points, options, judges):
     """Judge one submission in a process of its own; its entry for grades.json."""
-    config = json.dumps({"folder": str(folder), "points": points, "options": options})
+    config = json.dumps({"folder": str(folder), "points": points, "options": options,
+                         "parent": os.getpid()})
     start = time.monotonic()
     proc = judges.start([sys.executable, "-m", "grader", "judge", config])
     lines = []

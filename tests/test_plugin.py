@@ -144,3 +144,22 @@ def test_bad_points_and_impl_are_usage_errors(kit):
     result = kit.runpytest_subprocess("test_chapter3.py", "--impl", "nowhere", "-k", "linreg")
     assert result.ret != 0
     assert "--impl nowhere: no such folder or package" in result.stdout.str() + result.stderr.str()
+
+
+def test_from_scratch_rule_and_allow_builtins(kit):
+    shutil.copy(KIT_ROOT / "solutions" / "softmax_regression.py", kit.path / "mine")
+    with open(kit.path / "mine" / "softmax_regression.py", "a") as f:
+        f.write("\n\ndef softmax(X):\n    return X.softmax(dim=1)\n")
+    args = ("--impl", "mine", "--exercise", "softmax", "-k", "not fashion")
+    result, grade = run_grading(kit, *args)
+    softmax = grade["exercises"]["softmax"]
+    assert (softmax["status"], result.ret) == ("failed", 1)
+    assert softmax["feedback"].startswith("softmax calls Tensor.softmax: this exercise asks you"
+                                          " to build it from exp and sum (d2l 3.6.2). Your"
+                                          " values were right")
+    result, grade = run_grading(kit, *args, "--allow-builtins")
+    assert (grade["exercises"]["softmax"]["status"], result.ret) == ("passed", 0)
+    kit.makeini("[pytest]\nd2l_allow_builtins = true\n")
+    result, grade = run_grading(kit, *args, "--examples", "5")
+    assert (grade["exercises"]["softmax"]["status"], result.ret) == ("passed", 0)
+    result.stdout.fnmatch_lines(["*5 examples per check, derandomized; built-ins allowed*"])

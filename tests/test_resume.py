@@ -87,7 +87,9 @@ def test_an_interrupted_run_resumes_to_the_same_grades(subs, tmp_path, uninterru
     assert 1 <= len(done) < len(WRONG)
     for sub_id in done:  # each finished one has its files, whole
         json.loads((out / sub_id / "results.json").read_text())
-    time.sleep(1)
+    deadline = time.monotonic() + 15  # a killed sandbox takes a moment to come down
+    while judges_of(subs) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert not judges_of(subs), "judges or workers outlived the run"
 
     again = subprocess.run(command(subs, out), check=True, capture_output=True, text=True,

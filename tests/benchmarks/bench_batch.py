@@ -3,8 +3,10 @@ grows with the class size and --jobs, on copies of the reference solutions
 (the slowest kind of submission: every check runs to the end).
 
 Usage: python tests/benchmarks/bench_batch.py [--sizes 2 4] [--jobs 1 2] [--runs 3]
+                                             [--sandbox-cost]
 Prints the median wall time of `python -m grader grade` for each class size and
-jobs setting, and the submissions per minute it makes.
+jobs setting, and the submissions per minute it makes. With --sandbox-cost,
+each setting also runs with --no-sandbox, interleaved, and the ratio is printed.
 """
 import argparse
 import shutil
@@ -23,23 +25,31 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[2, 4])
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sandbox-cost", action="store_true",
+                        help="also time each setting with --no-sandbox")
     args = parser.parse_args()
-    print(f"{'submissions':>11} {'jobs':>4} {'median s':>9} {'per minute':>10}   runs")
+    modes = {"sandbox": []} | ({"no sandbox": ["--no-sandbox"]} if args.sandbox_cost else {})
+    print(f"{'submissions':>11} {'jobs':>4} {'mode':>10} {'median s':>9} {'per minute':>10}   runs")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             for i in range(size):
                 shutil.copytree(KIT / "solutions", Path(tmp) / "subs" / f"s{i:03d}")
             for jobs in args.jobs:
-                times = []
+                times = {mode: [] for mode in modes}
                 for _ in range(args.runs):
-                    start = time.perf_counter()
-                    subprocess.run([sys.executable, "-m", "grader", "grade", f"{tmp}/subs",
-                                    "--out", f"{tmp}/out", "--jobs", str(jobs)], check=True,
-                                   capture_output=True)
-                    times.append(time.perf_counter() - start)
-                median = statistics.median(times)
-                print(f"{size:>11} {jobs:>4} {median:>9.1f} {60 * size / median:>10.2f}   "
-                      + " ".join(f"{t:.1f}" for t in times))
+                    for mode, extra in modes.items():  # interleaved: the same machine load
+                        start = time.perf_counter()
+                        subprocess.run([sys.executable, "-m", "grader", "grade", f"{tmp}/subs",
+                                        "--out", f"{tmp}/out", "--jobs", str(jobs), "--regrade",
+                                        *extra], check=True, capture_output=True)
+                        times[mode].append(time.perf_counter() - start)
+                medians = {mode: statistics.median(t) for mode, t in times.items()}
+                for mode, t in times.items():
+                    print(f"{size:>11} {jobs:>4} {mode:>10} {medians[mode]:>9.1f}"
+                          f" {60 * size / medians[mode]:>10.2f}   " + " ".join(f"{x:.1f}" for x in t))
+                if args.sandbox_cost:
+                    print(f"{'':>16} sandbox / no sandbox: "
+                          f"{medians['sandbox'] / medians['no sandbox']:.3f}")
 
 
 if __name__ == "__main__":
