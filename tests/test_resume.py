@@ -103,6 +103,9 @@ def test_only_a_changed_submission_is_regraded(subs, tmp_path, uninterrupted):
     shutil.copytree(tmp_path / "whole", out)
     with open(subs / "softmax" / "softmax_regression.py", "a") as f:
         f.write("\n# a comment changes the file\n")
+    cache = subs / "linreg" / "__pycache__"  # importing writes these: no change
+    cache.mkdir()
+    (cache / "linear_regression.cpython-311.pyc").write_bytes(b"bytecode")
     again = subprocess.run(command(subs, out), check=True, capture_output=True, text=True,
                            timeout=900)
     assert f"({len(WRONG) - 1} reused" in again.stdout
