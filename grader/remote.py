@@ -52,8 +52,8 @@ class Link:
             sandbox_.wrap(command, folder) if sandbox else command, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=self.cwd.name,
             start_new_session=True)
-        config = json.dumps({"site": sandbox_.site_dirs(), "folder": str(folder), "modules": list(modules),
-                             "spec": spec,
+        config = json.dumps({"site": sandbox_.site_dirs(), "folder": str(folder),
+                             "modules": list(modules), "spec": spec,
                              "call_timeout": call_timeout, "import_timeout": import_timeout,
                              "memory_mb": memory_mb, "threads": threads,
                              "cpu_seconds": cpu_seconds,
