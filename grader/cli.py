@@ -1,8 +1,9 @@
-"""The instructor command: grade every submission in a folder, or write the
-learner's release.
+"""The instructor command: grade every submission in a folder, write the
+learner's release, or write Gradescope's autograder.
 
     python -m grader grade SUBMISSIONS --out OUTDIR [--jobs N] [--timeout SECONDS]
     python -m grader release OUTDIR [--force]
+    python -m grader gradescope OUT.zip [--points NAME=POINTS] [--visibility after_published]
 
 Each sub-folder of SUBMISSIONS is one submission (its name is its id), holding
 linear_regression.py and softmax_regression.py at its top or in exercises/.
@@ -30,61 +31,69 @@ def main(argv=None):
     g.add_argument("--out", required=True, help="folder for grades.json, grades.csv and one"
                                                 " folder of results per submission")
     g.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
-    g.add_argument("--timeout", type=float, default=600.0,
-                   help="seconds one submission may take in all (default 600)")
-    g.add_argument("--call-timeout", type=float, default=10.0,
-                   help="seconds one call of a submission's function may take (default 10)")
-    g.add_argument("--import-timeout", type=float, default=60.0,
-                   help="seconds importing a submission's module may take (default 60)")
-    g.add_argument("--memory-mb", type=int, default=2048,
-                   help="memory a submission's process may add (default 2048 MB)")
-    g.add_argument("--points", action="append", default=[], metavar="NAME=POINTS",
-                   help="points of one exercise (repeatable)")
-    g.add_argument("--allow-builtins", action="store_true", help=HELP_ALLOW)
+    _grading_options(g, timeout=600.0)
     g.add_argument("--no-sandbox", action="store_true",
                    help="run the submissions' code without the bubblewrap sandbox (it then has"
                         " every power of the user running the grader)")
-    g.add_argument("--grading-seed", type=int, metavar="N", help=HELP_SEED)
-    g.add_argument("--examples", type=int, metavar="K", help=HELP_EXAMPLES)
     g.add_argument("--regrade", action="store_true",
                    help="grade every submission again, even those unchanged since the last run")
+    gs = commands.add_parser("gradescope", help="write Gradescope's autograder zip")
+    gs.add_argument("zip", help="the zip file to write (e.g. autograder.zip)")
+    _grading_options(gs, timeout=480.0)
+    gs.add_argument("--visibility", choices=("visible", "after_published"), default="visible",
+                    help="when learners see their results (default visible: at once)")
+    gs.add_argument("--no-data", action="store_true",
+                    help="leave Fashion-MNIST out of the zip (30 MB): setup.sh then installs"
+                         " Debian's dataset-fashion-mnist package instead")
+    gs.add_argument("--data-dir", metavar="DIR",
+                    help="take Fashion-MNIST from DIR/FashionMNIST/raw when Debian's package"
+                         " is not installed here")
     r = commands.add_parser("release", help="write the learner's kit (no solutions, no tests)")
     r.add_argument("outdir", help="folder to write the learner's kit into")
     r.add_argument("--force", action="store_true", help="overwrite OUTDIR if it exists")
+    r.add_argument("--points", action="append", default=[], metavar="NAME=POINTS",
+                   help="points of one exercise in the GitHub Classroom workflow (repeatable)")
     j = commands.add_parser("judge", help=argparse.SUPPRESS)
     j.add_argument("config")
+    commands.add_parser("autograde", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.command == "judge":
         from grader.judging import judge
         config = json.loads(args.config)
         judge(config["folder"], config["points"], config["options"], config["parent"])
         return 0
-    if args.command == "release":
-        from grader.release import ReleaseError, release
+    if args.command == "autograde":
+        from grader.gradescope import ROOT_ENV, SetupBroken, run
         try:
-            release(Path(args.outdir), force=args.force)
-        except ReleaseError as e:
-            parser.error(str(e))
-        print(f"wrote the learner's kit to {args.outdir}")
+            run(os.environ.get(ROOT_ENV) or "/autograder")
+        except SetupBroken as e:
+            parser.exit(1, f"python -m grader autograde: {e}\n")
         return 0
-    if not Path(args.submissions).is_dir():
-        parser.error(f"{args.submissions}: no such folder")
     try:
         points = parse_points(args.points, "--points")
     except ValueError as e:
         parser.error(str(e))
-    jobs = max(1, args.jobs)
+    if args.command == "release":
+        from grader.release import ReleaseError, release
+        try:
+            release(Path(args.outdir), force=args.force, points=points)
+        except ReleaseError as e:
+            parser.error(str(e))
+        print(f"wrote the learner's kit to {args.outdir}")
+        return 0
     if args.examples is not None and args.examples < 1:
         parser.error(f"--examples {args.examples}: must be at least 1")
+    if args.command == "gradescope":
+        return _gradescope(parser, args, points)
+    if not Path(args.submissions).is_dir():
+        parser.error(f"{args.submissions}: no such folder")
+    jobs = max(1, args.jobs)
     if not args.no_sandbox:
         try:
             sandbox.check(args.submissions)
         except sandbox.SandboxUnavailable as e:
             parser.exit(2, f"python -m grader grade: cannot grade safely: {e}\n")
-    options = {"sandbox": not args.no_sandbox, "timeout": args.timeout,
-               "call_timeout": args.call_timeout, "import_timeout": args.import_timeout,
-               "memory_mb": args.memory_mb, "allow_builtins": args.allow_builtins,
-               "grading_seed": args.grading_seed, "examples": args.examples,
+    options = {**_options(args), "sandbox": not args.no_sandbox,
                "threads": max(1, (os.cpu_count() or 1) // jobs)}
     from grader.judging import grade_all
     from grader.outputs import summary
@@ -96,4 +105,41 @@ def main(argv=None):
               " run the same command again to grade the rest", file=sys.stderr)
         return 130
     print(summary(entries, reused=reused, sandboxed=options["sandbox"]))
+    return 0
+
+
+def _grading_options(parser, *, timeout):
+    """The options that say how a submission is graded, shared by grade and gradescope."""
+    parser.add_argument("--timeout", type=float, default=timeout,
+                        help=f"seconds one submission may take in all (default {timeout:g})")
+    parser.add_argument("--call-timeout", type=float, default=10.0,
+                        help="seconds one call of a submission's function may take (default 10)")
+    parser.add_argument("--import-timeout", type=float, default=60.0,
+                        help="seconds importing a submission's module may take (default 60)")
+    parser.add_argument("--memory-mb", type=int, default=2048,
+                        help="memory a submission's process may add (default 2048 MB)")
+    parser.add_argument("--points", action="append", default=[], metavar="NAME=POINTS",
+                        help="points of one exercise (repeatable)")
+    parser.add_argument("--allow-builtins", action="store_true", help=HELP_ALLOW)
+    parser.add_argument("--grading-seed", type=int, metavar="N", help=HELP_SEED)
+    parser.add_argument("--examples", type=int, metavar="K", help=HELP_EXAMPLES)
+
+
+def _options(args):
+    return {"timeout": args.timeout, "call_timeout": args.call_timeout,
+            "import_timeout": args.import_timeout, "memory_mb": args.memory_mb,
+            "allow_builtins": args.allow_builtins, "grading_seed": args.grading_seed,
+            "examples": args.examples}
+
+
+def _gradescope(parser, args, points):
+    from grader.gradescope import bundle, data_files
+    data = {} if args.no_data else data_files(args.data_dir)
+    if not args.no_data and not data:
+        parser.error("Fashion-MNIST is not here to put in the zip: install Debian's"
+                     " dataset-fashion-mnist, pass --data-dir DIR (with DIR/FashionMNIST/raw),"
+                     " or pass --no-data to have setup.sh install the package on Gradescope")
+    bundle(args.zip, points=points, options=_options(args), visibility=args.visibility, data=data)
+    print(f"wrote {args.zip}: upload it as the autograder of a programming assignment"
+          " (README: For instructors: Gradescope)")
     return 0

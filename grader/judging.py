@@ -92,7 +92,8 @@ def judge(folder, points, options, parent):
     learner = RemoteLearner(folder, seam_spec(options["allow_builtins"]),
                             sandbox=options["sandbox"], call_timeout=options["call_timeout"],
                             import_timeout=options["import_timeout"],
-                            memory_mb=options["memory_mb"], cpu_seconds=options["timeout"] + 60)
+                            memory_mb=options["memory_mb"], cpu_seconds=options["timeout"] + 60,
+                            user=options.get("user"))
     try:
         grade(learner, points, budget=options["timeout"], grading_seed=options["grading_seed"],
               report=lambda exercise, result: emit({"check": asdict(result)}))

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import re
 import statistics
 import tempfile
 from pathlib import Path
@@ -47,13 +48,41 @@ def write_submission(out, entry):
     atomic_write(folder / "feedback.txt", feedback_text(entry))
 
 
-def gradescope(entry):
-    """Gradescope's autograder results.json: one test per exercise."""
+def gradescope(entry, *, visibility="visible", note=""):
+    """Gradescope's autograder results.json: a summary, then one test per exercise,
+    each with the learner's feedback; Markdown, the feedback in a code block so
+    that its tables and tensors keep their layout."""
+    tests = [{"name": name, "score": r["score"], "max_score": r["max_score"],
+              "status": "passed" if r["status"] == "passed" else "failed",
+              "output": f"**{_label(r['status'])}**\n\n{_code_block(r['feedback'])}",
+              "output_format": "md", "visibility": visibility}
+             for name, r in entry["exercises"].items()]
     return {"score": entry["score"], "execution_time": entry["seconds"],
-            "tests": [{"name": name, "score": r["score"], "max_score": r["max_score"],
-                       "status": "passed" if r["status"] == "passed" else "failed",
-                       "output": f"{r['status']}\n{r['feedback']}"}
-                      for name, r in entry["exercises"].items()]}
+            "output": _summary_md(entry, note), "output_format": "md",
+            "test_output_format": "md", "visibility": visibility, "tests": tests}
+
+
+def _label(status):
+    return "timed out" if status == "timeout" else status.replace("_", " ")
+
+
+def _code_block(text):
+    """`text` verbatim in Markdown: fenced by more backticks than it holds in a row."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _summary_md(entry, note):
+    exercises = entry["exercises"]
+    passed = [n for n, r in exercises.items() if r["status"] == "passed"]
+    lines = [f"**{entry['score']}/{entry['max_score']}**: {len(passed)} of {len(exercises)}"
+             " exercises passed."]
+    todo = next(((n, r) for n, r in exercises.items() if r["status"] != "passed"), None)
+    if todo:
+        lines.append(f"Start with `{todo[0]}` ({_label(todo[1]['status'])}): its test below"
+                     " says what was expected and what your code gave.")
+    return "\n\n".join(lines + [note] * bool(note))
 
 
 def feedback_text(entry):

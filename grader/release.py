@@ -2,13 +2,15 @@
 
 It holds the stubs (exercises/), the grader (which needs no solutions: its
 truth is grader.oracle), a pyproject.toml whose pytest settings point at
-exercises/, a README made of the kit README's learner sections, and a
-.gitignore. No solutions/, no tests/, no benchmarks, no instructor or
+exercises/, a README made of the kit README's learner sections, a
+.gitignore, and GitHub Classroom's autograding workflow. No solutions/, no tests/, no benchmarks, no instructor or
 developer documentation.
 """
 import re
 import shutil
 from pathlib import Path
+
+from grader.exercises import DEFAULT_POINTS
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 LEARNER_SECTIONS = re.compile(r"<!-- learner -->\n(.*?)<!-- /learner -->\n", re.S)
@@ -47,6 +49,14 @@ grade.json
 """
 
 
+WORKFLOW = ".github/workflows/classroom.yml"
+# GitHub Classroom's autograding actions; the command grader's timeout is in minutes.
+COMMAND_GRADER = "classroom-resources/autograding-command-grader@v1"
+REPORTER = "classroom-resources/autograding-grading-reporter@v1"
+STEP_MINUTES = 10
+CPU_TORCH = "https://download.pytorch.org/whl/cpu"
+
+
 class ReleaseError(Exception):
     """The release cannot be written; str() says why."""
 
@@ -69,8 +79,66 @@ def learner_pyproject(kit_pyproject):
     return PYTEST_SETTINGS.sub(LEARNER_PYTEST, kit_pyproject)
 
 
-def release(outdir, *, force=False, kit=KIT_ROOT):
-    """Write the learner's kit into `outdir` (which must not exist unless `force`)."""
+def classroom_workflow(points, pins):
+    """GitHub Classroom's workflow: install the kit (`pins`: the `name==version`
+    lines of CI's constraints), then one command-grader step per exercise, worth
+    its `points`, whose command passes iff the exercise does; then the reporter."""
+    steps = [(name, name.replace("_", "-")) for name in points]
+    lines = [
+        "# GitHub Classroom's autograding, written by `python -m grader release`:",
+        "# one step per exercise, worth its points; learners can run each step's",
+        "# command themselves.",
+        "name: Autograding Tests",
+        "'on': [push, repository_dispatch]",
+        "permissions:",
+        "  checks: write",
+        "  actions: read",
+        "  contents: read",
+        "jobs:",
+        "  run-autograding-tests:",
+        "    runs-on: ubuntu-latest",
+        "    if: github.actor != 'github-classroom[bot]'",
+        "    steps:",
+        "      - name: Checkout code",
+        "        uses: actions/checkout@v4",
+        "      - uses: actions/setup-python@v5",
+        "        with:",
+        "          python-version: '3.11'",
+        "      - name: Install the kit, PyTorch (CPU build) and Fashion-MNIST",
+        "        run: |",
+        "          sudo apt-get update -qq",
+        "          sudo apt-get install -y -qq dataset-fashion-mnist || echo 'no Debian package:"
+        " the kit downloads Fashion-MNIST itself'",
+        f"          pip install --extra-index-url {CPU_TORCH} -e . {' '.join(pins)}",
+    ]
+    for name, step in steps:
+        lines += [f"      - name: {name}",
+                  f"        id: {step}",
+                  f"        uses: {COMMAND_GRADER}",
+                  "        with:",
+                  f"          test-name: {name}",
+                  f"          command: python -m pytest exercises --exercise {name}",
+                  f"          timeout: {STEP_MINUTES}",
+                  f"          max-score: {points[name]}"]
+    lines += ["      - name: Autograding Reporter",
+              f"        uses: {REPORTER}",
+              "        env:"]
+    lines += [f'          {step.upper()}_RESULTS: "${{{{steps.{step}.outputs.result}}}}"'
+              for _, step in steps]
+    lines += ["        with:",
+              f"          runners: {','.join(step for _, step in steps)}"]
+    return "\n".join(lines) + "\n"
+
+
+def constraint_pins(kit=KIT_ROOT):
+    """The `name==version` lines of CI's constraints file."""
+    return [line.strip() for line in (kit / ".ci" / "constraints.txt").read_text().splitlines()
+            if "==" in line and not line.lstrip().startswith("#")]
+
+
+def release(outdir, *, force=False, kit=KIT_ROOT, points=DEFAULT_POINTS):
+    """Write the learner's kit into `outdir` (which must not exist unless `force`);
+    `points` are the workflow's."""
     outdir, kit = Path(outdir).resolve(), Path(kit).resolve()
     if not (kit / "exercises").is_dir() or not (kit / "README.md").is_file():
         raise ReleaseError(f"{kit} is not a checkout of the kit (no exercises/ or README.md):"
@@ -88,4 +156,6 @@ def release(outdir, *, force=False, kit=KIT_ROOT):
     (outdir / "pyproject.toml").write_text(learner_pyproject((kit / "pyproject.toml").read_text()))
     (outdir / "README.md").write_text(learner_readme((kit / "README.md").read_text()))
     (outdir / ".gitignore").write_text(GITIGNORE)
+    (outdir / WORKFLOW).parent.mkdir(parents=True)
+    (outdir / WORKFLOW).write_text(classroom_workflow(points, constraint_pins(kit)))
     return outdir

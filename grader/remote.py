@@ -5,7 +5,8 @@ grader.seam.Learner.
 What comes back from the worker is data only: values (tensors, numbers), the
 state of arguments the call changed, and gradients on request, through an
 autograd bridge so that checks can backpropagate through a remote call. The
-worker runs in a bubblewrap sandbox (grader/sandbox.py) unless told not to. It
+worker runs in a bubblewrap sandbox (grader/sandbox.py) unless told not to, and
+as another user when told to (the Gradescope autograder runs as root). It
 is killed (SIGKILL, whole process group) on a hard timeout and started
 again for the next call; a worker that dies costs the call it died in.
 """
@@ -13,6 +14,7 @@ import io
 import itertools
 import json
 import os
+import pwd
 import select
 import signal
 import struct
@@ -45,13 +47,13 @@ class Link:
     """One worker process and the pipe to it."""
 
     def __init__(self, folder, modules, *, spec, call_timeout, import_timeout, memory_mb, threads,
-                 cpu_seconds, sandbox):
+                 cpu_seconds, sandbox, user):
         self.cwd = tempfile.TemporaryDirectory(prefix="d2lkit-worker-")
         command = [sandbox_.interpreter(), "-I", "-S", "-c", WORKER_SOURCE]
         self.proc = subprocess.Popen(
             sandbox_.wrap(command, folder) if sandbox else command, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=self.cwd.name,
-            start_new_session=True)
+            start_new_session=True, **self._identity(user))
         config = json.dumps({"site": sandbox_.site_dirs(), "folder": str(folder),
                              "modules": list(modules), "spec": spec,
                              "call_timeout": call_timeout, "import_timeout": import_timeout,
@@ -61,6 +63,16 @@ class Link:
         self._send_raw(struct.pack("<Q", len(config)) + config)
         self.receive(STARTUP)  # ("ready",)
         self.importing = None
+
+    def _identity(self, user):
+        """Popen arguments that run the worker as `user` (a name; None: as this
+        process), with its own folder as home and no environment of ours."""
+        if user is None:
+            return {}
+        entry = pwd.getpwnam(user)
+        os.chown(self.cwd.name, entry.pw_uid, entry.pw_gid)
+        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": [],
+                "env": {"HOME": self.cwd.name, "PATH": os.defpath}}
 
     def load(self, import_timeout):
         """The worker's load report; raises TimedOut(module) if an import hangs."""
@@ -207,12 +219,12 @@ class RemoteLearner:
     """The learner's implementation, running in a worker process."""
 
     def __init__(self, folder, spec, *, call_timeout=10.0, import_timeout=60.0, memory_mb=2048,
-                 threads=1, cpu_seconds=3600, sandbox=True):
+                 threads=1, cpu_seconds=3600, sandbox=True, user=None):
         self.folder = Path(folder).resolve()
         self.spec = spec
         self.options = dict(spec=spec, call_timeout=call_timeout, import_timeout=import_timeout,
                             memory_mb=memory_mb, threads=threads, cpu_seconds=cpu_seconds,
-                            sandbox=sandbox)
+                            sandbox=sandbox, user=user)
         self.status = {}
         self.builtins_used = {}
         self.link = None

@@ -9,6 +9,7 @@ folder, the home folder or the data cache. It dies with the judge, and so does
 everything it starts. Torch-free: the command's parent checks it before grading.
 """
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -64,11 +65,14 @@ def wrap(command, folder):
             "--clearenv", "--setenv", "HOME", "/tmp", *binds, "--chdir", "/tmp", "--", *command]
 
 
-def check(folder):
-    """Raise SandboxUnavailable unless a Python can start in the sandbox here."""
+def check(folder, user=None):
+    """Raise SandboxUnavailable unless a Python can start in the sandbox here, as
+    `user` (a name; None: as this process)."""
     try:
         done = subprocess.run(wrap([interpreter(), "-I", "-S", "-c", "pass"], folder),
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True, timeout=60, user=user,
+                              group=user and pwd.getpwnam(user).pw_gid,
+                              extra_groups=[] if user else None)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise SandboxUnavailable(f"bwrap could not be started ({e}): {INSTALL_HINT}") from e
     if done.returncode != 0:

@@ -3,16 +3,21 @@ a fresh virtual environment with no solutions/ anywhere it can see."""
 import ast
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import sysconfig
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import yaml
 
-from grader.release import ReleaseError, release
+from grader.exercises import DEFAULT_POINTS, NAMES
+from grader.release import (COMMAND_GRADER, REPORTER, WORKFLOW, ReleaseError, classroom_workflow,
+                            constraint_pins, release)
 from tests.conftest import KIT_ROOT
 
 
@@ -37,7 +42,7 @@ def released(tmp_path_factory):
 def test_release_holds_no_answers(released):
     names = {p.relative_to(released).as_posix() for p in released.rglob("*") if p.is_file()}
     assert not any(n.startswith(("solutions/", "tests/", ".ci/")) for n in names)
-    assert {"README.md", "pyproject.toml", ".gitignore", "exercises/test_chapter3.py",
+    assert {"README.md", "pyproject.toml", ".gitignore", WORKFLOW, "exercises/test_chapter3.py",
             "exercises/linear_regression.py", "exercises/softmax_regression.py",
             "grader/oracle.py"} <= names
     answers = reference_statements()
@@ -109,3 +114,49 @@ def test_release_grades_on_its_own(installed):
     done, result = grade(venv, released)
     assert (result["score"], result["max_score"], done.returncode) == (100, 100, 0), \
         textwrap.shorten(done.stdout, 3000)
+
+
+def test_classroom_workflow_has_one_step_per_exercise_worth_its_points(released):
+    workflow = yaml.safe_load((released / WORKFLOW).read_text())
+    assert set(workflow["on"]) == {"push", "repository_dispatch"}
+    steps = workflow["jobs"]["run-autograding-tests"]["steps"]
+    graders = [s for s in steps if s.get("uses") == COMMAND_GRADER]
+    assert [s["with"]["test-name"] for s in graders] == list(NAMES)
+    assert [s["with"]["max-score"] for s in graders] == [DEFAULT_POINTS[n] for n in NAMES]
+    assert sum(s["with"]["max-score"] for s in graders) == 100
+    assert {s["with"]["timeout"] for s in graders} == {10}  # minutes, the action's unit
+    assert [s["with"]["command"] for s in graders] == \
+        [f"python -m pytest exercises --exercise {n}" for n in NAMES]
+    reporter = steps[-1]
+    ids = [s["id"] for s in graders]
+    assert reporter["uses"] == REPORTER and reporter["with"]["runners"] == ",".join(ids)
+    assert reporter["env"] == {f"{i.upper()}_RESULTS": f"${{{{steps.{i}.outputs.result}}}}"
+                               for i in ids}
+    install = next(s["run"] for s in steps if "pip install" in s.get("run", ""))
+    assert all(pin in install for pin in constraint_pins())
+    points = {**DEFAULT_POINTS, "softmax": 40}
+    custom = yaml.safe_load(classroom_workflow(points, []))
+    assert [s["with"]["max-score"] for s in custom["jobs"]["run-autograding-tests"]["steps"]
+            if s.get("uses") == COMMAND_GRADER] == [points[n] for n in NAMES]
+
+
+def test_classroom_commands_pass_on_the_reference_and_fail_on_the_stubs(released, tmp_path):
+    reference = tmp_path / "reference"
+    shutil.copytree(released, reference)
+    for module in ("linear_regression", "softmax_regression"):
+        shutil.copy(KIT_ROOT / "solutions" / f"{module}.py", reference / "exercises")
+    steps = yaml.safe_load((released / WORKFLOW).read_text())["jobs"]["run-autograding-tests"]["steps"]
+    commands = [s["with"]["command"] for s in steps if s.get("uses") == COMMAND_GRADER]
+
+    def exit_status(folder, command):
+        args = shlex.split(command)
+        assert args[0] == "python"
+        return subprocess.run([sys.executable, *args[1:]], cwd=folder, capture_output=True,
+                              timeout=600, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+                              ).returncode
+
+    with ThreadPoolExecutor(2) as pool:
+        on_reference = list(pool.map(lambda c: exit_status(reference, c), commands))
+        on_stubs = list(pool.map(lambda c: exit_status(released, c), commands))
+    assert on_reference == [0] * len(commands)
+    assert all(status != 0 for status in on_stubs), on_stubs

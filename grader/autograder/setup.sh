@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, from the folder the autograder zip was
+# unpacked into ($AUTOGRADER_ROOT/source), to build the image that grades every
+# submission. Everything grading needs is installed here: nothing is fetched
+# while a submission is graded.
+set -euo pipefail
+root="${AUTOGRADER_ROOT:-/autograder}"
+source="$root/source"
+venv="$root/venv"
+data="$root/data"
+user="${D2LKIT_USER:-d2lkit}"
+export DEBIAN_FRONTEND=noninteractive PIP_PROGRESS_BAR=off
+
+apt-get update
+apt-get install -y --no-install-recommends python3 python3-venv bubblewrap
+# Fashion-MNIST: the files carried in the zip (data/), else Debian's package.
+if ! ls "$source"/data/*.gz >/dev/null 2>&1; then
+  apt-get install -y --no-install-recommends dataset-fashion-mnist
+fi
+
+python3 -m venv "$venv"
+"$venv/bin/pip" install --upgrade pip
+# The pinned torch and torchvision, as PyTorch's CPU-only build (about 1 GB
+# installed; PyPI's default build carries CUDA and is over 5 GB); PyPI's build
+# only if PyTorch's index has no CPU build of the pair.
+read -r -a pins <<< "$(grep -E '^(torch|torchvision)==' "$source/constraints.txt" | tr '\n' ' ')"
+"$venv/bin/pip" install --index-url https://download.pytorch.org/whl/cpu "${pins[@]}" \
+  || "$venv/bin/pip" install "${pins[@]}"
+# The kit and the rest of its dependencies, at CI's versions.
+"$venv/bin/pip" install -c "$source/constraints.txt" "$source/kit"
+
+mkdir -p "$data/FashionMNIST/raw"
+for gz in "$source"/data/*.gz; do
+  [ -e "$gz" ] || continue
+  gunzip -c "$gz" > "$data/FashionMNIST/raw/$(basename "$gz" .gz)"
+done
+# Read and check the data once, into the cache grading reads.
+D2LKIT_DATA="$data" "$venv/bin/python" -c \
+  'from grader.fashion_mnist import load_fashion_mnist; load_fashion_mnist(download=False)'
+
+# The submissions' code runs as this user, never as root; it may read the
+# kit, the venv and the data, and write none of them.
+id -u "$user" >/dev/null 2>&1 \
+  || useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
+chmod -R u=rwX,go=rX "$source" "$venv" "$data"

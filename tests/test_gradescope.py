@@ -1,0 +1,272 @@
+"""The Gradescope autograder end to end: the zip built from this checkout,
+unpacked into a fake /autograder tree, its real run_autograder run on six kinds
+of upload (and two broken ones), every results.json checked against
+Gradescope's fields and the expected statuses.
+
+The tree stands in for the image setup.sh builds: a venv of the system's
+Python (readable by an unprivileged user, as /autograder/venv is), whose
+site-packages are hard links to this venv's plus the kit unpacked from the zip;
+Fashion-MNIST decompressed from the zip and read once, as setup.sh does.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import textwrap
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader.exercises import BY_NAME, MODULES, NAMES
+from grader.gradescope import bundle, data_files
+from grader.grades import parse_points
+from tests.conftest import KIT_ROOT
+
+LINEAR, SOFTMAX = MODULES
+# The user the learner's code runs as here (setup.sh creates a user of its own).
+USER = "nobody"
+OPTIONS = {"timeout": 300.0, "call_timeout": 5.0, "import_timeout": 10.0, "memory_mb": 2048,
+           "allow_builtins": False, "grading_seed": 3, "examples": None}
+STUB, REFERENCE = KIT_ROOT / "exercises", KIT_ROOT / "solutions"
+
+
+def system_python():
+    """A Python of this version that any user may run (the kit's own may sit in
+    a private home folder)."""
+    for candidate in ("/usr/bin/python3", "/usr/local/bin/python3", sys.executable):
+        done = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"],
+                              capture_output=True, text=True) if Path(candidate).exists() else None
+        if done and done.stdout.strip() == str(sys.version_info[:2]):
+            return candidate
+    pytest.fail(f"no Python {sys.version_info[:2]} outside a private folder to build the image")
+
+
+@pytest.fixture(scope="module")
+def image():
+    """(folder of the shared image: source/, venv/, data/; the zip's path)."""
+    base = Path(tempfile.mkdtemp(prefix="d2lkit-gradescope-"))
+    os.chmod(base, 0o755)
+    zip_path = bundle(base / "autograder.zip", points=parse_points([], "test"), options=OPTIONS,
+                      visibility="after_published", data=data_files())
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(base / "source")
+    for script in ("setup.sh", "run_autograder"):
+        os.chmod(base / "source" / script, 0o755)
+    venv = base / "venv"
+    subprocess.run([system_python(), "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python3*/site-packages"))
+    shutil.rmtree(site)
+    shutil.copytree(sysconfig.get_paths()["purelib"], site, copy_function=os.link, ignore=shutil.ignore_patterns(
+        "__editable__*", "d2l_ch3_kit*", "__pycache__"))
+    (site / "d2lkit.pth").write_text(f"{base / 'source' / 'kit'}\n")
+    data = base / "data"
+    raw = data / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for gz in (base / "source" / "data").glob("*.gz"):
+        subprocess.run(f"gunzip -c {gz} > {raw / gz.stem}", shell=True, check=True)
+    subprocess.run([str(venv / "bin" / "python"), "-c", "from grader.fashion_mnist import"
+                    " load_fashion_mnist; load_fashion_mnist(download=False)"],
+                   env={**os.environ, "D2LKIT_DATA": str(data)}, check=True, cwd="/")
+    subprocess.run(["chmod", "-R", "u=rwX,go=rX", str(base)], check=True)
+    yield base, zip_path
+    shutil.rmtree(base)
+
+
+def write(folder, module, text):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{module}.py").write_text(text)
+
+
+def reference_with(exercise, source):
+    """The reference module holding `exercise`, with `exercise` redefined by `source`."""
+    module = BY_NAME[exercise].module
+    return (REFERENCE / f"{module}.py").read_text() + "\n\n" + textwrap.dedent(source)
+
+
+def upload_reference(up):
+    for m in MODULES:
+        write(up, m, (REFERENCE / f"{m}.py").read_text())
+
+
+def upload_stubs(up):
+    for m in MODULES:
+        write(up / "exercises", m, (STUB / f"{m}.py").read_text())
+
+
+def upload_one_wrong(up):
+    write(up / "exercises", LINEAR, reference_with("squared_loss", """
+        def squared_loss(y_hat, y):
+            return (y_hat - y) ** 2 / 2
+        """))
+    write(up / "exercises", SOFTMAX, (REFERENCE / f"{SOFTMAX}.py").read_text())
+
+
+def upload_zipped_repository(up):
+    """GitHub's "Download ZIP" of a learner's copy, unpacked by Gradescope (with a
+    macOS resource folder): the kit's own grader/suite has modules of the same names."""
+    repo = up / "d2l-ch3-main"
+    write(repo / "exercises", LINEAR, (REFERENCE / f"{LINEAR}.py").read_text())
+    write(repo / "exercises", SOFTMAX, (STUB / f"{SOFTMAX}.py").read_text())
+    for m in MODULES:
+        write(repo / "grader" / "suite", m, "raise SystemExit('not the learner file')\n")
+        write(up / "__MACOSX" / "d2l-ch3-main" / "exercises", m, "\x00\x05\x16\x07")
+
+
+def upload_syntax_error(up):
+    write(up, LINEAR, (STUB / f"{LINEAR}.py").read_text() + "\ndef linreg(X, w, b:\n")
+    write(up, SOFTMAX, (STUB / f"{SOFTMAX}.py").read_text())
+
+
+def upload_hang(up):
+    write(up, LINEAR, (STUB / f"{LINEAR}.py").read_text())
+    write(up, SOFTMAX, (STUB / f"{SOFTMAX}.py").read_text()
+          + "\n\ndef softmax(X):\n    while True:\n        pass\n")
+
+
+def upload_two_copies(up):
+    upload_stubs(up)
+    write(up, LINEAR, (STUB / f"{LINEAR}.py").read_text())
+
+
+def upload_tampering(up):
+    """Right answers from code that also tries to write the grader's files."""
+    root = up.parent
+    write(up, LINEAR, (STUB / f"{LINEAR}.py").read_text())
+    write(up, SOFTMAX, (REFERENCE / f"{SOFTMAX}.py").read_text() + textwrap.dedent(f"""
+        import pathlib
+        _softmax = softmax
+        def softmax(X):
+            for target in ("results/results.json", "results/forged.json",
+                           "source/d2lkit-autograder.json", "submission/forged.json"):
+                try:
+                    pathlib.Path({str(root)!r}, target).write_text('{{"score": 100}}')
+                except OSError:
+                    pass
+            return _softmax(X)
+        """))
+
+
+def upload_nothing(up):
+    (up / "notes.txt").write_text("forgot the files")
+
+
+LINEAR_NAMES = [n for n in NAMES if BY_NAME[n].module == LINEAR]
+SOFTMAX_NAMES = [n for n in NAMES if BY_NAME[n].module == SOFTMAX]
+CASES = {
+    "reference": (upload_reference, {n: "passed" for n in NAMES}),
+    "stubs": (upload_stubs, {n: "not attempted" for n in NAMES}),
+    "one_wrong": (upload_one_wrong, {**{n: "passed" for n in NAMES}, "squared_loss": "failed"}),
+    "zipped_repository": (upload_zipped_repository, {**{n: "passed" for n in LINEAR_NAMES},
+                                                     **{n: "not attempted" for n in SOFTMAX_NAMES}}),
+    "syntax_error": (upload_syntax_error, {**{n: "error" for n in LINEAR_NAMES},
+                                           **{n: "not attempted" for n in SOFTMAX_NAMES}}),
+    "hang": (upload_hang, {**{n: "not attempted" for n in NAMES}, "softmax": "timed out"}),
+    "two_copies": (upload_two_copies, {**{n: "error" for n in LINEAR_NAMES},
+                                       **{n: "not attempted" for n in SOFTMAX_NAMES}}),
+    "nothing": (upload_nothing, {n: "missing" for n in NAMES}),
+    # in a container where bubblewrap cannot start (here: it is not on PATH)
+    "tampering_without_sandbox": (upload_tampering, {**{n: "not attempted" for n in LINEAR_NAMES},
+                                                     **{n: "passed" for n in SOFTMAX_NAMES}}),
+}
+
+
+def autograde(image, case, tmp_root):
+    """Run the real run_autograder on the case's upload in a fresh tree; its results."""
+    base, _ = image
+    root = tmp_root / case
+    root.mkdir()
+    (root / "source").symlink_to(base / "source")
+    (root / "submission").mkdir()
+    CASES[case][0](root / "submission")
+    subprocess.run(["chmod", "-R", "u=rwX,go=rX", str(root)], check=True)
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "D2LKIT_USER": USER,
+           "D2LKIT_PYTHON": str(base / "venv" / "bin" / "python"),
+           "D2LKIT_DATA": str(base / "data")}
+    if case.endswith("without_sandbox"):
+        env["PATH"] = "/nonexistent"
+    done = subprocess.run([shutil.which("bash"), str(root / "source" / "run_autograder")], env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+def assert_gradescope_fields(results):
+    assert isinstance(results["score"], (int, float)) and results["execution_time"] > 0
+    assert results["output_format"] in ("md", "text") and results["output"]
+    assert [t["name"] for t in results["tests"]] == list(NAMES)
+    for t in results["tests"]:
+        assert set(t) >= {"name", "score", "max_score", "status", "output", "visibility"}
+        assert t["status"] in ("passed", "failed") and t["visibility"] == "after_published"
+        assert t["score"] == (t["max_score"] if t["status"] == "passed" else 0)
+    assert results["score"] == sum(t["score"] for t in results["tests"])
+
+
+@pytest.fixture(scope="module")
+def tmp_root():
+    root = Path(tempfile.mkdtemp(prefix="d2lkit-autograder-"))
+    os.chmod(root, 0o755)
+    yield root
+    shutil.rmtree(root)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_run_autograder_grades_the_upload(image, tmp_root, case):
+    results = autograde(image, case, tmp_root)
+    assert_gradescope_fields(results)
+    labels = {t["name"]: t["output"].split("**")[1] for t in results["tests"]}
+    assert labels == CASES[case][1]
+    if os.geteuid() == 0:
+        assert f"as the unprivileged user {USER}" in results["output"]
+    if case.endswith("without_sandbox"):
+        assert "without the bubblewrap sandbox (bwrap is not installed" in results["output"]
+        root = tmp_root / case
+        assert not list(root.rglob("forged.json"))
+        assert "score" not in (root / "source" / "d2lkit-autograder.json").read_text()
+    outputs = {t["name"]: t["output"] for t in results["tests"]}
+    if case == "two_copies":
+        assert "2 files named linear_regression.py" in outputs["linreg"]
+        assert "exercises/linear_regression.py, linear_regression.py" in outputs["linreg"]
+    if case == "nothing":
+        assert "upload linear_regression.py and softmax_regression.py" in outputs["softmax"]
+    if case == "syntax_error":
+        assert "SyntaxError" in outputs["linreg"]
+    if case == "hang":
+        assert "softmax did not finish within 5 s" in outputs["softmax"]
+
+
+def test_a_run_that_cannot_start_still_writes_results(image, tmp_root):
+    base, _ = image
+    root = tmp_root / "broken_python"
+    (root / "submission").mkdir(parents=True)
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "D2LKIT_PYTHON": "/bin/false"}
+    subprocess.run(["bash", str(base / "source" / "run_autograder")], env=env, check=True)
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == 0 and "autograder failed" in results["output"]
+
+
+def test_setup_script_parses_and_installs_what_the_kit_declares(image):
+    base, zip_path = image
+    source = base / "source"
+    subprocess.run(["bash", "-n", str(source / "setup.sh")], check=True)
+    script = (source / "setup.sh").read_text()
+    assert "pip\" install -c \"$source/constraints.txt\" \"$source/kit\"" in script
+    assert (source / "constraints.txt").read_text() == \
+        (KIT_ROOT / ".ci" / "constraints.txt").read_text()
+    declared = {d.split(">")[0].split("=")[0].split("<")[0].strip()
+                for d in tomllib.loads((KIT_ROOT / "pyproject.toml").read_text())
+                ["project"]["dependencies"]}
+    pinned = {line.split("==")[0] for line in (source / "constraints.txt").read_text().splitlines()
+              if "==" in line and not line.startswith("#")}
+    assert pinned <= declared and {"torch", "torchvision"} <= pinned
+    shipped = tomllib.loads((source / "kit" / "pyproject.toml").read_text())["project"]
+    assert shipped["dependencies"] == \
+        tomllib.loads((KIT_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = zipfile.ZipFile(zip_path).namelist()
+    assert not any(n.startswith(("kit/solutions", "kit/tests")) for n in names)
+    assert sorted(n for n in names if n.startswith("data/")) == \
+        sorted(f"data/{n}" for n in data_files())
