@@ -13,7 +13,7 @@ from torchvision import datasets, transforms
 from torchvision.datasets import utils as tv_utils
 
 from grader import fashion_mnist as fm
-from grader.fashion_mnist import DataUnavailable, as_float_features, load_fashion_mnist
+from grader.fashion_mnist import DataUnavailable, ScaledImages, as_float_features, load_fashion_mnist
 
 IMAGES_MAGIC, LABELS_MAGIC = 0x00000803, 0x00000801
 N = {"train": 6, "test": 4}
@@ -204,3 +204,14 @@ def test_as_float_features_matches_to_tensor_then_flatten():
     assert X.min() >= 0 and X.max() <= 1 and X[0, 0] == 1.0
     expected = torch.stack([transforms.ToTensor()(img.numpy()).reshape(-1) for img in images])
     assert torch.equal(X, expected)
+
+
+def test_scaled_images_read_as_the_converted_whole():
+    images = torch.randint(0, 256, (50, 28, 28), dtype=torch.uint8,
+                           generator=torch.Generator().manual_seed(0))
+    whole, lazy = as_float_features(images), ScaledImages(images)
+    assert lazy.shape == whole.shape and len(lazy) == len(whole)
+    rows = torch.randperm(50, generator=torch.Generator().manual_seed(1))[:17]
+    assert torch.equal(lazy[rows], whole[rows])
+    mask = images[:, 0, 0] > 128
+    assert torch.equal(lazy[mask], whole[mask])

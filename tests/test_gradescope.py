@@ -270,3 +270,21 @@ def test_setup_script_parses_and_installs_what_the_kit_declares(image):
     assert not any(n.startswith(("kit/solutions", "kit/tests")) for n in names)
     assert sorted(n for n in names if n.startswith("data/")) == \
         sorted(f"data/{n}" for n in data_files())
+
+
+def test_without_its_grading_user_the_autograder_grades_nothing_as_root(image, tmp_root):
+    base, _ = image
+    root = tmp_root / "no_user"
+    (root / "submission").mkdir(parents=True)
+    upload_reference(root / "submission")
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "D2LKIT_USER": "d2lkit-no-such-user",
+           "D2LKIT_PYTHON": str(base / "venv" / "bin" / "python")}
+    (root / "source").symlink_to(base / "source")
+    subprocess.run([shutil.which("bash"), str(root / "source" / "run_autograder")], env=env,
+                   capture_output=True, timeout=900)
+    results = json.loads((root / "results" / "results.json").read_text())
+    if os.geteuid() == 0:
+        assert results["score"] == 0 and results["tests"] == []
+        assert "the user d2lkit-no-such-user does not exist" in results["output"]
+    else:  # not root: the code runs as the autograder's own user, and is graded
+        assert results["score"] == 100
