@@ -15,7 +15,8 @@ class Exercise:
     name, module: the function and the learner's module (file stem) holding it.
     params: its d2l parameter names. points: default points (they sum to 100).
     section: the d2l section. hint: the stub's one-line hint.
-    iterates: its result is an iterable the grader materialises behind the seam.
+    iterates: its result is an iterable the grader materialises behind the seam;
+        it may yield at most one item per element of its last argument.
     forbidden: the built-ins that do the whole job, by the names PyTorch gives
         them (torch.softmax, Tensor.softmax, F.softmax, torch.ops.aten._softmax
         are all "softmax"); forbidden_code: code of PyTorch's own that does the

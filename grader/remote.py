@@ -27,12 +27,13 @@ import torch
 
 from grader import sandbox as sandbox_, seam
 from grader.exercises import BY_NAME, MODULES
-from grader.seam import BrokenModule, Crashed, LearnerError, Missing, NotAttempted, TimedOut
+from grader.seam import (BrokenModule, Crashed, Endless, LearnerError, Missing, NotAttempted,
+                         TimedOut)
 
 WORKER_SOURCE = Path(__file__).with_name("worker.py").read_text()
 SEAM_SOURCE = Path(seam.__file__).read_text()
 OUTCOMES = {"not_attempted": NotAttempted, "missing": Missing, "error": BrokenModule,
-            "timeout": TimedOut}
+            "timeout": TimedOut, "failed": Endless}
 # Beyond the worker's own alarm, how long to wait before killing it.
 GRACE = 5.0
 STARTUP = 120.0

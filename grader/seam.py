@@ -23,8 +23,6 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-# An iterator that yields more items than this is endless, or as good as.
-MAX_ITEMS = 10_000
 
 
 class Outcome(BaseException):
@@ -57,6 +55,12 @@ class TimedOut(Outcome):
 class Crashed(Outcome):
     """The process running the learner's code ended (sys.exit, os._exit, a crash)."""
     status = "error"
+
+
+class Endless(Outcome):
+    """The learner's iterator yielded more items than its input has elements: it
+    would never end. A failure, settled at once (no shrinking: any input shows it)."""
+    status = "failed"
 
 
 class LearnerError(Exception):
@@ -204,8 +208,8 @@ class Learner:
     `spec` is grader.exercises.seam_spec(): for each exercise its module,
     whether it returns an iterable, and the built-ins it may not call.
     `learner.softmax` and friends are guarded callables; data_iter's is
-    materialised into a list (at most MAX_ITEMS batches) so that iterating it
-    also happens behind the guard. Each carries `.rng`, the generators it draws
+    materialised into a list (at most one batch per example, else Endless) so
+    that iterating it also happens behind the guard. Each carries `.rng`, the generators it draws
     from, so that checks can seed and inspect them wherever the code runs.
     """
 
@@ -252,7 +256,7 @@ class Learner:
                 with time_limit(self.call_timeout, exercise), scratch:
                     result = fn(*args)
                     if spec["iterates"]:
-                        result = _take(iter(result), MAX_ITEMS + 1)
+                        result = _take_all(exercise, iter(result), len(args[-1]))
             except NotImplementedError:
                 raise NotAttempted(exercise, f"{exercise}() still raises NotImplementedError: write"
                                              f" it in {spec['module']}.py") from None
@@ -267,12 +271,18 @@ class Learner:
         return guarded
 
 
-def _take(iterator, limit):
+def _take_all(exercise, iterator, size):
+    """The items of `iterator`, which may yield at most one per element of an
+    input of `size` elements (a batch holds at least one example)."""
     items = []
     for item in iterator:
+        if len(items) == size:
+            raise Endless(exercise, f"{exercise} did not end: for {size} examples it yielded"
+                                    f" {size} batches and then still more, so a loop over it"
+                                    " never stops. A generator ends when its loop does: loop"
+                                    " once over the example indices, in steps of batch_size,"
+                                    " instead of `while True`.")
         items.append(item)
-        if len(items) >= limit:
-            break
     return items
 
 

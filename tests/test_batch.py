@@ -32,6 +32,11 @@ SUBMISSIONS = {
             while True:
                 pass
         """}),
+    "endless_data_iter": ("stubs", {LINEAR: """
+        def data_iter(batch_size, features, labels):
+            while True:
+                yield features[:batch_size], labels[:batch_size]
+        """}),
     "exits": ("stubs", {SOFTMAX: "import sys\ndef cross_entropy(y_hat, y):\n    sys.exit(0)\n"}),
     "exits_hard": ("stubs", {SOFTMAX: "import os\ndef accuracy(y_hat, y):\n    os._exit(0)\n"}),
     "eats_memory": ("stubs", {LINEAR: """
@@ -150,6 +155,7 @@ EXPECTED = {  # id -> {exercise: status}; unlisted exercises are not_attempted
     "hangs_at_import": dict.fromkeys(MODULES[LINEAR], "error"),
     "endless_loop": {"softmax": "timeout"},
     "ignores_signals": {"softmax": "timeout"},
+    "endless_data_iter": {"data_iter": "failed"},
     "exits": {"cross_entropy": "error"},
     "exits_hard": {"accuracy": "error"},
     "eats_memory": {"linreg": "error"},
@@ -220,6 +226,8 @@ def test_csv_gradescope_and_feedback_files(graded):
     results = json.loads((out / "right" / "results.json").read_text())
     assert results["score"] == 100 and len(results["tests"]) == len(EXERCISES)
     assert {t["status"] for t in results["tests"]} == {"passed"}
+    feedback = (out / "endless_data_iter" / "feedback.txt").read_text()
+    assert "data_iter did not end" in feedback
     feedback = (out / "endless_loop" / "feedback.txt").read_text()
     assert "softmax did not finish within 2 s" in feedback
     feedback = (out / "calls_torch_softmax" / "feedback.txt").read_text()

@@ -182,11 +182,17 @@ def data_iter_samples_with_replacement(batch_size, features, labels):
         yield features[batch], labels[batch]
 
 
-@wrong("data_iter", "test_data_iter_batch_sizes", hint="wrong batch sizes")
+@wrong("data_iter", "test_data_iter_batch_sizes", hint="did not end")
 def data_iter_never_stops(batch_size, features, labels):
     while True:
         batch = torch.randint(0, len(features), (batch_size,))
         yield features[batch], labels[batch]
+
+
+@wrong("data_iter", "test_data_iter_batch_sizes", hint="did not end")
+def data_iter_repeats_the_first_batch_forever(batch_size, features, labels):
+    while True:
+        yield features[:batch_size], labels[:batch_size]
 
 
 @wrong("data_iter", "test_data_iter_leaves_features_and_labels_unchanged", hint="in-place")
