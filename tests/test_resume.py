@@ -60,13 +60,17 @@ def judges_of(subs):
 
 def interrupt_after_first(subs, out, sig):
     """Start a run, send `sig` once one submission is written; the exit status."""
+    # As from a terminal: a shell that started us in the background (as CI may) left
+    # SIGINT ignored, and Python keeps an ignored SIGINT ignored.
     run = subprocess.Popen(command(subs, out), stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+                           stderr=subprocess.DEVNULL,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and run.poll() is None:
         if (out / "grades.json").exists() and rows(out):
             break
         time.sleep(0.2)
+    assert run.poll() is None, "the run ended before it could be interrupted"
     run.send_signal(sig)
     return run.wait(timeout=120)
 
