@@ -143,7 +143,7 @@ def isolation(folder, user):
     try:
         sandbox.check(folder, user)
     except sandbox.SandboxUnavailable as e:
-        reason = str(e).split(":")[0]
+        reason = str(e).removesuffix(f": {sandbox.INSTALL_HINT}")
         return False, (f"Your code ran {who}, without the bubblewrap sandbox ({reason} in"
                        " this container).")
     return True, f"Your code ran in a bubblewrap sandbox, {who}."
