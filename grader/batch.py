@@ -7,6 +7,7 @@ import functools
 import inspect
 import time
 
+from grader.checks.training import SharedRuns
 from grader.grades import CheckResult, GradeBook
 from grader.profiles import seed_suite
 from grader.report import apply_from_scratch_rule, classify
@@ -34,15 +35,17 @@ def fashion_mnist(data_dir=None):
     return load_features(data_dir)
 
 
-def run_check(test_name, learner, fashion=fashion_mnist, grading_seed=None):
+def run_check(test_name, learner, fashion=fashion_mnist, grading_seed=None, runs=None):
     """Run one suite test on `learner`, with the examples of `grading_seed` (None:
     the learner's); (status, message, notes), status None if the grader itself
-    failed (message says how)."""
+    failed (message says how). `runs`: the SharedRuns of a whole grading (by
+    default, each Fashion-MNIST check trains alone)."""
     test, notes = SUITE[test_name], []
     seed_suite([test], grading_seed)
     fixtures = {"learner": lambda: learner,
                 "record_property": lambda: lambda key, value: notes.append(value),
-                "fashion_plot_dir": lambda: None, "fashion_mnist": fashion}
+                "fashion_plot_dir": lambda: None, "fashion_mnist": fashion,
+                "fashion_runs": lambda: runs or SharedRuns(learner, fashion, lambda e: None)}
     inner = test.hypothesis.inner_test if hasattr(test, "hypothesis") else test
     try:
         test(**{name: fixtures[name]() for name in inspect.signature(inner).parameters
@@ -61,7 +64,10 @@ def grade(learner, points, *, budget=None, fashion=fashion_mnist, grading_seed=N
     With a grading seed, the Hypothesis checks draw that seed's examples.
     `report(exercise, CheckResult)` is called as each check ends."""
     book, deadline = GradeBook(points), time.monotonic() + budget if budget else None
+    runs = SharedRuns(learner, fashion, book.statuses)
     final = {}
+    for exercise in {exercise_of(test) for test in SUITE.values()}:
+        book.expect(exercise)
     for name, test in SUITE.items():
         exercise = exercise_of(test)
         if exercise in final:
@@ -70,7 +76,7 @@ def grade(learner, points, *, budget=None, fashion=fashion_mnist, grading_seed=N
             status, message, notes = "timeout", f"not run: the submission used up its" \
                                                 f" {budget:g} s for grading", []
         else:
-            status, message, notes = run_check(name, learner, fashion, grading_seed)
+            status, message, notes = run_check(name, learner, fashion, grading_seed, runs)
             if status is None:
                 status, message = "error", f"internal error in the grader: {message}"
             if status in FINAL:

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from grader.outputs import atomic_write
+from grader.training import ScaledImages
 
 ENV_VAR = "D2LKIT_DATA"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -170,24 +171,6 @@ def load_fashion_mnist(root=None, *, debian_dir=DEBIAN_DIR, download=True) -> Fa
 def as_float_features(images) -> torch.Tensor:
     """uint8 (n, 28, 28) -> float32 (n, 784) in [0, 1], as ToTensor() then flattening."""
     return images.reshape(len(images), -1).to(torch.float32).div(255)
-
-
-class ScaledImages:
-    """uint8 images (n, 28, 28) that read as float32 features (n, 784) in [0, 1]:
-    indexing with an index tensor or a mask gives as_float_features of those
-    images, the same values as indexing the converted whole, without holding
-    the whole as floats (188 MB for the training set, a quarter of a grading
-    platform's memory)."""
-
-    def __init__(self, images):
-        self.images = images
-        self.shape = (len(images), images[0].numel())
-
-    def __len__(self):
-        return len(self.images)
-
-    def __getitem__(self, index):
-        return as_float_features(self.images[index])
 
 
 def load_features(root=None):

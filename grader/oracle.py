@@ -63,6 +63,6 @@ ORACLE = SimpleNamespace(synthetic_data=synthetic_data, data_iter=data_iter, lin
                          cross_entropy=cross_entropy, accuracy=accuracy)
 
 
-def with_learner(learner, exercise):
-    """The oracle's functions with the learner's `exercise` in its place."""
-    return SimpleNamespace(**{**vars(ORACLE), exercise: getattr(learner, exercise)})
+def with_learner(learner, *exercises):
+    """The oracle's functions with the learner's `exercises` in their place."""
+    return SimpleNamespace(**{**vars(ORACLE), **{e: getattr(learner, e) for e in exercises}})

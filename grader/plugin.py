@@ -1,5 +1,6 @@
 """The pytest plugin: options, the `exercise` marker, the learner fixture, and the
 grade report (per-check statuses, the summary table, --grade-json)."""
+import functools
 import importlib.util
 import json
 from pathlib import Path
@@ -8,6 +9,7 @@ import pytest
 import torch
 
 from grader import profiles
+from grader.checks.training import SharedRuns
 from grader.exercises import NAMES, seam_spec
 from grader.grades import CheckResult, GradeBook, parse_points
 from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, HELP_IMPL, \
@@ -38,6 +40,9 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    # One thread: the checks' tensors are small, and more threads than a busy
+    # machine has free cores make every operation wait for the others.
+    torch.set_num_threads(1)
     config.addinivalue_line("markers", "exercise(name): the exercise a grading test belongs to")
     try:
         points = parse_points(config.getini("d2l_points"), "ini option d2l_points")
@@ -121,12 +126,25 @@ def learner(request):
                    call_timeout=config.getoption("call_timeout"))
 
 
+@functools.cache
+def _fashion_mnist(root):
+    from grader.fashion_mnist import load_features
+    return load_features(Path(root) if root else None)
+
+
 @pytest.fixture(scope="session")
 def fashion_mnist(request):
-    """((X_train, y_train), (X_test, y_test)): float32 (n, 784) in [0, 1], int64 labels."""
-    from grader.fashion_mnist import load_features
+    """((X_train, y_train), (X_test, y_test)): features that read as float32 (n, 784)
+    in [0, 1] (grader.fashion_mnist.load_features), int64 labels."""
+    return _fashion_mnist(request.config.getoption("data_dir"))
+
+
+@pytest.fixture(scope="session")
+def fashion_runs(request, learner):
+    """The Fashion-MNIST runs shared by several checks (SharedRuns); the data
+    is loaded by the first run, not for a check that is skipped."""
     root = request.config.getoption("data_dir")
-    return load_features(Path(root) if root else None)
+    return SharedRuns(learner, lambda: _fashion_mnist(root), request.config.stash[BOOK].statuses)
 
 
 @pytest.fixture(scope="session")
@@ -166,7 +184,7 @@ def pytest_runtest_makereport(item, call):
         status, message = "error", f"internal error in the grader: {message}"
     elif "learner" in item.funcargs:
         status, message = apply_from_scratch_rule(item.funcargs["learner"], name, status, message)
-    if status in ("not_attempted", "missing"):
+    if status in ("not_attempted", "missing", "skipped"):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1], message)
     elif status != "passed" and not internal:

@@ -25,17 +25,20 @@ from pathlib import Path
 
 import torch
 
-from grader import sandbox as sandbox_, seam
+from grader import oracle, sandbox as sandbox_, seam, training
 from grader.exercises import BY_NAME, MODULES
 from grader.seam import (BrokenModule, Crashed, Endless, LearnerError, Missing, NotAttempted,
                          TimedOut)
 
 WORKER_SOURCE = Path(__file__).with_name("worker.py").read_text()
-SEAM_SOURCE = Path(seam.__file__).read_text()
+SOURCES = {f"{module.__name__.rsplit('.', 1)[1]}_source": Path(module.__file__).read_text()
+           for module in (seam, training, oracle)}
 OUTCOMES = {"not_attempted": NotAttempted, "missing": Missing, "error": BrokenModule,
             "timeout": TimedOut, "failed": Endless}
 # Beyond the worker's own alarm, how long to wait before killing it.
 GRACE = 5.0
+# How long a whole training run in the worker may take.
+RECIPE_TIMEOUT = 300.0
 STARTUP = 120.0
 MAX_MESSAGE = 1 << 30
 
@@ -59,8 +62,7 @@ class Link:
                              "modules": list(modules), "spec": spec,
                              "call_timeout": call_timeout, "import_timeout": import_timeout,
                              "memory_mb": memory_mb, "threads": threads,
-                             "cpu_seconds": cpu_seconds,
-                             "seam_source": SEAM_SOURCE}).encode()
+                             "cpu_seconds": cpu_seconds, **SOURCES}).encode()
         self._send_raw(struct.pack("<Q", len(config)) + config)
         self.receive(STARTUP)  # ("ready",)
         self.importing = None
@@ -257,21 +259,22 @@ class RemoteLearner:
         if self.link:
             self.link.kill()
 
-    def request(self, message, what, exercise=None):
-        """Send a request; a worker that hangs or dies is replaced for the next one."""
+    def request(self, message, what, exercise=None, timeout=None):
+        """Send a request; a worker that hangs or dies is replaced for the next one.
+        It may take `timeout` seconds (default: the call timeout)."""
         if self.link is None:
             self._start()
         if self.link is None:
             raise BrokenModule(exercise or "", "the submission's process could not be started")
         try:
             self.link.send(message)
-            return self.link.receive(self.options["call_timeout"] + GRACE)
+            timeout = timeout or self.options["call_timeout"]
+            return self.link.receive(timeout + GRACE)
         except TimedOut:
             self.link.kill()
             self.link = None
-            raise TimedOut(exercise, f"{exercise} did not finish within "
-                                     f"{self.options['call_timeout']:g} s ({what}): is there a"
-                                     " loop that never ends?") from None
+            raise TimedOut(exercise, f"{exercise} did not finish within {timeout:g} s ({what}):"
+                                     " is there a loop that never ends?") from None
         except WorkerGone as e:
             self.link = None
             raise Crashed(exercise, f"{what} ended the submission's process: {e}. A function"
@@ -314,13 +317,30 @@ class RemoteLearner:
             return _Bridge.apply(self, graph_id, result, *inputs)
         return result
 
+    def run_recipe(self, name, exercises, *args, **kwargs):
+        """grader.training's recipe `name` run in the worker with the learner's
+        `exercises` among the oracle's functions (see checks.training.run_recipe).
+        Its result is checked for shape here: a worker cannot make the judge fail."""
+        exercise = exercises[0]
+        reply = self.request(("recipe", None, name, list(exercises), [_encode_data(a) for a in args],
+                              kwargs), f"training with your {', '.join(exercises)}", exercise,
+                             RECIPE_TIMEOUT)
+        if reply[0] == "crashed":
+            raise _opaque_error(reply[1], reply[2])
+        result = self._decode(self._reply(exercise, reply, ()))
+        if not RECIPE_RESULTS[name](result):
+            raise Crashed(exercise, f"training with your {exercise}: the submission's process"
+                                    " sent back something that is not a training run")
+        return result
+
     def _reply(self, exercise, reply, args):
         kind = reply[0]
         if kind == "outcome":
             raise OUTCOMES[reply[1]](exercise, reply[2])
         if kind == "raised":
             names = reply[4] or list(BY_NAME[exercise].params)
-            raise LearnerError(exercise, dict(zip(names, args)),
+            values = [self._decode(v) for v in reply[5]] if len(reply) > 5 and not args else args
+            raise LearnerError(exercise, dict(zip(names, values)),
                                _opaque_error(reply[1], reply[2]), reply[3])
         if kind == "ok" and len(reply) == 4:
             for arg, state in zip(args, reply[2]):
@@ -339,6 +359,42 @@ class RemoteLearner:
             items = [self._decode(t) for t in tree[1]]
             return items if kind == "L" else tuple(items)
         return _opaque(tree[1], tree[2])
+
+
+def _encode_data(value):
+    """Training data for the worker: ScaledImages as its uint8 rows."""
+    if isinstance(value, training.ScaledImages):
+        return ("S", value.rows)
+    if isinstance(value, tuple):
+        return ("L", [_encode_data(v) for v in value])
+    return _encode(value)
+
+
+def _is_tensor(value, shape=None):
+    return isinstance(value, torch.Tensor) and value.dtype == torch.float32 and (
+        shape is None or value.shape == shape)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _linear_run(result):
+    return (isinstance(result, tuple) and len(result) == 3 and _is_tensor(result[0], (2, 1))
+            and _is_tensor(result[1], (1,)) and isinstance(result[2], list)
+            and all(_is_number(x) for x in result[2]))
+
+
+def _softmax_run(result):
+    return (isinstance(result, list) and len(result) > 0 and all(
+        isinstance(e, tuple) and len(e) == 4 and _is_tensor(e[0]) and e[0].dim() == 2
+        and _is_tensor(e[1], e[0].shape[1:]) and _is_number(e[2]) and _is_number(e[3])
+        for e in result))
+
+
+# What each recipe of grader.training returns, as a test of a worker's reply.
+RECIPE_RESULTS = {"train_linear_regression": _linear_run,
+                  "train_softmax_regression": _softmax_run}
 
 
 def _opaque_error(type_name, message):

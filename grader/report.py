@@ -49,6 +49,11 @@ class Failure:
         return "\n".join(lines)
 
 
+class Skipped(Exception):
+    """A check not run, by a rule the README states (see SharedRuns); it counts
+    for nothing in the grade."""
+
+
 class CheckFailed(AssertionError):
     """A check found a wrong result; carries the Failure to show."""
 
@@ -97,6 +102,8 @@ def classify(error):
         return error.status, error.message
     if isinstance(error, CheckFailed):
         return "failed", str(error.failure)
+    if isinstance(error, Skipped):
+        return "skipped", str(error)
     if isinstance(error, LearnerError):
         return "error", learner_error_message(error)
     if isinstance(error, DataUnavailable):

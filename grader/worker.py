@@ -38,8 +38,9 @@ def write(stream, message):
 
 
 class Worker:
-    def __init__(self, seam, learner, out):
-        self.seam, self.learner, self.out = seam, learner, out
+    def __init__(self, seam, training, oracle, learner, out):
+        self.seam, self.training, self.oracle = seam, training, oracle
+        self.learner, self.out = learner, out
         self.graphs = {}
 
     def encode(self, value, depth=0):
@@ -91,6 +92,19 @@ class Worker:
         grads = torch.autograd.grad((result * grad).sum(), inputs, allow_unused=True)
         return ("ok", [None if g is None else g.detach().clone() for g in grads])
 
+    def recipe(self, name, exercises, args, kwargs):
+        """A training recipe of grader/training.py with the learner's `exercises`
+        among the oracle's functions; its result, or how the loop crashed."""
+        fns = types.SimpleNamespace(**{**vars(self.oracle.ORACLE),
+                                       **{e: getattr(self.learner, e) for e in exercises}})
+        try:
+            result = getattr(self.training, name)(fns, *args, **kwargs)
+        except (self.seam.Outcome, self.seam.LearnerError):
+            raise
+        except Exception as e:  # the loop could not use what a learner function returned
+            return ("crashed", type(e).__name__, str(e))
+        return ("ok", self.encode(result))
+
     def serve(self, stream):
         seam = self.seam
         while True:
@@ -102,6 +116,10 @@ class Worker:
             try:
                 if kind == "call":
                     reply = self.call(exercise, [decode(a) for a in request[2]], request[3], request[4])
+                elif kind == "recipe":
+                    reply = self.recipe(request[2], request[3],
+                                        [decode_data(a, self.training) for a in request[4]],
+                                        request[5])
                 elif kind == "backward":
                     reply = self.backward(request[2], request[3])
                 elif kind == "seed":
@@ -112,7 +130,7 @@ class Worker:
                 reply = ("outcome", e.status, e.message)
             except seam.LearnerError as e:
                 reply = ("raised", type(e.error).__name__, str(e.error), e.where,
-                         list(e.inputs))
+                         list(e.inputs), [self.encode(v) for v in e.inputs.values()])
             except Exception as e:  # e.g. backward through a broken custom Function
                 reply = ("raised", type(e).__name__, str(e), [], [])
             write(self.out, reply)
@@ -128,6 +146,24 @@ def decode(tree):
     if kind == "L":
         return [decode(t) for t in tree[1]]
     return tree[1]
+
+
+def decode_data(tree, training):
+    """Training data from the judge: ("S", uint8 rows) for ScaledImages, ("L", [...])
+    for a tuple, else as decode()."""
+    if tree[0] == "S":
+        return training.ScaledImages(tree[1])
+    if tree[0] == "L":
+        return tuple(decode_data(t, training) for t in tree[1])
+    return decode(tree)
+
+
+def source_module(name, source):
+    """A module made from grader source sent by the judge."""
+    module = types.ModuleType(name)
+    sys.modules[name] = module  # dataclasses look their module up
+    exec(compile(source, f"{name}.py", "exec"), module.__dict__)
+    return module
 
 
 def limit_resources(config):
@@ -158,14 +194,15 @@ def main():
     import torch
     torch.set_num_threads(config["threads"])
     limit_resources(config)
-    seam = types.ModuleType("d2lkit_seam")
-    exec(compile(config["seam_source"], "seam.py", "exec"), seam.__dict__)
+    seam = source_module("d2lkit_seam", config["seam_source"])
+    training = source_module("d2lkit_training", config["training_source"])
+    oracle = source_module("d2lkit_oracle", config["oracle_source"])
     write(protocol_out, ("ready",))
     learner = seam.Learner(config["folder"], config["spec"], call_timeout=config["call_timeout"],
                            import_timeout=config["import_timeout"], modules=config["modules"],
                            on_import=lambda module: write(protocol_out, ("importing", module)))
     write(protocol_out, ("loaded", learner.load_report()))
-    Worker(seam, learner, protocol_out).serve(protocol_in)
+    Worker(seam, training, oracle, learner, protocol_out).serve(protocol_in)
 
 
 main()

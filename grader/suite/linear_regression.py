@@ -8,7 +8,7 @@ from grader.checks import data, linear
 from grader.checks.common import check_does_not_reseed_global_rngs, \
     check_gradient_matches_oracle, check_leaves_inputs_unchanged
 from grader.checks.training import check_linear_regression_training_converges
-from grader.oracle import ORACLE, with_learner
+from grader.oracle import ORACLE
 
 exercise = pytest.mark.exercise
 
@@ -54,8 +54,7 @@ def test_synthetic_data_leaves_w_unchanged(learner):
 
 @exercise("synthetic_data")
 def test_synthetic_data_trains_linear_regression(learner):
-    check_linear_regression_training_converges(with_learner(learner, "synthetic_data"),
-                                               "synthetic_data")
+    check_linear_regression_training_converges(learner, "synthetic_data")
 
 
 @exercise("data_iter")
@@ -103,7 +102,7 @@ def test_data_iter_leaves_features_and_labels_unchanged(learner):
 
 @exercise("data_iter")
 def test_data_iter_trains_linear_regression(learner):
-    check_linear_regression_training_converges(with_learner(learner, "data_iter"), "data_iter")
+    check_linear_regression_training_converges(learner, "data_iter")
 
 
 @exercise("linreg")
@@ -135,7 +134,7 @@ def test_linreg_leaves_inputs_unchanged(learner, inputs):
 
 @exercise("linreg")
 def test_linreg_trains_linear_regression(learner):
-    check_linear_regression_training_converges(with_learner(learner, "linreg"), "linreg")
+    check_linear_regression_training_converges(learner, "linreg")
 
 
 @exercise("squared_loss")
@@ -167,8 +166,7 @@ def test_squared_loss_leaves_inputs_unchanged(learner, pair):
 
 @exercise("squared_loss")
 def test_squared_loss_trains_linear_regression(learner):
-    check_linear_regression_training_converges(with_learner(learner, "squared_loss"),
-                                               "squared_loss")
+    check_linear_regression_training_converges(learner, "squared_loss")
 
 
 @exercise("sgd")
@@ -191,4 +189,4 @@ def test_sgd_keeps_params_as_leaves(learner, case):
 
 @exercise("sgd")
 def test_sgd_trains_linear_regression(learner):
-    check_linear_regression_training_converges(with_learner(learner, "sgd"), "sgd")
+    check_linear_regression_training_converges(learner, "sgd")
