@@ -137,6 +137,18 @@ SUBMISSIONS = {
         def softmax(X):
             os._exit(0)
         """}),
+    # The worker runs the training loops: replacing them earns nothing, as the judge
+    # checks what comes back and computes test accuracy itself.
+    "fakes_training": ("solutions", {LINEAR: """
+        import sys
+        training = sys.modules.get("d2lkit_training")
+        if training:
+            training.train_linear_regression = lambda fns, **kwargs: "garbage"
+            def untrained(fns, train, *, num_epochs, **kwargs):
+                d, q = train[0].shape[1], int(train[1].max()) + 1
+                return [(torch.zeros(d, q), torch.zeros(q), 0.0, 1.0)] * num_epochs
+            training.train_softmax_regression = untrained
+        """}),
     "calls_torch_softmax": ("stubs", {SOFTMAX: """
         from torch.nn import functional
         def softmax(X):
@@ -172,6 +184,8 @@ EXPECTED = {  # id -> {exercise: status}; unlisted exercises are not_attempted
     "sends_a_pickle_bomb": {"softmax": "error"},
     "exits_zero_mid_check": {"softmax": "error"},
     "calls_torch_softmax": {"softmax": "failed"},
+    "fakes_training": {**dict.fromkeys(MODULES[LINEAR], "error"),
+                       **dict.fromkeys(MODULES[SOFTMAX], "failed"), "accuracy": "passed"},
 }
 
 
@@ -211,7 +225,8 @@ def test_every_submission_gets_its_expected_statuses(graded):
         assert statuses == {**dict.fromkeys(EXERCISES, "not_attempted"), **expected}, sub_id
     assert entries["right"]["score"] == 100
     assert all(e["score"] == 0 for i, e in entries.items() if i not in ("right", "syntax_error",
-                                                                         "prints_garbage"))
+                                                                         "prints_garbage",
+                                                                         "fakes_training"))
 
 
 def test_tampering_never_reaches_the_judge(graded):
@@ -230,6 +245,8 @@ def test_csv_gradescope_and_feedback_files(graded):
     assert "data_iter did not end" in feedback
     feedback = (out / "endless_loop" / "feedback.txt").read_text()
     assert "softmax did not finish within 2 s" in feedback
+    feedback = (out / "fakes_training" / "feedback.txt").read_text()
+    assert "sent back something that is not a training run" in feedback
     feedback = (out / "calls_torch_softmax" / "feedback.txt").read_text()
     assert "softmax calls torch.nn.functional.softmax" in feedback
     assert "Your values were right" in feedback

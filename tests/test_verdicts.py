@@ -3,7 +3,8 @@ meant to catch it, valid alternatives pass, and each failure is pinned on the
 function that caused it."""
 import pytest
 
-from grader.batch import SUITE, exercise_of, suite_tests_of
+from grader.batch import SUITE, exercise_of, run_check, suite_tests_of
+from grader.checks.training import TRAINED_TOGETHER, SharedRuns
 from grader.exercises import NAMES as EXERCISES, TABLE, from_scratch_message
 from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
 from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG
@@ -92,6 +93,35 @@ def test_from_scratch_rule_costs_no_other_exercise(tmp_path, request):
     learner = with_variant(tmp_path / "impl", variant)
     for test in quick_tests_of("cross_entropy") + quick_tests_of("accuracy"):
         assert run(test, learner, request) == ("passed", ""), test
+
+
+def _shared_run_statuses(learner, request, statuses):
+    """(status, first line) of the Fashion-MNIST checks of softmax, cross_entropy and
+    sgd, run as in a whole grading where each exercise's earlier checks had `statuses`."""
+    runs = SharedRuns(learner, lambda: request.getfixturevalue("fashion_mnist"),
+                      lambda exercise: statuses[exercise])
+    checks = {e: run_check(f"test_{e}_trains_on_fashion_mnist", learner, runs=runs)
+              for e in TRAINED_TOGETHER}
+    return {e: (status, message.partition("\n")[0]) for e, (status, message, _) in checks.items()}
+
+
+def test_a_failed_shared_fashion_run_is_pinned_on_its_function(tmp_path, request):
+    """With all three passing their other checks they train together; an sgd
+    that breaks that run fails alone, and softmax and cross_entropy, trained
+    alone, pass."""
+    variant = next(v for v in WRONG if "test_sgd_trains_on_fashion_mnist" in v.caught_by)
+    learner = with_variant(tmp_path / "impl", variant)
+    got = _shared_run_statuses(learner, request, dict.fromkeys(TRAINED_TOGETHER, ["passed"]))
+    assert got["softmax"] == got["cross_entropy"] == ("passed", "")
+    assert got["sgd"][0] == "failed" and "does not learn Fashion-MNIST" in got["sgd"][1]
+
+
+def test_a_fashion_run_is_skipped_after_an_earlier_failure(tmp_path, request):
+    learner = make_impl(tmp_path / "impl", {})
+    statuses = {"softmax": ["passed", "failed"], "cross_entropy": ["passed"], "sgd": ["passed"]}
+    got = _shared_run_statuses(learner, request, statuses)
+    assert got["softmax"] == ("skipped", "not run: softmax already fails an earlier check")
+    assert got["cross_entropy"] == got["sgd"] == ("passed", "")
 
 
 def test_every_check_catches_some_wrong_implementation():
