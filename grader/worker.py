@@ -4,8 +4,10 @@ The judge (grader.remote) starts it as `python -I -S -c <this source>` and sends
 its configuration first, including the source of grader/seam.py: with no
 site processing and only site-packages on sys.path, neither the grader nor the
 reference solutions can be imported here. This process decides nothing; it
-returns values, gradients and the state of mutated arguments, which the judge
-checks against the oracle (grader.oracle) in its own process.
+returns values, gradients, the state of mutated arguments and the weights of
+training runs (grader/training.py, also sent as source, run here with the
+learner's functions so that their calls need not cross the pipe), which the
+judge checks against the oracle (grader.oracle) in its own process.
 
 Messages both ways are length-prefixed torch.save() trees of tensors and plain
 values, read with torch.load(weights_only=True): neither side can make the
