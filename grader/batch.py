@@ -3,11 +3,11 @@
 Used by the instructor command (with grader.remote.RemoteLearner, so the
 submission runs in its own process) and by the kit's own tests.
 """
-import functools
 import inspect
 import time
 
 from grader.checks.training import SharedRuns
+from grader.fashion_mnist import shared_features
 from grader.grades import CheckResult, GradeBook
 from grader.profiles import seed_suite
 from grader.report import apply_from_scratch_rule, classify
@@ -28,14 +28,7 @@ def suite_tests_of(exercise):
     return [name for name, fn in SUITE.items() if exercise_of(fn) == exercise]
 
 
-@functools.cache
-def fashion_mnist(data_dir=None):
-    """The real data, loaded once per process (see grader.fashion_mnist)."""
-    from grader.fashion_mnist import load_features
-    return load_features(data_dir)
-
-
-def run_check(test_name, learner, fashion=fashion_mnist, grading_seed=None, runs=None):
+def run_check(test_name, learner, fashion=shared_features, grading_seed=None, runs=None):
     """Run one suite test on `learner`, with the examples of `grading_seed` (None:
     the learner's); (status, message, notes), status None if the grader itself
     failed (message says how). `runs`: the SharedRuns of a whole grading (by
@@ -58,7 +51,7 @@ def run_check(test_name, learner, fashion=fashion_mnist, grading_seed=None, runs
     return status, message, notes
 
 
-def grade(learner, points, *, budget=None, fashion=fashion_mnist, grading_seed=None,
+def grade(learner, points, *, budget=None, fashion=shared_features, grading_seed=None,
           report=None):
     """Every suite test on `learner`, in order; the grade as GradeBook.as_json().
     With a grading seed, the Hypothesis checks draw that seed's examples.

@@ -1,6 +1,5 @@
 """The pytest plugin: options, the `exercise` marker, the learner fixture, and the
 grade report (per-check statuses, the summary table, --grade-json)."""
-import functools
 import importlib.util
 import json
 from pathlib import Path
@@ -11,6 +10,7 @@ import torch
 from grader import profiles
 from grader.checks.training import SharedRuns
 from grader.exercises import NAMES, seam_spec
+from grader.fashion_mnist import shared_features
 from grader.grades import CheckResult, GradeBook, parse_points
 from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, HELP_IMPL, \
     HELP_JSON, HELP_PLOT, HELP_POINTS, HELP_SEED, HELP_TIMEOUT, EXAMPLES
@@ -126,25 +126,25 @@ def learner(request):
                    call_timeout=config.getoption("call_timeout"))
 
 
-@functools.cache
-def _fashion_mnist(root):
-    from grader.fashion_mnist import load_features
-    return load_features(Path(root) if root else None)
+def _data_root(config):
+    """--data-dir as a Path, or None (the default root)."""
+    root = config.getoption("data_dir")
+    return Path(root) if root else None
 
 
 @pytest.fixture(scope="session")
 def fashion_mnist(request):
     """((X_train, y_train), (X_test, y_test)): features that read as float32 (n, 784)
     in [0, 1] (grader.fashion_mnist.load_features), int64 labels."""
-    return _fashion_mnist(request.config.getoption("data_dir"))
+    return shared_features(_data_root(request.config))
 
 
 @pytest.fixture(scope="session")
 def fashion_runs(request, learner):
     """The Fashion-MNIST runs shared by several checks (SharedRuns); the data
     is loaded by the first run, not for a check that is skipped."""
-    root = request.config.getoption("data_dir")
-    return SharedRuns(learner, lambda: _fashion_mnist(root), request.config.stash[BOOK].statuses)
+    return SharedRuns(learner, lambda: shared_features(_data_root(request.config)),
+                      request.config.stash[BOOK].statuses)
 
 
 @pytest.fixture(scope="session")

@@ -131,8 +131,10 @@ class Worker:
             except seam.Outcome as e:
                 reply = ("outcome", e.status, e.message)
             except seam.LearnerError as e:
+                # The judge has a call's inputs; those of a call inside a recipe it has not.
+                inputs = [self.encode(v) for v in e.inputs.values()] if kind == "recipe" else []
                 reply = ("raised", type(e.error).__name__, str(e.error), e.where,
-                         list(e.inputs), [self.encode(v) for v in e.inputs.values()])
+                         list(e.inputs), inputs)
             except Exception as e:  # e.g. backward through a broken custom Function
                 reply = ("raised", type(e).__name__, str(e), [], [])
             write(self.out, reply)
