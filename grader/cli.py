@@ -4,6 +4,7 @@ learner's release, or write Gradescope's autograder.
     python -m grader grade SUBMISSIONS --out OUTDIR [--jobs N] [--timeout SECONDS]
     python -m grader release OUTDIR [--force]
     python -m grader gradescope OUT.zip [--points NAME=POINTS] [--visibility after_published]
+    python -m grader watch [FOLDER] [--exercise NAME]   (for learners: grade on every save)
 
 Each sub-folder of SUBMISSIONS is one submission (its name is its id), holding
 linear_regression.py and softmax_regression.py at its top or in exercises/.
@@ -19,6 +20,7 @@ import sys
 from pathlib import Path
 
 from grader import sandbox
+from grader.exercises import NAMES
 from grader.grades import parse_points
 from grader.options import HELP_ALLOW, HELP_EXAMPLES, HELP_SEED
 
@@ -53,6 +55,11 @@ def main(argv=None):
     r.add_argument("--force", action="store_true", help="overwrite OUTDIR if it exists")
     r.add_argument("--points", action="append", default=[], metavar="NAME=POINTS",
                    help="points of one exercise in the GitHub Classroom workflow (repeatable)")
+    w = commands.add_parser("watch", help="grade the exercise you are working on each time you"
+                                          " save (keys: h hint, n next, l list, a all, q quit)")
+    w.add_argument("folder", nargs="?", default="exercises",
+                   help="the folder holding your exercises (default exercises)")
+    w.add_argument("--exercise", choices=NAMES, help="start with this exercise")
     j = commands.add_parser("judge", help=argparse.SUPPRESS)
     j.add_argument("config")
     commands.add_parser("autograde", help=argparse.SUPPRESS)
@@ -62,6 +69,9 @@ def main(argv=None):
         config = json.loads(args.config)
         judge(config["folder"], config["points"], config["options"], config["parent"])
         return 0
+    if args.command == "watch":
+        from grader.watch import main as watch
+        return watch(args.folder, args.exercise)
     if args.command == "autograde":
         from grader.gradescope import ROOT_ENV, SetupBroken, run
         try:

@@ -39,6 +39,7 @@ The softmax checks train on the real Fashion-MNIST data set: see
 
 """
 GITIGNORE = """__pycache__/
+.d2lkit-watch.json
 *.egg-info/
 .venv/
 .hypothesis/

@@ -1,0 +1,248 @@
+"""Watch mode: grade the exercise the learner is working on again each time
+they save a file (python -m grader watch, d2lkit watch).
+
+Grading runs pytest in this process, so torch, the checks and Fashion-MNIST
+stay loaded between runs and a re-grade costs only that exercise's checks.
+Keys, when stdin is a terminal: h hint, n next exercise, l list, a grade all,
+q quit. Progress is kept in FOLDER/.d2lkit-watch.json, which git ignores.
+"""
+import contextlib
+import io
+import json
+import queue
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from grader.exercises import BY_NAME, NAMES
+
+STATE_FILE = ".d2lkit-watch.json"
+KEYS = "h hint · n next exercise · l list · a grade all · q quit"
+SHORT = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "timeout": "TIMEOUT",
+         "not_attempted": "not attempted", "missing": "MISSING"}
+
+
+class GradingBroke(Exception):
+    """pytest itself could not run the checks (the message is its output)."""
+
+
+class Progress:
+    """The last status of each exercise, kept in the learner's folder."""
+
+    def __init__(self, folder):
+        self.path = Path(folder) / STATE_FILE
+        try:
+            saved = json.loads(self.path.read_text())["statuses"]
+            self.statuses = {n: s for n, s in saved.items() if n in BY_NAME and s in SHORT}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.statuses = {}
+
+    def update(self, exercises):
+        """Take the statuses of a --grade-json "exercises" dict and save them."""
+        self.statuses.update({n: r["status"] for n, r in exercises.items()})
+        self.path.write_text(json.dumps({"statuses": self.statuses}, indent=1) + "\n")
+
+    def passed(self):
+        return sum(self.statuses.get(n) == "passed" for n in NAMES)
+
+    def first_open(self, after=None):
+        """The first exercise in chapter order (after `after`, wrapping round)
+        that has not passed; None when all have."""
+        start = NAMES.index(after) + 1 if after else 0
+        order = NAMES[start:] + NAMES[:start]
+        return next((n for n in order if self.statuses.get(n) != "passed"), None)
+
+    def bar(self):
+        done = self.passed()
+        return f"{done} of {len(NAMES)} exercises passed  [{'#' * done}{'.' * (len(NAMES) - done)}]"
+
+
+def grade(folder, names):
+    """Grade `names` (all when empty) on the learner's `folder` with the kit's
+    pytest plugin, in this process; returns --grade-json's "exercises" dict."""
+    folder = Path(folder)
+    entry = folder / "test_chapter3.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "grade.json"
+        args = [str(entry) if entry.exists() else "--pyargs", "--impl", str(folder),
+                "--grade-json", str(out), "-p", "no:cacheprovider", "-q"]
+        if not entry.exists():
+            args[1:1] = ["grader.suite.linear_regression", "grader.suite.softmax_regression"]
+        args += [f"--exercise={name}" for name in names]
+        log = io.StringIO()
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            pytest.main(args)
+        if not out.exists():
+            raise GradingBroke(log.getvalue())
+        return json.loads(out.read_text())["exercises"]
+
+
+class Screen:
+    """What the learner sees; clears the terminal between gradings when it is one."""
+
+    def __init__(self, folder, stream=sys.stdout):
+        self.folder, self.stream = Path(folder), stream
+
+    def say(self, text=""):
+        print(text, file=self.stream, flush=True)
+
+    def clear(self):
+        if self.stream.isatty():
+            self.stream.write("\033[2J\033[H")
+
+    def where(self, name):
+        e = BY_NAME[name]
+        return f"{name} (d2l {e.section}, {self.folder.name}/{e.module}.py)"
+
+    def result(self, name, result, progress, keys):
+        """The exercise the learner is on: its status, feedback and what to do next."""
+        self.say(f"\n{self.where(name)}: {SHORT[result['status']]}\n")
+        self.say(result["feedback"])
+        if result["status"] == "not_attempted":
+            self.hint(name)
+        self.say(f"\n{progress.bar()}")
+        self.say(f"save {self.folder.name}/{BY_NAME[name].module}.py to grade it again"
+                 + (f" · {keys}" if keys else ""))
+
+    def passed(self, name, result):
+        self.say(f"{name} passed: {result['feedback'].splitlines()[0]}")
+
+    def hint(self, name):
+        self.say(f"hint for {name}: {BY_NAME[name].hint}")
+
+    def listing(self, progress, current):
+        self.say(f"\n{progress.bar()}")
+        for name in NAMES:
+            status = SHORT.get(progress.statuses.get(name), "not graded yet")
+            self.say(f" {'>' if name == current else ' '} {name:<15} {status}")
+
+
+def _read_keys(events):
+    """Put each key pressed into `events`, the terminal in cbreak mode."""
+    for key in iter(lambda: sys.stdin.read(1), ""):
+        events.put(("key", key.lower()))
+    events.put(("key", "q"))
+
+
+def _watch_files(folder, events, stop):
+    from watchfiles import PythonFilter, watch
+    for changes in watch(folder, watch_filter=PythonFilter(), stop_event=stop, debounce=300,
+                         raise_interrupt=False):
+        events.put(("saved", changes))
+
+
+@contextlib.contextmanager
+def _cbreak(interactive):
+    """Keys arrive one at a time, unechoed; the terminal is restored on the way out."""
+    if not interactive:
+        yield
+        return
+    import termios
+    import tty
+    saved = termios.tcgetattr(sys.stdin)
+    tty.setcbreak(sys.stdin)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(sys.stdin, termios.TCSADRAIN, saved)
+
+
+class Watch:
+    """The loop: grade the current exercise, then wait for a save or a key."""
+
+    def __init__(self, folder, start=None, interactive=None):
+        self.folder = Path(folder)
+        self.progress = Progress(folder)
+        self.current = start or self.progress.first_open()
+        self.interactive = sys.stdin.isatty() if interactive is None else interactive
+        self.screen = Screen(folder)
+        self.keys = KEYS if self.interactive else ""
+
+    def grade_current(self):
+        """Grade the current exercise; while it passes, say so and go on to the next."""
+        self.screen.clear()
+        while self.current:
+            name = self.current
+            self.screen.say(f"grading {name} ...")
+            result = grade(self.folder, [name])[name]
+            self.progress.update({name: result})
+            if result["status"] != "passed":
+                self.screen.result(name, result, self.progress, self.keys)
+                return
+            self.screen.passed(name, result)
+            self.current = self.progress.first_open(after=name)
+        self.all_passed()
+
+    def grade_all(self):
+        self.screen.clear()
+        self.screen.say("grading every exercise ...")
+        results = grade(self.folder, [])
+        self.progress.update(results)
+        self.current = self.progress.first_open()
+        self.screen.listing(self.progress, self.current)
+        if self.current:
+            self.screen.result(self.current, results[self.current], self.progress, self.keys)
+        else:
+            self.all_passed()
+
+    def all_passed(self):
+        self.screen.say(f"\nAll {len(NAMES)} exercises passed. Well done! Save a file to grade"
+                        " them all again" + (", q to quit." if self.keys else "."))
+
+    def on_key(self, key):
+        """Handle one key; False to quit."""
+        if key == "q":
+            return False
+        if key == "h" and self.current:
+            self.screen.hint(self.current)
+        elif key == "l":
+            self.screen.listing(self.progress, self.current)
+        elif key == "a":
+            self.grade_all()
+        elif key == "n":
+            self.current = NAMES[(NAMES.index(self.current) + 1) % len(NAMES)
+                                 if self.current else 0]
+            self.grade_current()
+        return True
+
+    def run(self):
+        events, stop = queue.Queue(), threading.Event()
+        threading.Thread(target=_watch_files, args=(self.folder, events, stop), daemon=True).start()
+        if self.interactive:
+            threading.Thread(target=_read_keys, args=(events,), daemon=True).start()
+        with _cbreak(self.interactive):
+            try:
+                self.screen.say(f"watching {self.folder}/ (Ctrl-C to stop)")
+                self.grade_current()
+                while True:
+                    try:
+                        kind, value = events.get(timeout=0.5)
+                    except queue.Empty:
+                        continue
+                    if kind == "key" and not self.on_key(value):
+                        break
+                    if kind == "saved" and self.current:
+                        self.grade_current()
+                    elif kind == "saved":
+                        self.grade_all()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                stop.set()
+        self.screen.say(f"\nbye: {self.progress.bar()}")
+
+
+def main(folder, start=None):
+    """python -m grader watch: returns the exit status."""
+    if not Path(folder).is_dir():
+        print(f"python -m grader watch: {folder}: no such folder", file=sys.stderr)
+        return 2
+    try:
+        Watch(folder, start).run()
+    except GradingBroke as e:
+        print(f"python -m grader watch: the grader could not run:\n{e}", file=sys.stderr)
+        return 2
+    return 0

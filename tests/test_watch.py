@@ -1,0 +1,70 @@
+"""Watch mode (python -m grader watch) in a pseudo-terminal, as a learner uses it."""
+import json
+import shutil
+import subprocess
+import sys
+
+import pexpect
+
+from tests.conftest import KIT_ROOT
+
+SOLUTION = (KIT_ROOT / "solutions" / "linear_regression.py").read_text()
+WRONG_SOFTMAX = "\ndef softmax(X):\n    return X.exp()\n"
+
+
+def _stubs(tmp_path, entry=True):
+    folder = tmp_path / "exercises"
+    shutil.copytree(KIT_ROOT / "exercises", folder)
+    if not entry:
+        (folder / "test_chapter3.py").unlink()
+    return folder
+
+
+def test_watch_grades_on_save_advances_and_answers_keys(tmp_path):
+    folder = _stubs(tmp_path)
+    child = pexpect.spawn(sys.executable, ["-m", "grader", "watch", str(folder)], cwd=tmp_path,
+                          encoding="utf-8", timeout=120, dimensions=(50, 200))
+    child.expect(r"synthetic_data \(d2l 3\.2\.1, exercises/linear_regression\.py\): not attempted")
+    child.expect("save exercises/linear_regression.py to grade it again")
+    child.send("h")
+    child.expect("hint for synthetic_data: torch.normal")
+    (folder / "linear_regression.py").write_text(SOLUTION)
+    for name in ("synthetic_data", "data_iter", "linreg", "squared_loss", "sgd"):
+        child.expect(f"{name} passed: all \\d+ checks passed")
+    child.expect(r"softmax \(d2l 3\.6\.2, exercises/softmax_regression\.py\): not attempted")
+    child.expect(r"5 of 8 exercises passed")
+    child.send("l")
+    child.expect(r"   sgd +passed\r\n > softmax +not attempted\r\n   cross_entropy +not graded yet")
+    child.send("q")
+    child.expect("bye: 5 of 8 exercises passed")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    state = json.loads((folder / ".d2lkit-watch.json").read_text())["statuses"]
+    assert state == {**dict.fromkeys(["synthetic_data", "data_iter", "linreg", "squared_loss",
+                                      "sgd"], "passed"), "softmax": "not_attempted"}
+
+
+def test_watch_without_a_terminal_resumes_and_grades_on_save(tmp_path):
+    folder = _stubs(tmp_path, entry=False)
+    (folder / ".d2lkit-watch.json").write_text(json.dumps(
+        {"statuses": dict.fromkeys(["synthetic_data", "data_iter", "linreg", "squared_loss", "sgd"],
+                                   "passed")}))
+    run = subprocess.Popen([sys.executable, "-m", "grader", "watch", str(folder)], cwd=tmp_path,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = iter(run.stdout.readline, "")
+        assert next(line for line in lines if "grading" in line) == "grading softmax ...\n"
+        assert "softmax (d2l 3.6.2, exercises/softmax_regression.py): not attempted" in \
+            next(line for line in lines if line.startswith("softmax ("))
+        assert next(line for line in lines if line.startswith("save ")) == \
+            "save exercises/softmax_regression.py to grade it again\n"
+        with open(folder / "softmax_regression.py", "a") as f:
+            f.write(WRONG_SOFTMAX)
+        assert next(line for line in lines if line.startswith("softmax (")) == \
+            "softmax (d2l 3.6.2, exercises/softmax_regression.py): FAILED\n"
+        assert next(lines) == "\n"
+        assert next(lines).startswith("softmax: ")
+    finally:
+        run.terminate()
+        run.wait(30)
