@@ -1,4 +1,4 @@
-"""Linear regression from scratch: your code goes here (d2l 3.2)."""
+"""Linear regression from scratch: your code goes here (d2l 3.2, and 3.3's Huber loss)."""
 import random
 
 import torch
@@ -95,5 +95,26 @@ def sgd(params, lr, batch_size):
     Hint: update inside `with torch.no_grad():`, then param.grad.zero_().
 
     d2l: 3.2.6 (defining the optimization algorithm)
+    """
+    raise NotImplementedError
+
+
+def huber_loss(y_hat, y, delta=1.0):
+    """Per-example Huber loss: squared near the target, linear far from it.
+
+    Args:
+        y_hat: (n, 1) float tensor of predictions.
+        y: (n,) or (n, 1) float tensor of targets.
+        delta: float > 0, where the loss turns from squared to linear.
+
+    Returns:
+        Float tensor with y_hat's shape, not reduced (no sum, no mean). With
+        e = y_hat - y: e**2 / 2 where |e| <= delta, delta * (|e| - delta / 2)
+        elsewhere, as PyTorch's nn.HuberLoss(reduction="none", delta=delta).
+        Differentiable in y_hat; y_hat and y are not modified.
+
+    Hint: e = y_hat - y: e**2 / 2 where |e| <= delta, delta * (|e| - delta / 2) beyond.
+
+    d2l: 3.3, exercise 2 (replace the loss by Huber's loss)
     """
     raise NotImplementedError

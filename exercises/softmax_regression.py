@@ -1,4 +1,4 @@
-"""Softmax regression from scratch: your code goes here (d2l 3.6)."""
+"""Softmax regression from scratch: your code goes here (d2l 3.6, and 3.7.2)."""
 import torch
 
 
@@ -53,5 +53,29 @@ def accuracy(y_hat, y):
     Hint: argmax over dim=1 only when y_hat has more than one column.
 
     d2l: 3.6.5 (classification accuracy)
+    """
+    raise NotImplementedError
+
+
+def cross_entropy_from_logits(o, y):
+    """Per-example cross-entropy computed from logits, numerically stable.
+
+    The loss of softmax regression, -log(softmax(o)[i, y[i]]), without a
+    softmax: log(sum_j exp(o[i, j])) - o[i, y[i]], with the log-sum-exp
+    trick (subtract each row's max m before exp, add it back after the log).
+
+    Args:
+        o: (n, q) float tensor of logits (unnormalised scores).
+        y: (n,) int64 tensor of true class labels in [0, q).
+
+    Returns:
+        (n,) float tensor of o's dtype, not reduced. Finite and accurate for
+        logits of any magnitude (1e4 and more), where
+        cross_entropy(softmax(o), y) gives inf. Differentiable in o; o is
+        not modified.
+
+    Hint: log of the sum of exps is m + log(sum(exp(o - m))), m each row's max.
+
+    d2l: 3.7.2 (softmax implementation revisited)
     """
     raise NotImplementedError

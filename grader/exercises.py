@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Exercise:
-    """One function of d2l chapter 3 that the learner writes.
+    """One function of d2l chapter 3 that the learner writes, in chapter order.
 
     name, module: the function and the learner's module (file stem) holding it.
     params: its d2l parameter names. points: default points (they sum to 100).
@@ -38,7 +38,7 @@ class Exercise:
 TABLE = (
     Exercise("synthetic_data", "linear_regression", ("w", "b", "num_examples"), 10, "3.2.1",
              "torch.normal(mean, std, size) draws the features and the noise."),
-    Exercise("data_iter", "linear_regression", ("batch_size", "features", "labels"), 15, "3.2.2",
+    Exercise("data_iter", "linear_regression", ("batch_size", "features", "labels"), 10, "3.2.2",
              "shuffle a list of all indices once, then slice it batch by batch.", iterates=True,
              forbidden_code={"torch.utils.data.dataloader": "torch.utils.data.DataLoader",
                              "torch.utils.data.dataset.random_split":
@@ -47,26 +47,35 @@ TABLE = (
     Exercise("linreg", "linear_regression", ("X", "w", "b"), 10, "3.2.4",
              "a matrix product (torch.matmul), not an elementwise X * w.",
              forbidden=("linear",), build_from="torch.matmul and +"),
-    Exercise("squared_loss", "linear_regression", ("y_hat", "y"), 10, "3.2.5",
+    Exercise("squared_loss", "linear_regression", ("y_hat", "y"), 5, "3.2.5",
              "reshape y to y_hat's shape, or an (n,) y broadcasts to (n, n).",
              forbidden=("mse_loss",), build_from="a difference, a square and / 2"),
     Exercise("sgd", "linear_regression", ("params", "lr", "batch_size"), 15, "3.2.6",
              "update inside `with torch.no_grad():`, then param.grad.zero_().",
              forbidden_code={"torch.optim": "torch.optim"},
              build_from="an in-place update of each param under torch.no_grad()"),
+    Exercise("huber_loss", "linear_regression", ("y_hat", "y", "delta"), 5, "3.3, exercise 2",
+             "e = y_hat - y: e**2 / 2 where |e| <= delta, delta * (|e| - delta / 2) beyond.",
+             forbidden=("huber_loss", "smooth_l1_loss"),
+             build_from="abs, a square and torch.where"),
     Exercise("softmax", "softmax_regression", ("X",), 15, "3.6.2",
              "exp(1000.) is inf in float32; subtract each row's max before exp.",
              forbidden=("softmax", "log_softmax"), build_from="exp and sum"),
-    Exercise("cross_entropy", "softmax_regression", ("y_hat", "y"), 15, "3.6.4",
+    Exercise("cross_entropy", "softmax_regression", ("y_hat", "y"), 10, "3.6.4",
              "y_hat[range(len(y_hat)), y] picks each row's true-class probability.",
              forbidden=("cross_entropy", "cross_entropy_loss", "nll_loss", "nll_loss_nd",
                         "nll_loss_forward"),
              build_from="indexing and log"),
     Exercise("accuracy", "softmax_regression", ("y_hat", "y"), 10, "3.6.5",
              "argmax over dim=1 only when y_hat has more than one column."),
+    Exercise("cross_entropy_from_logits", "softmax_regression", ("o", "y"), 10, "3.7.2",
+             "log of the sum of exps is m + log(sum(exp(o - m))), m each row's max.",
+             forbidden=("cross_entropy", "cross_entropy_loss", "log_softmax", "logsumexp"),
+             build_from="max, exp, sum, log and indexing (the log-sum-exp trick)"),
 )
 BY_NAME = {e.name: e for e in TABLE}
 NAMES = tuple(BY_NAME)
+NAME_WIDTH = max(map(len, NAMES))  # for tables with a column of names
 MODULES = {e.module: tuple(x.name for x in TABLE if x.module == e.module) for e in TABLE}
 DEFAULT_POINTS = {e.name: e.points for e in TABLE}
 

@@ -1,6 +1,6 @@
-"""The grader's truth: the eight chapter-3 functions built from PyTorch's own
-operations (torch.softmax, nll_loss, mse_loss, linear, DataLoader, a foreach
-update), never from the reference solutions, so that a copy of the kit
+"""The grader's truth: the chapter-3 functions built from PyTorch's own
+operations (torch.softmax, nll_loss, cross_entropy, mse_loss, huber_loss, linear,
+DataLoader, a foreach update), never from the reference solutions, so that a copy of the kit
 that grades holds no answers. Most of them are the built-ins the from-scratch
 rule forbids learners. Same names and signatures as the exercises (grader.exercises).
 """
@@ -42,6 +42,11 @@ def sgd(params, lr, batch_size):
         param.grad = None
 
 
+def huber_loss(y_hat, y, delta=1.0):
+    """Per example, y_hat's shape: PyTorch's HuberLoss, not reduced."""
+    return F.huber_loss(y_hat, y.reshape(y_hat.shape), reduction="none", delta=delta)
+
+
 def softmax(X):
     """Row-wise, (n, q)."""
     return torch.softmax(X, dim=1)
@@ -58,9 +63,15 @@ def accuracy(y_hat, y):
     return float(torch.count_nonzero(predicted.reshape(y.shape).to(y.dtype) == y))
 
 
+def cross_entropy_from_logits(o, y):
+    """(n,) per-example cross-entropy of logits o (n, q), log-sum-exp inside."""
+    return F.cross_entropy(o, y, reduction="none")
+
+
 ORACLE = SimpleNamespace(synthetic_data=synthetic_data, data_iter=data_iter, linreg=linreg,
-                         squared_loss=squared_loss, sgd=sgd, softmax=softmax,
-                         cross_entropy=cross_entropy, accuracy=accuracy)
+                         squared_loss=squared_loss, sgd=sgd, huber_loss=huber_loss,
+                         softmax=softmax, cross_entropy=cross_entropy, accuracy=accuracy,
+                         cross_entropy_from_logits=cross_entropy_from_logits)
 
 
 def with_learner(learner, *exercises):

@@ -10,7 +10,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from grader.exercises import NAMES
+from grader.exercises import NAME_WIDTH, NAMES
 
 
 def atomic_write(path, data):
@@ -88,7 +88,7 @@ def _summary_md(entry, note):
 def feedback_text(entry):
     lines = [f"d2l chapter 3: {entry['id']}: {entry['score']}/{entry['max_score']}", ""]
     for name, r in entry["exercises"].items():
-        lines.append(f"{name:<15} {r['status']:<14} {r['score']:>3}/{r['max_score']}")
+        lines.append(f"{name:<{NAME_WIDTH}} {r['status']:<14} {r['score']:>3}/{r['max_score']}")
     for name, r in entry["exercises"].items():
         if r["status"] != "passed":
             lines += ["", f"--- {name}: {r['status']}", r["feedback"]]
@@ -107,7 +107,7 @@ def summary(entries, *, reused, sandboxed):
         lines.append("pass rate per exercise:")
         for name in NAMES:
             rate = sum(e["exercises"][name]["status"] == "passed" for e in entries) / n
-            lines.append(f"  {name:<15} {rate:6.1%}")
+            lines.append(f"  {name:<{NAME_WIDTH}} {rate:6.1%}")
         slowest = sorted(entries, key=lambda e: -e["seconds"])[:3]
         lines.append("slowest: " + ", ".join(f"{e['id']} ({e['seconds']:.1f} s)" for e in slowest))
     return "\n".join(lines)

@@ -9,7 +9,7 @@ import torch
 
 from grader import profiles
 from grader.checks.training import SharedRuns
-from grader.exercises import NAMES, seam_spec
+from grader.exercises import NAME_WIDTH, NAMES, seam_spec
 from grader.fashion_mnist import shared_features
 from grader.grades import CheckResult, GradeBook, parse_points
 from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, HELP_IMPL, \
@@ -228,12 +228,12 @@ def pytest_terminal_summary(terminalreporter, config):
         status = result["status"]
         first_line = result["feedback"].splitlines()[0] if status not in (
             "passed", "not_attempted") else ""
-        line = f"  {name:<15} {SHORT[status]:<14} {result['score']:>3}/{result['max_score']:<3}  "
+        line = f"  {name:<{NAME_WIDTH}} {SHORT[status]:<14} {result['score']:>3}/{result['max_score']:<3}  "
         tw.write_line(line + first_line[:70], green=status == "passed",
                       red=status in ("failed", "error", "timeout", "missing"),
                       yellow=status == "not_attempted")
     passed = sum(r["status"] == "passed" for r in grade["exercises"].values())
-    tw.write_line(f"  {'total':<30} {grade['score']:>3}/{grade['max_score']:<3}"
+    tw.write_line(f"  {'total':<{NAME_WIDTH + 15}} {grade['score']:>3}/{grade['max_score']:<3}"
                   f"  ({passed} of {len(grade['exercises'])} exercises passed)", bold=True)
     todo = next((n for n, r in grade["exercises"].items() if r["status"] != "passed"), None)
     if todo:

@@ -41,6 +41,17 @@ def regression_pairs(draw):
 
 
 @st.composite
+def huber_cases(draw):
+    """(y_hat, y, delta): y_hat (n, 1) float32, y (n,) or (n, 1), the errors y_hat - y
+    on both sides of delta (up to 4 delta); delta 1 (the default), 0.5, 2 or 3."""
+    n = draw(dims)
+    delta = draw(st.sampled_from([1.0, 0.5, 2.0, 3.0]))
+    y = draw(float_tensors((n, 1), bound=10.0))
+    y_hat = y + draw(float_tensors((n, 1), bound=4 * delta))
+    return y_hat, y.reshape(draw(st.sampled_from([(n,), (n, 1)]))), delta
+
+
+@st.composite
 def sgd_cases(draw):
     """(values, grads, lr, batch_size): 1 to 3 float32 parameters with gradients."""
     shapes = draw(st.lists(st.sampled_from([(1,), (2, 1), (3, 2), (4,)]), min_size=1, max_size=3))
@@ -86,6 +97,14 @@ def probabilities_with_labels(draw, *, zeros=False):
         p = p * keep
         p = p / p.sum(dim=1, keepdim=True)
     return p.float(), y
+
+
+@st.composite
+def logits_with_labels(draw, *, large=False):
+    """(o, y): (n, q) float32 logits with q >= 2, as logits() draws them or, with
+    large=True, as large_logits() does; and int64 labels."""
+    o = draw(large_logits() if large else logits(min_q=2))
+    return o, draw(class_labels(*o.shape))
 
 
 @st.composite

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.exercises import BY_NAME, NAMES
+from grader.exercises import BY_NAME, NAME_WIDTH, NAMES
 
 STATE_FILE = ".d2lkit-watch.json"
 KEYS = "h hint · n next exercise · l list · a grade all · q quit"
@@ -117,7 +117,7 @@ class Screen:
         self.say(f"\n{progress.bar()}")
         for name in NAMES:
             status = SHORT.get(progress.statuses.get(name), "not graded yet")
-            self.say(f" {'>' if name == current else ' '} {name:<15} {status}")
+            self.say(f" {'>' if name == current else ' '} {name:<{NAME_WIDTH}} {status}")
 
 
 def _read_keys(events):

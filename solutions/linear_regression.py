@@ -1,4 +1,4 @@
-"""Linear regression from scratch: reference solutions (d2l 3.2)."""
+"""Linear regression from scratch: reference solutions (d2l 3.2, and 3.3's Huber loss)."""
 import random
 
 import torch
@@ -108,3 +108,25 @@ def sgd(params, lr, batch_size):
         for param in params:
             param -= lr * param.grad / batch_size
             param.grad.zero_()
+
+
+def huber_loss(y_hat, y, delta=1.0):
+    """Per-example Huber loss: squared near the target, linear far from it.
+
+    Args:
+        y_hat: (n, 1) float tensor of predictions.
+        y: (n,) or (n, 1) float tensor of targets.
+        delta: float > 0, where the loss turns from squared to linear.
+
+    Returns:
+        Float tensor with y_hat's shape, not reduced (no sum, no mean). With
+        e = y_hat - y: e**2 / 2 where |e| <= delta, delta * (|e| - delta / 2)
+        elsewhere, as PyTorch's nn.HuberLoss(reduction="none", delta=delta).
+        Differentiable in y_hat; y_hat and y are not modified.
+
+    Hint: e = y_hat - y: e**2 / 2 where |e| <= delta, delta * (|e| - delta / 2) beyond.
+
+    d2l: 3.3, exercise 2 (replace the loss by Huber's loss)
+    """
+    error = (y_hat - y.reshape(y_hat.shape)).abs()
+    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))

@@ -1,4 +1,4 @@
-"""Softmax regression from scratch: reference solutions (d2l 3.6)."""
+"""Softmax regression from scratch: reference solutions (d2l 3.6, and 3.7.2)."""
 import torch
 
 
@@ -59,3 +59,29 @@ def accuracy(y_hat, y):
         y_hat = y_hat.argmax(dim=1)
     cmp = y_hat.type(y.dtype) == y
     return float(cmp.type(y.dtype).sum())
+
+
+def cross_entropy_from_logits(o, y):
+    """Per-example cross-entropy computed from logits, numerically stable.
+
+    The loss of softmax regression, -log(softmax(o)[i, y[i]]), without a
+    softmax: log(sum_j exp(o[i, j])) - o[i, y[i]], with the log-sum-exp
+    trick (subtract each row's max m before exp, add it back after the log).
+
+    Args:
+        o: (n, q) float tensor of logits (unnormalised scores).
+        y: (n,) int64 tensor of true class labels in [0, q).
+
+    Returns:
+        (n,) float tensor of o's dtype, not reduced. Finite and accurate for
+        logits of any magnitude (1e4 and more), where
+        cross_entropy(softmax(o), y) gives inf. Differentiable in o; o is
+        not modified.
+
+    Hint: log of the sum of exps is m + log(sum(exp(o - m))), m each row's max.
+
+    d2l: 3.7.2 (softmax implementation revisited)
+    """
+    m = o.max(dim=1, keepdim=True).values
+    log_sum_exp = m.squeeze(1) + torch.log(torch.exp(o - m).sum(dim=1))
+    return log_sum_exp - o[range(len(o)), y]

@@ -153,3 +153,33 @@ def data_iter_random_split(batch_size, features, labels):
     for part in torch.utils.data.random_split(range(n), sizes):
         rows = list(part)
         yield features[rows], labels[rows]
+
+
+@builtin("huber_loss", "torch.nn.functional.huber_loss")
+def huber_loss_functional(y_hat, y, delta=1.0):
+    return F.huber_loss(y_hat, y.reshape(y_hat.shape), reduction="none", delta=delta)
+
+
+@builtin("huber_loss", "torch.nn.functional.smooth_l1_loss")
+def huber_loss_scaled_smooth_l1(y_hat, y, delta=1.0):
+    return delta * nn.SmoothL1Loss(reduction="none", beta=delta)(y_hat, y.reshape(y_hat.shape))
+
+
+@builtin("cross_entropy_from_logits", "torch.nn.functional.cross_entropy")
+def cross_entropy_from_logits_functional(o, y):
+    return F.cross_entropy(o, y, reduction="none")
+
+
+@builtin("cross_entropy_from_logits", "torch.nn.functional.cross_entropy_loss")
+def cross_entropy_from_logits_private_binding(o, y):
+    return torch._C._nn.cross_entropy_loss(o, y, None, 0, -100, 0.0)
+
+
+@builtin("cross_entropy_from_logits", "Tensor.log_softmax")
+def cross_entropy_from_logits_log_softmax(o, y):
+    return -o.log_softmax(dim=1)[range(len(o)), y]
+
+
+@builtin("cross_entropy_from_logits", "torch.logsumexp")
+def cross_entropy_from_logits_logsumexp(o, y):
+    return torch.logsumexp(o, dim=1) - o[range(len(o)), y]

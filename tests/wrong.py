@@ -559,3 +559,138 @@ def accuracy_argmin(y_hat, y):
 @wrong("accuracy", "test_accuracy_counts_argmax_matches", hint="a number")
 def accuracy_returns_the_comparison(y_hat, y):
     return y_hat.argmax(dim=1) == y
+
+
+# --- huber_loss -----------------------------------------------------------------
+
+
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="SmoothL1Loss")
+def huber_loss_smooth_l1_form(y_hat, y, delta=1.0):
+    # d2l 1.0's formula: |e| - delta / 2 beyond delta, e**2 / (2 delta) within
+    error = (y_hat - y.reshape(y_hat.shape)).abs()
+    return torch.where(error <= delta, error ** 2 / (2 * delta), error - delta / 2)
+
+
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula")
+def huber_loss_without_half(y_hat, y, delta=1.0):
+    error = (y_hat - y.reshape(y_hat.shape)).abs()
+    return torch.where(error <= delta, error ** 2, delta * (error - delta / 2))
+
+
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula")
+def huber_loss_swaps_the_branches(y_hat, y, delta=1.0):
+    error = (y_hat - y.reshape(y_hat.shape)).abs()
+    return torch.where(error > delta, error ** 2 / 2, delta * (error - delta / 2))
+
+
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula")
+def huber_loss_compares_the_signed_error(y_hat, y, delta=1.0):
+    error = y_hat - y.reshape(y_hat.shape)
+    return torch.where(error <= delta, error ** 2 / 2, delta * (error.abs() - delta / 2))
+
+
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="delta defaults to 1")
+def huber_loss_defaults_to_delta_2(y_hat, y, delta=2.0):
+    error = (y_hat - y.reshape(y_hat.shape)).abs()
+    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
+
+
+@wrong("huber_loss", "test_huber_loss_keeps_shape_of_y_hat", "test_huber_loss_matches_huber_formula",
+       hint="y.reshape(y_hat.shape)")
+def huber_loss_broadcasts_y(y_hat, y, delta=1.0):
+    error = (y_hat - y).abs()
+    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
+
+
+@wrong("huber_loss", "test_huber_loss_keeps_shape_of_y_hat", hint="do not sum or average")
+def huber_loss_mean(y_hat, y, delta=1.0):
+    error = (y_hat - y.reshape(y_hat.shape)).abs()
+    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2)).mean()
+
+
+@wrong("huber_loss", "test_huber_loss_gradient_matches_autograd")
+def huber_loss_detaches_the_linear_branch(y_hat, y, delta=1.0):
+    error = (y_hat - y.reshape(y_hat.shape)).abs()
+    return torch.where(error <= delta, error ** 2 / 2, (delta * (error - delta / 2)).detach())
+
+
+@wrong("huber_loss", "test_huber_loss_leaves_inputs_unchanged")
+def huber_loss_subtracts_in_place(y_hat, y, delta=1.0):
+    error = y_hat.sub_(y.reshape(y_hat.shape)).abs()
+    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
+
+
+# --- cross_entropy_from_logits ----------------------------------------------------
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_is_stable_for_large_logits",
+       hint="log(0) is -inf")
+def cross_entropy_from_logits_log_of_stable_softmax(o, y):
+    # a stable softmax, then its log: exp(-1e4) is 0, and log(0) is -inf
+    o_exp = torch.exp(o - o.max(dim=1, keepdim=True).values)
+    p = o_exp / o_exp.sum(dim=1, keepdim=True)
+    return -torch.log(p[range(len(p)), y])
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_is_stable_for_large_logits")
+def cross_entropy_from_logits_naive_exp(o, y):
+    return torch.log(torch.exp(o).sum(dim=1)) - o[range(len(o)), y]
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_is_stable_for_large_logits")
+def cross_entropy_from_logits_subtracts_global_max(o, y):
+    m = o.max()
+    return m + torch.log(torch.exp(o - m).sum(dim=1)) - o[range(len(o)), y]
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_matches_log_sum_exp_minus_true_logit",
+       "test_cross_entropy_from_logits_is_stable_for_large_logits")
+def cross_entropy_from_logits_forgets_to_add_the_max_back(o, y):
+    m = o.max(dim=1, keepdim=True).values
+    return torch.log(torch.exp(o - m).sum(dim=1)) - o[range(len(o)), y]
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_matches_log_sum_exp_minus_true_logit")
+def cross_entropy_from_logits_forgets_minus(o, y):
+    m = o.max(dim=1, keepdim=True).values
+    return o[range(len(o)), y] - m.squeeze(1) - torch.log(torch.exp(o - m).sum(dim=1))
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_matches_log_sum_exp_minus_true_logit")
+def cross_entropy_from_logits_max_for_log_sum_exp(o, y):
+    # log-sum-exp is close to the max, but not equal
+    return o.max(dim=1).values - o[range(len(o)), y]
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_returns_one_loss_per_example",
+       hint="not o[:, y]")
+def cross_entropy_from_logits_picks_columns(o, y):
+    m = o.max(dim=1, keepdim=True).values
+    return m + torch.log(torch.exp(o - m).sum(dim=1, keepdim=True)) - o[:, y]
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_returns_one_loss_per_example")
+def cross_entropy_from_logits_mean(o, y):
+    m = o.max(dim=1, keepdim=True).values
+    return (m.squeeze(1) + torch.log(torch.exp(o - m).sum(dim=1)) - o[range(len(o)), y]).mean()
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_gradient_matches_autograd")
+def cross_entropy_from_logits_detaches_the_log_sum_exp(o, y):
+    m = o.max(dim=1, keepdim=True).values
+    log_sum_exp = (m.squeeze(1) + torch.log(torch.exp(o - m).sum(dim=1))).detach()
+    return log_sum_exp - o[range(len(o)), y]
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_gradient_matches_autograd")
+def cross_entropy_from_logits_through_numpy(o, y):
+    logits = o.detach().numpy()
+    m = logits.max(axis=1, keepdims=True)
+    loss = m[:, 0] + np.log(np.exp(logits - m).sum(axis=1)) - logits[range(len(logits)), y.numpy()]
+    return torch.from_numpy(loss)
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_leaves_inputs_unchanged")
+def cross_entropy_from_logits_shifts_o_in_place(o, y):
+    o -= o.max(dim=1, keepdim=True).values
+    return torch.log(torch.exp(o).sum(dim=1)) - o[range(len(o)), y]

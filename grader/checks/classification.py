@@ -1,4 +1,5 @@
-"""Checks of softmax, cross_entropy and accuracy (d2l 3.6.2-3.6.5)."""
+"""Checks of softmax, cross_entropy and accuracy (d2l 3.6.2-3.6.5) and
+cross_entropy_from_logits (3.7.2)."""
 import torch
 
 from grader.checks.common import EPS32, Called
@@ -130,3 +131,42 @@ def check_accuracy_counts_correct_labels(accuracy, oracle, y_hat, y):
     _expect_count(c, got, oracle(y_hat, y), len(y),
                   hint="y_hat may already hold predicted labels, shape (n,): only take the"
                        " argmax when y_hat has more than one column")
+
+
+LSE_HINT = ("work from the logits: log(sum(exp(o))) is m + log(sum(exp(o - m))) with m each"
+            " row's max; subtract the true class's logit from it. A log of softmax(o) fails:"
+            " small probabilities round to 0, and log(0) is -inf")
+
+
+def _logit_losses(cross_entropy_from_logits, o, y):
+    c = Called("cross_entropy_from_logits", o=o, y=y)
+    return c, c.tensor(cross_entropy_from_logits(o.clone(), y.clone()), (len(y),), o.dtype,
+                       hint="one loss per example, shape (n,): pick each row's true-class"
+                            " logit with o[range(len(o)), y], not o[:, y], and do not reduce")
+
+
+def _logit_tolerance(o):
+    """The loss is a difference of terms as large as the logits: float32 rounds it by
+    ~max|o| * eps, absolutely."""
+    return dict(rtol=1e-5, atol=1e-5 + 8 * EPS32 * o.abs().max().item())
+
+
+def check_cross_entropy_from_logits_returns_one_loss_per_example(cross_entropy_from_logits, o, y):
+    """cross_entropy_from_logits(o, y) has shape (n,) and o's dtype."""
+    _logit_losses(cross_entropy_from_logits, o, y)
+
+
+def check_cross_entropy_from_logits_matches_oracle(cross_entropy_from_logits, oracle, o, y):
+    """The loss equals log(sum(exp(o[i]))) - o[i, y[i]]."""
+    c, got = _logit_losses(cross_entropy_from_logits, o, y)
+    c.close(got, oracle(o.double(), y), **_logit_tolerance(o),
+            hint="the loss is -log(softmax(o)[i, y[i]]) = log(sum_j exp(o[i, j])) - o[i, y[i]]")
+
+
+def check_cross_entropy_from_logits_is_stable_for_large_logits(cross_entropy_from_logits, oracle,
+                                                               o, y):
+    """Finite and accurate for logits up to 1e4, where the log of a softmax is not."""
+    c, got = _logit_losses(cross_entropy_from_logits, o, y)
+    expected = oracle(o.double(), y)
+    c.finite(got, expected.float(), hint=LSE_HINT)
+    c.close(got, expected, **_logit_tolerance(o), hint=LSE_HINT)

@@ -113,16 +113,21 @@ def check_leaves_inputs_unchanged(fn, exercise, **inputs):
                      " caller's tensor; build a new tensor instead (x = x - ...)")
 
 
+def _float_tensor(value):
+    return isinstance(value, torch.Tensor) and value.is_floating_point()
+
+
 def check_gradient_matches_oracle(fn, oracle, exercise, wrt, upstream_seed, **inputs):
     """The gradient flowing back through fn equals the oracle's.
 
-    Both are called on the same inputs with requires_grad on the names in `wrt`,
+    Both are called on the same inputs (tensors, or plain numbers passed as they
+    are) with requires_grad on the names in `wrt`,
     and backpropagated from the same random upstream gradient; the oracle
     runs in float64. Catches .detach(), .numpy(), torch.tensor(...) re-wrapping
     and hand-written backward passes that are wrong.
     """
     c = Called(exercise, **inputs)
-    ref_args = [v.double().requires_grad_(k in wrt) if v.is_floating_point() else v
+    ref_args = [v.double().requires_grad_(k in wrt) if _float_tensor(v) else v
                 for k, v in inputs.items()]
     ref_out = oracle(*ref_args)
     upstream = torch.randn(ref_out.shape, generator=torch.Generator().manual_seed(upstream_seed),
@@ -131,7 +136,8 @@ def check_gradient_matches_oracle(fn, oracle, exercise, wrt, upstream_seed, **in
     # passing it as grad_outputs, which makes torch import sympy (40 MB, a second).
     expected = torch.autograd.grad((ref_out * upstream).sum(),
                                    [a for k, a in zip(inputs, ref_args) if k in wrt])
-    args = [v.clone().requires_grad_(k in wrt) for k, v in inputs.items()]
+    args = [v.clone().requires_grad_(k in wrt) if isinstance(v, torch.Tensor) else v
+            for k, v in inputs.items()]
     out = fn(*args)
     c.tensor(out, ref_out.shape)
     c.differentiable(out, " and ".join(wrt))

@@ -1,4 +1,4 @@
-"""Checks of linreg, squared_loss and sgd (d2l 3.2.4-3.2.6)."""
+"""Checks of linreg, squared_loss and sgd (d2l 3.2.4-3.2.6) and huber_loss (3.3)."""
 
 from grader.checks.common import EPS32, Called
 
@@ -38,6 +38,35 @@ def check_squared_loss_matches_oracle(squared_loss, oracle, y_hat, y):
     expected = oracle(y_hat.double(), y.double())
     c.close(got, expected, rtol=1e-5, atol=1e-6,
             hint="half the square of the difference: (y_hat - y)**2 / 2")
+
+
+HUBER_HINT = ("with e = y_hat - y: e**2 / 2 where |e| <= delta, delta * (|e| - delta / 2)"
+              " beyond (PyTorch's HuberLoss; SmoothL1Loss, which d2l 1.0 shows, divides by delta"
+              " instead), and delta defaults to 1")
+
+
+def _huber(huber_loss, y_hat, y, delta):
+    """Call huber_loss as a learner would: without delta where it is the default 1."""
+    if delta == 1.0:
+        c, got = Called("huber_loss", y_hat=y_hat, y=y), huber_loss(y_hat.clone(), y.clone())
+    else:
+        c = Called("huber_loss", y_hat=y_hat, y=y, delta=delta)
+        got = huber_loss(y_hat.clone(), y.clone(), delta)
+    return c, c.tensor(got, y_hat.shape, y_hat.dtype,
+                       hint="one loss per example, shaped like y_hat: compute the error with"
+                            " y.reshape(y_hat.shape), and do not sum or average")
+
+
+def check_huber_loss_keeps_shape_of_y_hat(huber_loss, y_hat, y, delta):
+    """The loss has y_hat's shape and dtype, even for a (n,) y."""
+    _huber(huber_loss, y_hat, y, delta)
+
+
+def check_huber_loss_matches_oracle(huber_loss, oracle, y_hat, y, delta):
+    """Huber's loss element by element, on both sides of |error| = delta."""
+    c, got = _huber(huber_loss, y_hat, y, delta)
+    c.close(got, oracle(y_hat.double(), y.double(), delta), rtol=1e-5, atol=1e-6,
+            hint=HUBER_HINT)
 
 
 def _sgd_step(sgd, values, grads, lr, batch_size):

@@ -1,5 +1,6 @@
-"""Grading tests for exercises/linear_regression.py (d2l 3.2)."""
+"""Grading tests for exercises/linear_regression.py (d2l 3.2, and 3.3's Huber loss)."""
 import pytest
+import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -190,3 +191,35 @@ def test_sgd_keeps_params_as_leaves(learner, case):
 @exercise("sgd")
 def test_sgd_trains_linear_regression(learner):
     check_linear_regression_training_converges(learner, "sgd")
+
+
+@exercise("huber_loss")
+@given(case=S.huber_cases())
+def test_huber_loss_keeps_shape_of_y_hat(learner, case):
+    linear.check_huber_loss_keeps_shape_of_y_hat(learner.huber_loss, *case)
+
+
+@exercise("huber_loss")
+@given(case=S.huber_cases())
+@example(case=(torch.tensor([[1.0], [-1.0], [0.5], [-3.0]]), torch.zeros(4), 1.0)).via(
+    "errors at and around delta")
+@example(case=(torch.tensor([[1.0], [3.0], [-2.0]]), torch.zeros(3, 1), 2.0)).via("delta 2")
+def test_huber_loss_matches_huber_formula(learner, case):
+    linear.check_huber_loss_matches_oracle(learner.huber_loss, ORACLE.huber_loss, *case)
+
+
+@exercise("huber_loss")
+@given(case=S.huber_cases(), seed=st.integers(0, 2**16))
+@example(case=(torch.tensor([[1.0], [-1.0], [0.5], [-3.0]]), torch.zeros(4), 1.0), seed=0).via(
+    "errors at and around delta")
+def test_huber_loss_gradient_matches_autograd(learner, case, seed):
+    y_hat, y, delta = case
+    check_gradient_matches_oracle(learner.huber_loss, ORACLE.huber_loss, "huber_loss",
+                                  ("y_hat",), seed, y_hat=y_hat, y=y, delta=delta)
+
+
+@exercise("huber_loss")
+@given(case=S.huber_cases())
+def test_huber_loss_leaves_inputs_unchanged(learner, case):
+    y_hat, y, delta = case
+    check_leaves_inputs_unchanged(learner.huber_loss, "huber_loss", y_hat=y_hat, y=y, delta=delta)

@@ -1,4 +1,4 @@
-"""Grading tests for exercises/softmax_regression.py (d2l 3.6)."""
+"""Grading tests for exercises/softmax_regression.py (d2l 3.6, and 3.7.2's loss from logits)."""
 import pytest
 import torch
 from hypothesis import example, given
@@ -173,3 +173,44 @@ def test_accuracy_counts_fashion_mnist_predictions(learner, fashion_mnist):
     means = _class_means(X_train, y_train, 10)
     C.check_accuracy_counts_correct_scores(learner.accuracy, ORACLE.accuracy,
                                            X_test @ means.T, y_test)
+
+
+@exercise("cross_entropy_from_logits")
+@given(pair=S.logits_with_labels())
+def test_cross_entropy_from_logits_returns_one_loss_per_example(learner, pair):
+    C.check_cross_entropy_from_logits_returns_one_loss_per_example(
+        learner.cross_entropy_from_logits, *pair)
+
+
+@exercise("cross_entropy_from_logits")
+@given(pair=S.logits_with_labels())
+def test_cross_entropy_from_logits_matches_log_sum_exp_minus_true_logit(learner, pair):
+    C.check_cross_entropy_from_logits_matches_oracle(
+        learner.cross_entropy_from_logits, ORACLE.cross_entropy_from_logits, *pair)
+
+
+@exercise("cross_entropy_from_logits")
+@given(pair=S.logits_with_labels(large=True))
+@example(pair=(torch.tensor([[1e4, 0.0, -1e4]]), torch.tensor([2]))).via("a tiny probability")
+@example(pair=(torch.tensor([[1e4, 1e4 - 1], [0.0, 1.0]]), torch.tensor([1, 0]))).via(
+    "rows on two scales")
+def test_cross_entropy_from_logits_is_stable_for_large_logits(learner, pair):
+    C.check_cross_entropy_from_logits_is_stable_for_large_logits(
+        learner.cross_entropy_from_logits, ORACLE.cross_entropy_from_logits, *pair)
+
+
+@exercise("cross_entropy_from_logits")
+@given(pair=S.logits_with_labels(), seed=st.integers(0, 2**16))
+def test_cross_entropy_from_logits_gradient_matches_autograd(learner, pair, seed):
+    o, y = pair
+    check_gradient_matches_oracle(learner.cross_entropy_from_logits,
+                                  ORACLE.cross_entropy_from_logits, "cross_entropy_from_logits",
+                                  ("o",), seed, o=o, y=y)
+
+
+@exercise("cross_entropy_from_logits")
+@given(pair=S.logits_with_labels())
+def test_cross_entropy_from_logits_leaves_inputs_unchanged(learner, pair):
+    o, y = pair
+    check_leaves_inputs_unchanged(learner.cross_entropy_from_logits, "cross_entropy_from_logits",
+                                  o=o, y=y)
