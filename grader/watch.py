@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from grader.exercises import BY_NAME, NAME_WIDTH, NAMES
+from grader.plugin import SHORT
 
 STATE_FILE = ".d2lkit-watch.json"
 KEYS = "h hint · n next exercise · l list · a grade all · q quit"
-SHORT = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "timeout": "TIMEOUT",
-         "not_attempted": "not attempted", "missing": "MISSING"}
+SUITE = ("grader.suite.linear_regression", "grader.suite.softmax_regression")
 
 
 class GradingBroke(Exception):
@@ -62,19 +62,17 @@ class Progress:
 
 def grade(folder, names):
     """Grade `names` (all when empty) on the learner's `folder` with the kit's
-    pytest plugin, in this process; returns --grade-json's "exercises" dict."""
+    pytest plugin, in this process; returns --grade-json's "exercises" dict.
+    The checks come from the folder's test entry, else from the grader's suite."""
     folder = Path(folder)
     entry = folder / "test_chapter3.py"
+    targets = [str(entry)] if entry.exists() else ["--pyargs", *SUITE]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "grade.json"
-        args = [str(entry) if entry.exists() else "--pyargs", "--impl", str(folder),
-                "--grade-json", str(out), "-p", "no:cacheprovider", "-q"]
-        if not entry.exists():
-            args[1:1] = ["grader.suite.linear_regression", "grader.suite.softmax_regression"]
-        args += [f"--exercise={name}" for name in names]
         log = io.StringIO()
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            pytest.main(args)
+            pytest.main([*targets, "--impl", str(folder), "--grade-json", str(out),
+                         "-p", "no:cacheprovider", "-q", *(f"--exercise={n}" for n in names)])
         if not out.exists():
             raise GradingBroke(log.getvalue())
         return json.loads(out.read_text())["exercises"]
