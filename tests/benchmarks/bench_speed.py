@@ -9,8 +9,12 @@ learner: `pytest exercises --impl solutions`, the untouched stubs, and each
 busy: the full learner run while a second one runs beside it, against the
   same run alone.
 batch: `python -m grader grade --jobs 2` on a class of 8 reference copies and
-  on a class of 8 typical failing submissions (one wrong function each, from
-  the catalogue in tests/wrong.py), in submissions per minute.
+  on a class of typical failing submissions (one per exercise, each with one
+  wrong function from the catalogue in tests/wrong.py), in submissions per minute.
+watch: watch mode on the reference (`python -m grader watch`, stdin not a
+  terminal): seconds from "grading NAME" to its result for each exercise in
+  the warm process (the first also loads the suite), and for a save, which
+  grades all once every exercise has passed. This kit only.
 With --compare DIR (a `git worktree` of an earlier commit), that kit is run
 too, interleaved with this one, and its figures are printed beside.
 Runs start without PYTHONDONTWRITEBYTECODE, as in a learner's shell: pytest
@@ -19,6 +23,7 @@ then caches its rewritten modules after the first run.
 import argparse
 import inspect
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -36,6 +41,7 @@ from tests.conftest import PRELUDE  # noqa: E402
 
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 BARE = [sys.executable, "-c", "import torch, pytest, hypothesis"]
+FAILING = f"{len(NAMES)} typical failing"
 
 
 def pytest_args(*args):
@@ -75,8 +81,8 @@ def busy_medians(kits, runs):
 
 
 def typical_failing(folder):
-    """8 submissions, each the reference with one catalogue mistake (the first of each
-    exercise, cycling through the exercises)."""
+    """One submission per exercise: the reference with the exercise's first
+    catalogue mistake."""
     firsts = [next(v for v in WRONG if v.exercise == name) for name in NAMES]
     for i, variant in enumerate(firsts):
         sub = Path(folder) / f"s{i:03d}"
@@ -89,13 +95,44 @@ def typical_failing(folder):
 
 def batch_medians(kits, runs, tmp):
     """{(class, kit): median seconds} of grading each class with --jobs 2."""
-    classes = {"8 reference copies": Path(tmp) / "reference", "8 typical failing": Path(tmp) / "failing"}
+    classes = {"8 reference copies": Path(tmp) / "reference", FAILING: Path(tmp) / "failing"}
     for i in range(8):
         shutil.copytree(KIT / "solutions", classes["8 reference copies"] / f"s{i:03d}")
-    typical_failing(classes["8 typical failing"])
+    typical_failing(classes[FAILING])
     commands = {name: [sys.executable, "-m", "grader", "grade", str(folder), "--out",
                        f"{tmp}/out", "--jobs", "2", "--regrade"] for name, folder in classes.items()}
     return medians(commands, kits, runs)
+
+
+def watch_times(runs):
+    """{name: median seconds} of watch mode grading each exercise, and "save" for a
+    save that grades them all again, over `runs` fresh watch processes."""
+    times = {}
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "exercises"
+            shutil.copytree(KIT / "solutions", folder)
+            shutil.copy(KIT / "exercises" / "test_chapter3.py", folder)
+            watch = subprocess.Popen([sys.executable, "-m", "grader", "watch", str(folder)],
+                                     cwd=tmp, env=ENV, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, text=True)
+            started = saved = None
+            for line in watch.stdout:
+                now = time.perf_counter()
+                if line.startswith("grading ") and saved is None:
+                    started, name = now, line.split()[1]
+                elif re.match(r"\w+ passed: ", line):
+                    times.setdefault(name, []).append(now - started)
+                elif line.startswith("All ") and saved is None:
+                    saved = time.perf_counter()
+                    source = folder / "linear_regression.py"
+                    source.write_text(source.read_text())
+                elif line.startswith("All "):
+                    times.setdefault("save", []).append(now - saved)
+                    break
+            watch.terminate()
+            watch.wait()
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def main():
@@ -103,7 +140,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--compare", metavar="DIR", help="an earlier kit to measure beside this one")
     parser.add_argument("--parts", nargs="+", default=["learner", "busy", "batch"],
-                        choices=["learner", "busy", "batch"])
+                        choices=["learner", "busy", "batch", "watch"])
     options = parser.parse_args()
     kits = [KIT] + ([Path(options.compare).resolve()] if options.compare else [])
     head = f"{'run':<44}" + "".join(f"{'this kit' if k == KIT else 'compared':>22}" for k in kits)
@@ -132,9 +169,16 @@ def main():
     if "batch" in options.parts:
         with tempfile.TemporaryDirectory() as tmp:
             times = batch_medians(kits, max(1, options.runs // 2), tmp)
-        for name in ("8 reference copies", "8 typical failing"):
+        for name, size in (("8 reference copies", 8), (FAILING, len(NAMES))):
             row(f"grade --jobs 2, {name} (per min)",
-                [f"{times[name, k]:.1f} s = {8 * 60 / times[name, k]:.1f}/min" for k in kits])
+                [f"{times[name, k]:.1f} s = {size * 60 / times[name, k]:.1f}/min" for k in kits])
+    if "watch" in options.parts:
+        times = watch_times(options.runs)
+        for name in NAMES:
+            row(f"watch: {name}", [f"{times[name]:.2f} s = {times[name] / bare:.2f}x"])
+        worst = max(times[n] for n in NAMES[1:])
+        row("watch: one exercise, worst but the first", [f"{worst / bare:.2f}x"])
+        row("watch: a save, all exercises", [f"{times['save']:.2f} s = {times['save'] / bare:.2f}x"])
     print(f"bare start, median of the run: {bare:.2f} s")
 
 
