@@ -71,9 +71,11 @@ def grade(folder, names):
         out = Path(tmp) / "grade.json"
         log = io.StringIO()
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            pytest.main([*targets, "--impl", str(folder), "--grade-json", str(out),
-                         "-p", "no:cacheprovider", "-q", *(f"--exercise={n}" for n in names)])
-        if not out.exists():
+            code = pytest.main([*targets, "--impl", str(folder), "--grade-json", str(out),
+                                "-p", "no:cacheprovider", "-q", *(f"--exercise={n}" for n in names)])
+        if code == pytest.ExitCode.INTERRUPTED:
+            raise KeyboardInterrupt  # Ctrl-C while grading: pytest stopped, so do we
+        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not out.exists():
             raise GradingBroke(log.getvalue())
         return json.loads(out.read_text())["exercises"]
 

@@ -1,8 +1,10 @@
 """Watch mode (python -m grader watch) in a pseudo-terminal, as a learner uses it."""
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pexpect
 
@@ -13,6 +15,7 @@ LINEAR = MODULES["linear_regression"]  # the exercises before softmax, in chapte
 
 SOLUTION = (KIT_ROOT / "solutions" / "linear_regression.py").read_text()
 WRONG_SOFTMAX = "\ndef softmax(X):\n    return X.exp()\n"
+ENDLESS_SOFTMAX = "\ndef softmax(X):\n    while True:\n        pass\n"
 
 
 def _stubs(tmp_path, entry=True):
@@ -26,7 +29,8 @@ def _stubs(tmp_path, entry=True):
 def test_watch_grades_on_save_advances_and_answers_keys(tmp_path):
     folder = _stubs(tmp_path)
     child = pexpect.spawn(sys.executable, ["-m", "grader", "watch", str(folder)], cwd=tmp_path,
-                          encoding="utf-8", timeout=120, dimensions=(50, 200))
+                          encoding="utf-8", timeout=120, dimensions=(50, 200),
+                          preexec_fn=_default_sigint)
     child.expect(r"synthetic_data \(d2l 3\.2\.1, exercises/linear_regression\.py\): not attempted")
     child.expect("save exercises/linear_regression.py to grade it again")
     child.send("h")
@@ -47,12 +51,19 @@ def test_watch_grades_on_save_advances_and_answers_keys(tmp_path):
     assert state == {**dict.fromkeys(LINEAR, "passed"), "softmax": "not_attempted"}
 
 
-def test_watch_without_a_terminal_resumes_and_grades_on_save(tmp_path):
+def _default_sigint():
+    """A run started from a background shell inherits SIGINT ignored; Ctrl-C in a
+    terminal finds it at its default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_watch_without_a_terminal_resumes_grades_on_save_and_stops_on_ctrl_c(tmp_path):
     folder = _stubs(tmp_path, entry=False)
-    (folder / ".d2lkit-watch.json").write_text(json.dumps(
-        {"statuses": dict.fromkeys(LINEAR, "passed")}))
+    state = folder / ".d2lkit-watch.json"
+    state.write_text(json.dumps({"statuses": dict.fromkeys(LINEAR, "passed")}))
     run = subprocess.Popen([sys.executable, "-m", "grader", "watch", str(folder)], cwd=tmp_path,
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+                           preexec_fn=_default_sigint)
     try:
         lines = iter(run.stdout.readline, "")
         assert next(line for line in lines if "grading" in line) == "grading softmax ...\n"
@@ -66,6 +77,13 @@ def test_watch_without_a_terminal_resumes_and_grades_on_save(tmp_path):
             "softmax (d2l 3.6.2, exercises/softmax_regression.py): FAILED\n"
         assert next(lines) == "\n"
         assert next(lines).startswith("softmax: ")
+        with open(folder / "softmax_regression.py", "a") as f:
+            f.write(ENDLESS_SOFTMAX)
+        assert next(line for line in lines if "grading" in line) == "grading softmax ...\n"
+        time.sleep(1)
+        run.send_signal(signal.SIGINT)
+        assert next(line for line in lines if "bye" in line).startswith("bye: ")
+        assert run.wait(30) == 0
     finally:
-        run.terminate()
-        run.wait(30)
+        run.kill()
+    assert json.loads(state.read_text())["statuses"]["softmax"] == "failed"
