@@ -124,3 +124,30 @@ def cross_entropy_from_logits_one_hot(o, y):
     log_sum_exp = m + torch.log(torch.sum(torch.exp(o - m.unsqueeze(1)), dim=1))
     true_logit = (o * torch.nn.functional.one_hot(y, o.shape[1])).sum(dim=1)
     return log_sum_exp - true_logit
+
+
+@alternative("huber_loss")
+def huber_loss_expanded_linear_branch(y_hat, y, delta=1.0):
+    error = (y_hat - y.reshape(y_hat.shape)).abs()
+    return torch.where(error > delta, delta * error - 0.5 * delta ** 2, 0.5 * error ** 2)
+
+
+@alternative("huber_loss")
+def huber_loss_in_float64(y_hat, y, delta=1.0):
+    error = (y_hat.double() - y.double().reshape(y_hat.shape)).abs()
+    loss = torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
+    return loss.to(y_hat.dtype)
+
+
+@alternative("cross_entropy_from_logits")
+def cross_entropy_from_logits_diagonal(o, y):
+    # o[:, y][i, i] is o[i, y[i]]
+    m = o.amax(dim=1)
+    return m + torch.log(torch.exp(o - m[:, None]).sum(dim=1)) - torch.diagonal(o[:, y])
+
+
+@alternative("cross_entropy_from_logits")
+def cross_entropy_from_logits_with_an_epsilon(o, y):
+    m = o.max(dim=1, keepdim=True).values
+    return (m + torch.log(torch.exp(o - m).sum(dim=1, keepdim=True) + 1e-12)).squeeze(1) \
+        - o[range(len(o)), y]

@@ -694,3 +694,39 @@ def cross_entropy_from_logits_through_numpy(o, y):
 def cross_entropy_from_logits_shifts_o_in_place(o, y):
     o -= o.max(dim=1, keepdim=True).values
     return torch.log(torch.exp(o).sum(dim=1)) - o[range(len(o)), y]
+
+
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula")
+def huber_loss_forgets_half_delta(y_hat, y, delta=1.0):
+    error = (y_hat - y.reshape(y_hat.shape)).abs()
+    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta))
+
+
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula")
+def huber_loss_is_the_squared_loss(y_hat, y, delta=1.0):
+    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+
+
+@wrong("huber_loss", "test_huber_loss_keeps_shape_of_y_hat", hint="dtype")
+def huber_loss_float64(y_hat, y, delta=1.0):
+    error = (y_hat.double() - y.reshape(y_hat.shape).double()).abs()
+    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_is_stable_for_large_logits")
+def cross_entropy_from_logits_shifts_by_the_min(o, y):
+    m = o.min(dim=1, keepdim=True).values
+    return m.squeeze(1) + torch.log(torch.exp(o - m).sum(dim=1)) - o[range(len(o)), y]
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_is_stable_for_large_logits")
+def cross_entropy_from_logits_max_over_examples(o, y):
+    m = o.max(dim=0, keepdim=True).values
+    return torch.log(torch.exp(o - m).sum(dim=1, keepdim=True)).squeeze(1) \
+        + (m - o).gather(1, y.unsqueeze(1)).squeeze(1)
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_matches_log_sum_exp_minus_true_logit")
+def cross_entropy_from_logits_subtracts_every_logit(o, y):
+    m = o.max(dim=1, keepdim=True).values
+    return m.squeeze(1) + torch.log(torch.exp(o - m).sum(dim=1)) - o.sum(dim=1)
