@@ -173,7 +173,7 @@ def pytest_runtest_setup(item):
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
-def learner_outcome_report(item, call):
+def pytest_runtest_makereport_for_learner_outcomes(item, call):
     """A check ended by the learner's code gets a report without pytest's
     traceback, which the report below replaces with the learner's message and
     which takes longer to build than most checks take to run."""
@@ -228,7 +228,8 @@ def pytest_terminal_summary(terminalreporter, config):
         status = result["status"]
         first_line = result["feedback"].splitlines()[0] if status not in (
             "passed", "not_attempted") else ""
-        line = f"  {name:<{NAME_WIDTH}} {SHORT[status]:<14} {result['score']:>3}/{result['max_score']:<3}  "
+        line = (f"  {name:<{NAME_WIDTH}} {SHORT[status]:<14}"
+                f" {result['score']:>3}/{result['max_score']:<3}  ")
         tw.write_line(line + first_line[:70], green=status == "passed",
                       red=status in ("failed", "error", "timeout", "missing"),
                       yellow=status == "not_attempted")

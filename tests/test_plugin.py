@@ -41,6 +41,14 @@ def test_untouched_stubs_are_not_attempted_without_tracebacks(kit):
                                  "*pytest exercises --exercise synthetic_data*"])
 
 
+def test_learner_outcomes_are_reported_without_building_tracebacks(pytestconfig):
+    """The plugin's first-try report hook is in effect: pytest registers only hook
+    functions whose names start with pytest_, whatever their specname says."""
+    from grader import plugin
+    impls = pytestconfig.pluginmanager.hook.pytest_runtest_makereport.get_hookimpls()
+    assert plugin.pytest_runtest_makereport_for_learner_outcomes in [i.function for i in impls]
+
+
 def test_reference_solutions_score_full_marks(kit):
     result, grade = run_grading(kit, "--impl", str(KIT_ROOT / "solutions"),
                                 "--fashion-plot-dir", "plots")
