@@ -15,7 +15,7 @@ from grader.grades import CheckResult, GradeBook, parse_points
 from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, HELP_IMPL, \
     HELP_JSON, HELP_PLOT, HELP_POINTS, HELP_SEED, HELP_TIMEOUT, EXAMPLES
 from grader.report import apply_from_scratch_rule, classify
-from grader.seam import Learner, TimedOut
+from grader.seam import Learner, Missing, NotAttempted, TimedOut
 
 # A whole check may take this long; a learner's single call has --call-timeout.
 CHECK_TIMEOUT = 600
@@ -165,11 +165,16 @@ def pytest_report_header(config):
 
 
 def pytest_runtest_setup(item):
-    """A function that already hung is not called again: each call would hang too."""
+    """A function that already hung, is not attempted or is missing is not called
+    again, and its check sets nothing up (e.g. Fashion-MNIST): each call would
+    end the same way. The check gets the same status and message."""
     name = _exercise(item)
-    timed_out = [r for r in item.config.stash[BOOK].checks.get(name, []) if r.status == "timeout"]
-    if timed_out:
-        raise TimedOut(name, f"not run, as {timed_out[0].message}")
+    for earlier in item.config.stash[BOOK].checks.get(name, []):
+        if earlier.status == "timeout":
+            raise TimedOut(name, f"not run, as {earlier.message}")
+        if earlier.status in ("not_attempted", "missing"):
+            raise (NotAttempted if earlier.status == "not_attempted" else Missing)(
+                name, earlier.message)
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")

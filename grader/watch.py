@@ -153,11 +153,11 @@ def _cbreak(interactive):
 class Watch:
     """The loop: grade the current exercise, then wait for a save or a key."""
 
-    def __init__(self, folder, start=None, interactive=None):
+    def __init__(self, folder, start=None):
         self.folder = Path(folder)
         self.progress = Progress(folder)
         self.current = start or self.progress.first_open()
-        self.interactive = sys.stdin.isatty() if interactive is None else interactive
+        self.interactive = sys.stdin.isatty()
         self.screen = Screen(folder)
         self.keys = KEYS if self.interactive else ""
 
