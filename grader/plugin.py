@@ -19,6 +19,8 @@ from grader.seam import Learner, Missing, NotAttempted, TimedOut
 
 # A whole check may take this long; a learner's single call has --call-timeout.
 CHECK_TIMEOUT = 600
+# Outcomes that every later call of the same function would repeat, message and all.
+REPEATED = {"not_attempted": NotAttempted, "missing": Missing}
 SHORT = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "timeout": "TIMEOUT",
          "not_attempted": "not attempted", "missing": "MISSING"}
 
@@ -172,9 +174,8 @@ def pytest_runtest_setup(item):
     for earlier in item.config.stash[BOOK].checks.get(name, []):
         if earlier.status == "timeout":
             raise TimedOut(name, f"not run, as {earlier.message}")
-        if earlier.status in ("not_attempted", "missing"):
-            raise (NotAttempted if earlier.status == "not_attempted" else Missing)(
-                name, earlier.message)
+        if earlier.status in REPEATED:
+            raise REPEATED[earlier.status](name, earlier.message)
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")

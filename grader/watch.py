@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.exercises import BY_NAME, NAME_WIDTH, NAMES
+from grader.exercises import BY_NAME, MODULES, NAME_WIDTH, NAMES
 from grader.plugin import SHORT
 
 STATE_FILE = ".d2lkit-watch.json"
 KEYS = "h hint · n next exercise · l list · a grade all · q quit"
-SUITE = ("grader.suite.linear_regression", "grader.suite.softmax_regression")
 
 
 class GradingBroke(Exception):
@@ -63,10 +62,12 @@ class Progress:
 def grade(folder, names):
     """Grade `names` (all when empty) on the learner's `folder` with the kit's
     pytest plugin, in this process; returns --grade-json's "exercises" dict.
-    The checks come from the folder's test entry, else from the grader's suite."""
+    The checks come from the folder's test entry, else from the grader's suite
+    (grader/suite/ holds one module per learner module, of the same name)."""
     folder = Path(folder)
     entry = folder / "test_chapter3.py"
-    targets = [str(entry)] if entry.exists() else ["--pyargs", *SUITE]
+    suite = [f"grader.suite.{module}" for module in MODULES]
+    targets = [str(entry)] if entry.exists() else ["--pyargs", *suite]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "grade.json"
         log = io.StringIO()
@@ -83,8 +84,8 @@ def grade(folder, names):
 class Screen:
     """What the learner sees; clears the terminal between gradings when it is one."""
 
-    def __init__(self, folder, stream=sys.stdout):
-        self.folder, self.stream = Path(folder), stream
+    def __init__(self, folder, keys, stream=sys.stdout):
+        self.folder, self.keys, self.stream = Path(folder), keys, stream
 
     def say(self, text=""):
         print(text, file=self.stream, flush=True)
@@ -97,7 +98,7 @@ class Screen:
         e = BY_NAME[name]
         return f"{name} (d2l {e.section}, {self.folder.name}/{e.module}.py)"
 
-    def result(self, name, result, progress, keys):
+    def result(self, name, result, progress):
         """The exercise the learner is on: its status, feedback and what to do next."""
         self.say(f"\n{self.where(name)}: {SHORT[result['status']]}\n")
         self.say(result["feedback"])
@@ -105,7 +106,7 @@ class Screen:
             self.hint(name)
         self.say(f"\n{progress.bar()}")
         self.say(f"save {self.folder.name}/{BY_NAME[name].module}.py to grade it again"
-                 + (f" · {keys}" if keys else ""))
+                 + (f" · {self.keys}" if self.keys else ""))
 
     def passed(self, name, result):
         self.say(f"{name} passed: {result['feedback'].splitlines()[0]}")
@@ -158,8 +159,7 @@ class Watch:
         self.progress = Progress(folder)
         self.current = start or self.progress.first_open()
         self.interactive = sys.stdin.isatty()
-        self.screen = Screen(folder)
-        self.keys = KEYS if self.interactive else ""
+        self.screen = Screen(folder, KEYS if self.interactive else "")
 
     def grade_current(self):
         """Grade the current exercise; while it passes, say so and go on to the next."""
@@ -170,7 +170,7 @@ class Watch:
             result = grade(self.folder, [name])[name]
             self.progress.update({name: result})
             if result["status"] != "passed":
-                self.screen.result(name, result, self.progress, self.keys)
+                self.screen.result(name, result, self.progress)
                 return
             self.screen.passed(name, result)
             self.current = self.progress.first_open(after=name)
@@ -184,13 +184,13 @@ class Watch:
         self.current = self.progress.first_open()
         self.screen.listing(self.progress, self.current)
         if self.current:
-            self.screen.result(self.current, results[self.current], self.progress, self.keys)
+            self.screen.result(self.current, results[self.current], self.progress)
         else:
             self.all_passed()
 
     def all_passed(self):
         self.screen.say(f"\nAll {len(NAMES)} exercises passed. Well done! Save a file to grade"
-                        " them all again" + (", q to quit." if self.keys else "."))
+                        " them all again" + (", q to quit." if self.interactive else "."))
 
     def on_key(self, key):
         """Handle one key; False to quit."""

@@ -2,6 +2,7 @@
 solutions with one function swapped, by calling the suite's tests directly."""
 import inspect
 import shutil
+import signal
 import textwrap
 from pathlib import Path
 
@@ -14,6 +15,12 @@ from grader.seam import Learner
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 PRELUDE = "\nimport random\nimport numpy as np\nimport torch\nfrom torch import nn\nfrom torch.nn import functional as F\n\n"
+
+
+def default_sigint():
+    """For preexec_fn: a run started from a background shell inherits SIGINT
+    ignored; Ctrl-C in a terminal finds it at its default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def make_impl(folder, replacements, request=None, allow_builtins=False):

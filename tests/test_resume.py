@@ -13,7 +13,7 @@ import time
 import pytest
 
 from grader.exercises import MODULES
-from tests.conftest import KIT_ROOT
+from tests.conftest import KIT_ROOT, default_sigint
 
 # Functions that raise end their exercise at the first check, so the class is quick.
 WRONG = {name: f"def {name}(*args):\n    raise ValueError('not yet')\n"
@@ -60,11 +60,8 @@ def judges_of(subs):
 
 def interrupt_after_first(subs, out, sig):
     """Start a run, send `sig` once one submission is written; the exit status."""
-    # As from a terminal: a shell that started us in the background (as CI may) left
-    # SIGINT ignored, and Python keeps an ignored SIGINT ignored.
     run = subprocess.Popen(command(subs, out), stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL,
-                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                           stderr=subprocess.DEVNULL, preexec_fn=default_sigint)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and run.poll() is None:
         if (out / "grades.json").exists() and rows(out):

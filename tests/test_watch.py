@@ -9,7 +9,7 @@ import time
 import pexpect
 
 from grader.exercises import MODULES, NAMES
-from tests.conftest import KIT_ROOT
+from tests.conftest import KIT_ROOT, default_sigint
 
 LINEAR = MODULES["linear_regression"]  # the exercises before softmax, in chapter order
 
@@ -30,7 +30,7 @@ def test_watch_grades_on_save_advances_and_answers_keys(tmp_path):
     folder = _stubs(tmp_path)
     child = pexpect.spawn(sys.executable, ["-m", "grader", "watch", str(folder)], cwd=tmp_path,
                           encoding="utf-8", timeout=120, dimensions=(50, 200),
-                          preexec_fn=_default_sigint)
+                          preexec_fn=default_sigint)
     child.expect(r"synthetic_data \(d2l 3\.2\.1, exercises/linear_regression\.py\): not attempted")
     child.expect("save exercises/linear_regression.py to grade it again")
     child.send("h")
@@ -51,19 +51,13 @@ def test_watch_grades_on_save_advances_and_answers_keys(tmp_path):
     assert state == {**dict.fromkeys(LINEAR, "passed"), "softmax": "not_attempted"}
 
 
-def _default_sigint():
-    """A run started from a background shell inherits SIGINT ignored; Ctrl-C in a
-    terminal finds it at its default."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_watch_without_a_terminal_resumes_grades_on_save_and_stops_on_ctrl_c(tmp_path):
     folder = _stubs(tmp_path, entry=False)
     state = folder / ".d2lkit-watch.json"
     state.write_text(json.dumps({"statuses": dict.fromkeys(LINEAR, "passed")}))
     run = subprocess.Popen([sys.executable, "-m", "grader", "watch", str(folder)], cwd=tmp_path,
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
-                           preexec_fn=_default_sigint)
+                           preexec_fn=default_sigint)
     try:
         lines = iter(run.stdout.readline, "")
         assert next(line for line in lines if "grading" in line) == "grading softmax ...\n"
