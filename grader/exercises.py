@@ -17,6 +17,9 @@ class Exercise:
     section: the d2l section. hint: the stub's one-line hint.
     iterates: its result is an iterable the grader materialises behind the seam;
         it may yield at most one item per element of its last argument.
+    instance: it is a class; the grader calls its instances' methods behind the seam.
+    uses: the other exercises it calls in d2l; while it is graded they are the
+        oracle's, so a bug in one of them is not blamed on it (attribution).
     forbidden: the built-ins that do the whole job, by the names PyTorch gives
         them (torch.softmax, Tensor.softmax, F.softmax, torch.ops.aten._softmax
         are all "softmax"); forbidden_code: code of PyTorch's own that does the
@@ -30,27 +33,29 @@ class Exercise:
     section: str
     hint: str
     iterates: bool = False
+    instance: bool = False
+    uses: tuple = ()
     forbidden: tuple = ()
     forbidden_code: dict = field(default_factory=dict)
     build_from: str = ""
 
 
 TABLE = (
-    Exercise("synthetic_data", "linear_regression", ("w", "b", "num_examples"), 10, "3.2.1",
+    Exercise("synthetic_data", "linear_regression", ("w", "b", "num_examples"), 5, "3.2.1",
              "torch.normal(mean, std, size) draws the features and the noise."),
-    Exercise("data_iter", "linear_regression", ("batch_size", "features", "labels"), 10, "3.2.2",
+    Exercise("data_iter", "linear_regression", ("batch_size", "features", "labels"), 5, "3.2.2",
              "shuffle a list of all indices once, then slice it batch by batch.", iterates=True,
              forbidden_code={"torch.utils.data.dataloader": "torch.utils.data.DataLoader",
                              "torch.utils.data.dataset.random_split":
                                  "torch.utils.data.random_split"},
              build_from="a shuffled list of indices cut into slices"),
-    Exercise("linreg", "linear_regression", ("X", "w", "b"), 10, "3.2.4",
+    Exercise("linreg", "linear_regression", ("X", "w", "b"), 5, "3.2.4",
              "a matrix product (torch.matmul), not an elementwise X * w.",
              forbidden=("linear",), build_from="torch.matmul and +"),
     Exercise("squared_loss", "linear_regression", ("y_hat", "y"), 5, "3.2.5",
              "reshape y to y_hat's shape, or an (n,) y broadcasts to (n, n).",
              forbidden=("mse_loss",), build_from="a difference, a square and / 2"),
-    Exercise("sgd", "linear_regression", ("params", "lr", "batch_size"), 15, "3.2.6",
+    Exercise("sgd", "linear_regression", ("params", "lr", "batch_size"), 10, "3.2.6",
              "update inside `with torch.no_grad():`, then param.grad.zero_().",
              forbidden_code={"torch.optim": "torch.optim"},
              build_from="an in-place update of each param under torch.no_grad()"),
@@ -58,33 +63,57 @@ TABLE = (
              "e = y_hat - y: e**2 / 2 where |e| <= delta, delta * (|e| - delta / 2) beyond.",
              forbidden=("huber_loss", "smooth_l1_loss"),
              build_from="abs, a square and torch.where"),
-    Exercise("softmax", "softmax_regression", ("X",), 15, "3.6.2",
+    Exercise("softmax", "softmax_regression", ("X",), 10, "3.6.2",
              "exp(1000.) is inf in float32; subtract each row's max before exp.",
              forbidden=("softmax", "log_softmax"), build_from="exp and sum"),
-    Exercise("cross_entropy", "softmax_regression", ("y_hat", "y"), 10, "3.6.4",
+    Exercise("cross_entropy", "softmax_regression", ("y_hat", "y"), 5, "3.6.4",
              "y_hat[range(len(y_hat)), y] picks each row's true-class probability.",
              forbidden=("cross_entropy", "cross_entropy_loss", "nll_loss", "nll_loss_nd",
                         "nll_loss_forward"),
              build_from="indexing and log"),
-    Exercise("accuracy", "softmax_regression", ("y_hat", "y"), 10, "3.6.5",
+    Exercise("accuracy", "softmax_regression", ("y_hat", "y"), 5, "3.6.5",
              "argmax over dim=1 only when y_hat has more than one column."),
-    Exercise("cross_entropy_from_logits", "softmax_regression", ("o", "y"), 10, "3.7.2",
+    Exercise("cross_entropy_from_logits", "softmax_regression", ("o", "y"), 5, "3.7.2",
              "log of the sum of exps is m + log(sum(exp(o - m))), m each row's max.",
              forbidden=("cross_entropy", "cross_entropy_loss", "log_softmax", "logsumexp"),
              build_from="max, exp, sum, log and indexing (the log-sum-exp trick)"),
+    Exercise("Accumulator", "training", ("n",), 5, "3.6.5",
+             "keep a list of n floats; add(*args) adds float(arg) to each slot.", instance=True),
+    Exercise("evaluate_accuracy", "training", ("net", "data_iter"), 5, "3.6.5",
+             "sum the correct predictions and the examples over all batches, then divide.",
+             uses=("Accumulator", "accuracy")),
+    Exercise("train_epoch_ch3", "training", ("net", "train_iter", "loss", "updater"), 10, "3.6.6",
+             "an Optimizer steps on l.mean(); any other updater gets X.shape[0] after"
+             " l.sum().backward().", uses=("Accumulator", "accuracy")),
+    Exercise("train_ch3", "training",
+             ("net", "train_iter", "test_iter", "loss", "num_epochs", "updater"), 5, "3.6.6",
+             "each epoch: train_epoch_ch3, then evaluate_accuracy on test_iter; keep each row.",
+             uses=("train_epoch_ch3", "evaluate_accuracy")),
+    Exercise("get_fashion_mnist_labels", "training", ("labels",), 2, "3.5.1",
+             "index a list of the ten names with int(i) for each label i."),
+    Exercise("predict_ch3", "training", ("net", "test_iter", "n"), 3, "3.6.7",
+             "take the first batch; the prediction is net(X).argmax(dim=1).",
+             uses=("get_fashion_mnist_labels",)),
+    Exercise("linreg_concise", "concise", (), 5, "3.3.3",
+             "net[0].weight.data.normal_(0, 0.01) and net[0].bias.data.fill_(0)."),
+    Exercise("softmax_concise", "concise", (), 5, "3.7.1",
+             "nn.Flatten() before nn.Linear(784, 10); nn.init.normal_(weight, std=0.01)."),
 )
 BY_NAME = {e.name: e for e in TABLE}
 NAMES = tuple(BY_NAME)
 NAME_WIDTH = max(map(len, NAMES))  # for tables with a column of names
 MODULES = {e.module: tuple(x.name for x in TABLE if x.module == e.module) for e in TABLE}
 DEFAULT_POINTS = {e.name: e.points for e in TABLE}
+# The learner's files, for messages: "a.py, b.py and c.py".
+FILES = " and ".join([", ".join(f"{m}.py" for m in list(MODULES)[:-1]), f"{list(MODULES)[-1]}.py"])
 
 
 def seam_spec(allow_builtins=False):
     """What the seam needs to know of each exercise, as plain JSON-able data (the
-    worker receives it over the pipe): {name: {module, iterates, forbidden,
-    forbidden_code}}. With allow_builtins, nothing is forbidden."""
-    return {e.name: {"module": e.module, "iterates": e.iterates,
+    worker receives it over the pipe): {name: {module, iterates, instance,
+    uses, forbidden, forbidden_code}}. With allow_builtins, nothing is forbidden."""
+    return {e.name: {"module": e.module, "iterates": e.iterates, "instance": e.instance,
+                     "uses": list(e.uses),
                      "forbidden": [] if allow_builtins else list(e.forbidden),
                      "forbidden_code": {} if allow_builtins else dict(e.forbidden_code)}
             for e in TABLE}

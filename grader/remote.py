@@ -28,7 +28,7 @@ import torch
 from grader import oracle, sandbox as sandbox_, seam, training
 from grader.exercises import BY_NAME, MODULES
 from grader.seam import (BrokenModule, Crashed, Endless, LearnerError, Missing, NotAttempted,
-                         TimedOut)
+                         RecipeCrashed, TimedOut)
 
 WORKER_SOURCE = Path(__file__).with_name("worker.py").read_text()
 SOURCES = {f"{module.__name__.rsplit('.', 1)[1]}_source": Path(module.__file__).read_text()
@@ -326,7 +326,7 @@ class RemoteLearner:
                               kwargs), f"training with your {', '.join(exercises)}", exercise,
                              RECIPE_TIMEOUT)
         if reply[0] == "crashed":
-            raise _opaque_error(reply[1], reply[2])
+            raise RecipeCrashed(reply[1], reply[2])
         result = self._decode(self._reply(exercise, reply, ()))
         if not RECIPE_RESULTS[name](result):
             raise Crashed(exercise, f"training with your {exercise}: the submission's process"
@@ -340,8 +340,9 @@ class RemoteLearner:
         if kind == "raised":
             names = reply[4] or list(BY_NAME[exercise].params)
             values = [self._decode(v) for v in reply[5]] if len(reply) > 5 and not args else args
+            called = reply[6] if len(reply) > 6 and isinstance(reply[6], str) else None
             raise LearnerError(exercise, dict(zip(names, values)),
-                               _opaque_error(reply[1], reply[2]), reply[3])
+                               _opaque_error(reply[1], reply[2]), reply[3], called)
         if kind == "ok" and len(reply) == 4:
             for arg, state in zip(args, reply[2]):
                 _mirror(arg, state)
@@ -392,9 +393,57 @@ def _softmax_run(result):
         for e in result))
 
 
+def _is_number_or_text(value):
+    return _is_number(value) or isinstance(value, str)
+
+
+def _is_list_of(value, test):
+    return isinstance(value, list) and all(test(v) for v in value)
+
+
+def _numbers(value):
+    """What training.numbers() gives."""
+    return _is_number_or_text(value) or _is_list_of(value, _is_number_or_text)
+
+
+def _texts(value):
+    return isinstance(value, str) or _is_list_of(value, lambda v: isinstance(v, str))
+
+
+def _accumulator_run(result):
+    return _is_list_of(result, lambda row: _is_list_of(row, _is_number_or_text))
+
+
+def _epoch_run(result):
+    return (isinstance(result, tuple) and len(result) == 5 and _numbers(result[0])
+            and _is_tensor(result[1]) and result[1].dim() == 2
+            and _is_tensor(result[2], result[1].shape[1:])
+            and _is_list_of(result[3], lambda mode: isinstance(mode, bool))
+            and _is_list_of(result[4], lambda call: isinstance(call, tuple) and len(call) == 2
+                            and _is_number_or_text(call[0])
+                            and (call[1] is None or _is_tensor(call[1], result[1].shape))))
+
+
+def _model(result):
+    return (isinstance(result, tuple) and len(result) == 3
+            and (result[0] is None or _is_list_of(result[0], lambda v: isinstance(v, str)))
+            and _is_tensor(result[1]) and result[1].dim() == 1
+            and _is_tensor(result[2]) and result[2].dim() == 1)
+
+
 # What each recipe of grader.training returns, as a test of a worker's reply.
 RECIPE_RESULTS = {"train_linear_regression": _linear_run,
-                  "train_softmax_regression": _softmax_run}
+                  "train_softmax_regression": _softmax_run,
+                  "drive_accumulator": _accumulator_run,
+                  "evaluate_fixed_net": _is_number_or_text,
+                  "train_one_epoch": _epoch_run,
+                  "train_epochs": lambda result: _is_number_or_text(result)
+                  or _is_list_of(result, _numbers),
+                  "predict_fixed_net": lambda result: isinstance(result, str)
+                  or (_is_list_of(result, _texts) and len(result) == 2),
+                  "describe_model": _model,
+                  "train_linreg_concise": _linear_run,
+                  "train_softmax_concise": _softmax_run}
 
 
 def _opaque_error(type_name, message):

@@ -87,7 +87,7 @@ def learner_error_message(error):
     """The message for a LearnerError: which call raised what, where, and a hint."""
     failure = Failure(
         title=f"{error.exercise} raised an error",
-        call=f"{error.exercise}({', '.join(error.inputs)})", inputs=error.inputs,
+        call=f"{error.called}({', '.join(error.inputs)})", inputs=error.inputs,
         got=f"{type(error.error).__name__}: {error.error}", hint=_hint_for(error))
     text = str(failure)
     if error.where:

@@ -63,13 +63,25 @@ class Endless(Outcome):
     status = "failed"
 
 
+class RecipeCrashed(Exception):
+    """A recipe of grader.training (a training run, a helper driven as d2l drives
+    it) stopped with an exception outside the learner's guarded calls: it got
+    something it cannot use from the learner's code. Carries only text."""
+
+    def __init__(self, type_name, message):
+        super().__init__(f"{type_name}: {message}")
+        self.type_name, self.message = str(type_name), str(message)
+
+
 class LearnerError(Exception):
     """The learner's function raised. An Exception, so Hypothesis shrinks to the
-    smallest input that makes it raise."""
+    smallest input that makes it raise. `called`: what was called, if not the
+    exercise itself (a method of a learner's class: Accumulator.add)."""
 
-    def __init__(self, exercise, inputs, error, where):
+    def __init__(self, exercise, inputs, error, where, called=None):
         super().__init__(f"{exercise} raised {type(error).__name__}: {error}")
         self.exercise, self.inputs, self.error, self.where = exercise, inputs, error, where
+        self.called = called or exercise
 
 
 @contextmanager
@@ -206,17 +218,23 @@ class Learner:
     """The learner's implementation, loaded from a folder holding its modules.
 
     `spec` is grader.exercises.seam_spec(): for each exercise its module,
-    whether it returns an iterable, and the built-ins it may not call.
-    `learner.softmax` and friends are guarded callables; data_iter's is
-    materialised into a list (at most one batch per example, else Endless) so
-    that iterating it also happens behind the guard. Each carries `.rng`, the generators it draws
-    from, so that checks can seed and inspect them wherever the code runs.
+    whether it returns an iterable or is a class, the exercises it uses and
+    the built-ins it may not call. `learner.softmax` and friends are guarded
+    callables; data_iter's is materialised into a list (at most one batch per
+    example, else Endless) so that iterating it also happens behind the guard,
+    and a class's instances call their methods behind it too. Each carries
+    `.rng`, the generators it draws from, so that checks can seed and inspect
+    them wherever the code runs.
+
+    `stand_ins` ({name: function}, the oracle's): while an exercise runs, the
+    exercises it uses are these in its module, so that it is graded alone.
     """
 
     def __init__(self, folder, spec, *, call_timeout=10.0, import_timeout=60.0, modules=None,
-                 on_import=None):
+                 on_import=None, stand_ins=None):
         self.folder = Path(folder).resolve()
         self.spec, self.call_timeout = spec, call_timeout
+        self.stand_ins = stand_ins or {}
         all_modules = list(dict.fromkeys(s["module"] for s in spec.values()))
         self._modules = {}
         self.builtins_used = {}
@@ -243,32 +261,63 @@ class Learner:
             raise type(module)(exercise, module.message)
         fn = getattr(module, exercise, None)
         if not callable(fn):
-            raise Missing(exercise, f"{module_name}.py has no function {exercise}()")
+            kind = "class" if self.spec[exercise]["instance"] else "function"
+            raise Missing(exercise, f"{module_name}.py has no {kind} {exercise}()")
         return self._guard(exercise, fn)
 
-    def _guard(self, exercise, fn):
+    def _guard(self, exercise, fn, method=None):
+        """`fn`, the learner's `exercise` (or its instance's `method`), guarded."""
         spec = self.spec[exercise]
         rule = (spec["forbidden"], spec["forbidden_code"])
+        label = f"{exercise}.{method}" if method else exercise
 
         def guarded(*args):
             scratch = FromScratch(*rule) if any(rule) else nullcontext()
             try:
-                with time_limit(self.call_timeout, exercise), scratch:
+                with time_limit(self.call_timeout, label), scratch, self._standing_in(spec, fn):
                     result = fn(*args)
-                    if spec["iterates"]:
+                    if spec["iterates"] and not method:
                         result = _take_all(exercise, iter(result), len(args[-1]))
             except NotImplementedError:
-                raise NotAttempted(exercise, f"{exercise}() still raises NotImplementedError: write"
+                raise NotAttempted(exercise, f"{label}() still raises NotImplementedError: write"
                                              f" it in {spec['module']}.py") from None
             except Exception as e:
-                raise LearnerError(exercise, describe_call(exercise, fn, args), e,
-                                   _learner_frames(e, self.folder)) from None
+                raise LearnerError(exercise, describe_call(fn, args), e,
+                                   _learner_frames(e, self.folder), label) from None
             if getattr(scratch, "used", None):
                 self.builtins_used.setdefault(exercise, scratch.used)
+            if spec["instance"] and not method:
+                return Instance(result, lambda name, bound: self._guard(exercise, bound, name))
             return result
-        guarded.__name__ = exercise
+        guarded.__name__ = label
         guarded.rng = LocalRNG
         return guarded
+
+    @contextmanager
+    def _standing_in(self, spec, fn):
+        """While `fn` runs, the exercises it uses are the stand-ins in its module."""
+        names = getattr(fn, "__globals__", {})
+        mine = {name: names[name] for name in spec["uses"] if name in names and name in self.stand_ins}
+        names.update({name: self.stand_ins[name] for name in mine})
+        try:
+            yield
+        finally:
+            names.update(mine)
+
+
+class Instance:
+    """An instance of a learner's class whose methods, indexing included, run
+    behind the guard: guard(name, bound method) gives the guarded method."""
+
+    def __init__(self, obj, guard):
+        self._obj, self._guard = obj, guard
+
+    def __getattr__(self, name):
+        value = getattr(self._obj, name)
+        return self._guard(name, value) if callable(value) else value
+
+    def __getitem__(self, index):
+        return self._guard("__getitem__", getattr(self._obj, "__getitem__"))(index)
 
 
 def _take_all(exercise, iterator, size):
@@ -286,7 +335,7 @@ def _take_all(exercise, iterator, size):
     return items
 
 
-def describe_call(exercise, fn, args):
+def describe_call(fn, args):
     """The arguments of a call by name, in the learner's own parameter names."""
     try:
         names = list(inspect.signature(fn).parameters)[:len(args)]

@@ -139,3 +139,31 @@ def indexed_dataset(n, d):
     ids = torch.arange(n, dtype=torch.float32).unsqueeze(1)
     features = ids + torch.arange(d, dtype=torch.float32) / 10
     return features, 1000 + ids
+
+
+@st.composite
+def accumulator_runs(draw, *, resets=False, tensors=False):
+    """(n, steps) for an Accumulator(n): steps ("add", n values) and, with resets,
+    ("reset", ()), at least one, followed by an add. Values are ints and
+    float32-exact floats, as train_epoch_ch3 adds; with tensors, some are 0-dim
+    float32 tensors, some requiring grad (as a loss would)."""
+    n = draw(st.integers(1, 4))
+    value = st.one_of(st.integers(0, 300), floats32(100.0))
+    if tensors:
+        value = st.one_of(value, st.builds(
+            lambda x, grad: torch.tensor(x, requires_grad=grad), floats32(100.0), st.booleans()))
+    add = st.tuples(st.just("add"), st.tuples(*[value] * n))
+    reset = ("reset", ())
+    if resets:
+        steps = draw(st.lists(st.one_of(add, st.just(reset)), max_size=4)) + [reset, draw(add)]
+    else:
+        steps = draw(st.lists(add, min_size=1, max_size=6))
+    return n, steps
+
+
+@st.composite
+def fashion_labels(draw):
+    """(n,) int64 labels of Fashion-MNIST's ten classes, n in [0, 12]."""
+    n = draw(st.integers(0, 12))
+    return torch.tensor(draw(st.lists(st.integers(0, 9), min_size=n, max_size=n)),
+                        dtype=torch.int64)

@@ -8,6 +8,7 @@ generators, so a run is repeatable.
 Also executed, as source, in the submission's own process (grader/worker.py),
 where the learner's code runs: it imports only torch and the standard library.
 """
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -133,3 +134,226 @@ def gaussian_blobs(*, num_classes=4, num_inputs=8, num_examples=2000, seed=0):
     X = means[y] + torch.randn(num_examples, num_inputs, generator=gen)
     split = num_examples * 3 // 4
     return (X[:split], y[:split]), (X[split:], y[split:])
+
+
+# --- Recipes for the exercises of 3.6 and the concise models (3.3, 3.7) ---------
+# Each builds its own nets, data and updaters, drives the learner's function
+# with them and returns plain data (numbers, strings, float32 tensors, lists),
+# which the judge compares with the same recipe run on the oracle's functions.
+
+
+def number(value):
+    """A result that should be a plain number, as a float; anything else (a
+    tensor that holds a graph, a list, None) as text saying what it is."""
+    if not (isinstance(value, torch.Tensor) and value.requires_grad):
+        try:
+            return float(value)
+        except (TypeError, ValueError, RuntimeError):
+            pass
+    return f"{type(value).__name__}: {value!r:.120}"
+
+
+def numbers(value):
+    """A result that should be a tuple or list of numbers, as a list of number()s;
+    anything else as number() of it."""
+    if isinstance(value, (tuple, list)):
+        return [number(v) for v in value]
+    return number(value)
+
+
+def texts(value):
+    """A result that should be a list of strings, as a list; anything else as text."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [str(v) for v in value]
+    return f"{type(value).__name__}: {value!r:.120}"
+
+
+def drive_accumulator(fns, n, steps):
+    """fns.Accumulator(n) driven through `steps`, each ("add", values) or
+    ("reset", ()): [acc[0], ..., acc[n - 1]] as number()s, at the start and
+    after each step."""
+    acc = fns.Accumulator(n)
+    seen = [[number(acc[i]) for i in range(n)]]
+    for op, values in steps:
+        if op == "add":
+            with warnings.catch_warnings():  # float() of a tensor that requires grad: the point
+                warnings.filterwarnings("ignore", "Converting a tensor with requires_grad")
+                acc.add(*values)
+        else:
+            acc.reset()
+        seen.append([number(acc[i]) for i in range(n)])
+    return seen
+
+
+class ModeNet(torch.nn.Module):
+    """Linear scores X W + b that depend on the mode, as a net with dropout's
+    would: negated in train mode. Notes the mode of each call in `modes`."""
+
+    def __init__(self, W, b):
+        super().__init__()
+        self.W, self.b = torch.nn.Parameter(W.clone()), torch.nn.Parameter(b.clone())
+        self.modes = []
+
+    def forward(self, X):
+        self.modes.append(self.training)
+        scores = torch.matmul(X, self.W) + self.b
+        return -scores if self.training else scores
+
+
+def classification_problem(seed, n, *, num_inputs=5, num_classes=3, noise=1.5):
+    """(X (n, d), y (n,), W (d, q), b (q,)): labels mostly, not always, those of
+    the linear classifier (W, b), so its accuracy is neither 0 nor 1."""
+    gen = torch.Generator().manual_seed(seed)
+    W = torch.randn(num_inputs, num_classes, generator=gen)
+    b = torch.zeros(num_classes)
+    X = torch.randn(n, num_inputs, generator=gen)
+    y = (torch.matmul(X, W) + noise * torch.randn(n, num_classes, generator=gen)).argmax(dim=1)
+    return X, y, W, b
+
+
+def batches(X, y, batch_size):
+    """d2l's iterator over (X, y) in order, the last batch smaller: a DataLoader."""
+    from torch.utils.data import DataLoader, TensorDataset
+    return DataLoader(TensorDataset(X, y), batch_size)
+
+
+def evaluate_fixed_net(fns, *, module, n, batch_size, seed):
+    """fns.evaluate_accuracy of a fixed linear classifier on n examples in
+    batches of batch_size, as number(): the classifier as a ModeNet left in
+    train mode (module=True) or as a plain function."""
+    X, y, W, b = classification_problem(seed, n)
+    net = ModeNet(W, b).train() if module else (lambda X: torch.matmul(X, W) + b)
+    return number(fns.evaluate_accuracy(net, batches(X, y, batch_size)))
+
+
+def train_one_epoch(fns, *, optimizer, n, batch_size, seed):
+    """One fns.train_epoch_ch3 of softmax regression on a fixed problem, the
+    net a ModeNet left in eval mode; with optimizer=True, nn.CrossEntropyLoss
+    (not reduced) and torch.optim.SGD; else the book's softmax and
+    cross_entropy and an updater that notes each call's batch size and W's
+    gradient, then calls sgd. Returns (numbers() of the result, the
+    weights W (d, q) and b (q,) after the epoch, the modes the net ran in,
+    [(batch size as number(), W's gradient or None)] of the updater's calls)."""
+    X, y, W, b = classification_problem(seed, n)
+    net = ModeNet(W, b).eval()
+    calls = []
+    if optimizer:
+        loss, updater = torch.nn.CrossEntropyLoss(reduction="none"), \
+            torch.optim.SGD(net.parameters(), lr=0.1)
+    else:
+        def loss(y_hat, y):
+            return fns.cross_entropy(fns.softmax(y_hat), y)
+
+        def updater(batch_size):
+            grad = net.W.grad
+            calls.append((number(batch_size), None if grad is None else grad.clone()))
+            fns.sgd([net.W, net.b], 0.1, batch_size)
+    result = fns.train_epoch_ch3(net, batches(X, y, batch_size), loss, updater)
+    return numbers(result), net.W.detach().clone(), net.b.detach().clone(), net.modes, calls
+
+
+def train_epochs(fns, *, num_epochs, seed):
+    """fns.train_ch3 of softmax regression (the book's functions and an sgd
+    updater, lr 1) for num_epochs on a fixed problem, separate training and
+    test sets: its result as a list of numbers() per epoch (text if not a
+    list). The problem is easy enough that after 3 epochs the book's asserts
+    in train_ch3 hold (train loss < 0.5, accuracies > 0.7)."""
+    X, y, W, b = classification_problem(seed, 60, noise=0.5)
+    W = torch.zeros_like(W, requires_grad=True)
+    b = torch.zeros_like(b, requires_grad=True)
+
+    def net(X):
+        return fns.softmax(torch.matmul(X, W) + b)
+
+    rows = fns.train_ch3(net, batches(X[:40], y[:40], 16), batches(X[40:], y[40:], 16),
+                         fns.cross_entropy, num_epochs, lambda size: fns.sgd([W, b], 1.0, size))
+    return [numbers(row) for row in rows] if isinstance(rows, (list, tuple)) else number(rows)
+
+
+def predict_fixed_net(fns, *, n):
+    """fns.predict_ch3 of a fixed classifier of 28 x 28 images on a test
+    iterator of batches of 8: (predicted, true) as texts() (text if not a pair).
+    n=None: called with the default n."""
+    gen = torch.Generator().manual_seed(3)
+    X = torch.rand(20, 1, 28, 28, generator=gen)
+    y = torch.randint(10, (20,), generator=gen)
+    W = torch.randn(784, 10, generator=gen)
+
+    def net(X):
+        return torch.matmul(X.reshape(len(X), -1), W)
+
+    test_iter = batches(X, y, 8)
+    result = fns.predict_ch3(net, test_iter) if n is None else fns.predict_ch3(net, test_iter, n)
+    if isinstance(result, tuple) and len(result) == 2:
+        return [texts(result[0]), texts(result[1])]
+    return texts(result)
+
+
+def linear_layers(net):
+    return [m for m in net.modules() if isinstance(m, torch.nn.Linear)]
+
+
+def describe_model(fns, model, *, copies):
+    """fns.<model>() called `copies` times: (the repr of each layer of the first,
+    or None if it is not an nn.Sequential; all copies' Linear weights, and
+    biases, flattened into one float32 tensor each)."""
+    nets = [getattr(fns, model)() for _ in range(copies)]
+    layers = [repr(layer) for layer in nets[0]] if isinstance(nets[0], torch.nn.Sequential) \
+        else None
+    params = [(layer.weight, layer.bias) for net in nets if isinstance(net, torch.nn.Module)
+              for layer in linear_layers(net)]
+    weights = [w.detach().float().flatten() for w, _ in params]
+    biases = [b.detach().float().flatten() for _, b in params if b is not None]
+    return (layers, torch.cat(weights) if weights else torch.zeros(0),
+            torch.cat(biases) if biases else torch.zeros(0))
+
+
+def train_linreg_concise(fns, *, num_examples=1000, batch_size=10, lr=0.03, num_epochs=3):
+    """d2l 3.3's recipe with fns.linreg_concise(): nn.MSELoss, torch.optim.SGD,
+    shuffled minibatches. Returns (w (2, 1), b (1,), the mean loss after each
+    epoch), as train_linear_regression. The caller seeds the global generators."""
+    features, labels = fns.synthetic_data(torch.tensor(LINEAR_TRUE_W), LINEAR_TRUE_B,
+                                          num_examples)
+    net = fns.linreg_concise()
+    loss = torch.nn.MSELoss()
+    trainer = torch.optim.SGD(net.parameters(), lr=lr)
+    epoch_losses = []
+    for _ in range(num_epochs):
+        for idx in torch.randperm(num_examples).split(batch_size):
+            trainer.zero_grad()
+            loss(net(features[idx]), labels[idx]).backward()
+            trainer.step()
+        with torch.no_grad():
+            epoch_losses.append(float(loss(net(features), labels)))
+    layer = linear_layers(net)[0]
+    return layer.weight.detach().reshape(-1, 1).clone(), layer.bias.detach().clone(), epoch_losses
+
+
+def train_softmax_concise(fns, train, *, num_epochs, lr, batch_size, seed):
+    """d2l 3.7's recipe with fns.softmax_concise() on in-memory images (the
+    rows of `train` reshaped to (n, 1, 28, 28)): nn.CrossEntropyLoss not
+    reduced, its mean stepped by torch.optim.SGD. For each epoch, as
+    train_softmax_regression: (W (d, q), b (q,) of the net's last Linear layer,
+    mean training loss, training accuracy). The caller seeds the global generators."""
+    gen = torch.Generator().manual_seed(seed)
+    X_train, y_train = train
+    net = fns.softmax_concise()
+    loss = torch.nn.CrossEntropyLoss(reduction="none")
+    trainer = torch.optim.SGD(net.parameters(), lr=lr)
+    layer = linear_layers(net)[-1]
+    epochs = []
+    for _ in range(num_epochs):
+        net.train()
+        loss_sum, correct = 0.0, 0.0
+        for idx in torch.randperm(len(X_train), generator=gen).split(batch_size):
+            X, y = X_train[idx].reshape(-1, 1, 28, 28), y_train[idx]
+            y_hat = net(X)
+            losses = loss(y_hat, y)
+            trainer.zero_grad()
+            losses.mean().backward()
+            trainer.step()
+            loss_sum += float(losses.detach().sum())
+            correct += float(fns.accuracy(y_hat.detach(), y))
+        epochs.append((layer.weight.detach().T.clone(), layer.bias.detach().clone(),
+                       loss_sum / len(X_train), correct / len(X_train)))
+    return epochs

@@ -134,7 +134,7 @@ class Worker:
                 # The judge has a call's inputs; those of a call inside a recipe it has not.
                 inputs = [self.encode(v) for v in e.inputs.values()] if kind == "recipe" else []
                 reply = ("raised", type(e.error).__name__, str(e.error), e.where,
-                         list(e.inputs), inputs)
+                         list(e.inputs), inputs, e.called)
             except Exception as e:  # e.g. backward through a broken custom Function
                 reply = ("raised", type(e).__name__, str(e), [], [])
             write(self.out, reply)
@@ -204,7 +204,8 @@ def main():
     write(protocol_out, ("ready",))
     learner = seam.Learner(config["folder"], config["spec"], call_timeout=config["call_timeout"],
                            import_timeout=config["import_timeout"], modules=config["modules"],
-                           on_import=lambda module: write(protocol_out, ("importing", module)))
+                           on_import=lambda module: write(protocol_out, ("importing", module)),
+                           stand_ins=vars(oracle.ORACLE))
     write(protocol_out, ("loaded", learner.load_report()))
     Worker(seam, training, oracle, learner, protocol_out).serve(protocol_in)
 

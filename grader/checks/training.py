@@ -1,9 +1,9 @@
 """Convergence checks: d2l's training recipes (grader/training.py) run with the
 learner's functions among the oracle's, so a failure is pinned on the learner's."""
 from grader.checks.common import Called, seeded
-from grader.oracle import with_learner
-from grader.report import CheckFailed, Skipped
-from grader.seam import LearnerError, Outcome
+from grader.oracle import ORACLE, with_learner
+from grader.report import Skipped
+from grader.seam import LearnerError, Outcome, RecipeCrashed
 from grader.training import LINEAR_TRUE_B, LINEAR_TRUE_W, evaluate_epochs, \
     train_linear_regression, train_softmax_regression
 
@@ -18,32 +18,47 @@ def run_recipe(learner, exercises, recipe, *args, **kwargs):
     calls of a run do not each cross the process boundary."""
     if hasattr(type(learner), "run_recipe"):
         return learner.run_recipe(recipe.__name__, exercises, *args, **kwargs)
-    return recipe(with_learner(learner, *exercises), *args, **kwargs)
-
-
-def _train(exercise, learner, exercises, recipe, *args, **kwargs):
-    """run_recipe; a crash in the loop is the doing of the learner's `exercise`."""
     try:
-        return run_recipe(learner, exercises, recipe, *args, **kwargs)
-    except (LearnerError, CheckFailed):
+        return recipe(with_learner(learner, *exercises), *args, **kwargs)
+    except LearnerError:
         raise
     except Exception as e:
-        Called(exercise, f"{recipe.__name__}()").fail(
-            f"training with your {exercise} crashed", expected="a training run to the end",
-            got=f"{type(e).__name__}: {e}",
-            hint=f"the training loop got something it cannot use from {exercise}: check the"
-                 " shape and type of what it returns", show_inputs=False)
+        raise RecipeCrashed(type(e).__name__, e) from e
 
 
-def check_linear_regression_training_converges(learner, exercise):
+def _train(exercise, learner, exercises, recipe, *args, call=None, **kwargs):
+    """run_recipe; a crash in it is the doing of the learner's `exercise`.
+    `call`: what the recipe does with it, for the message (default: training)."""
+    try:
+        return run_recipe(learner, exercises, recipe, *args, **kwargs)
+    except RecipeCrashed as e:
+        Called(exercise, call or f"{recipe.__name__}()").fail(
+            f"training with your {exercise} crashed" if call is None
+            else "crashed when used as d2l uses it", expected="a run to the end",
+            got=str(e),
+            hint=f"the code around it got something it cannot use from {exercise}: check the"
+                 " type and shape of what it returns (and a class's methods)", show_inputs=False)
+
+
+def run_against_oracle(learner, exercise, recipe, call, **kwargs):
+    """(the learner's result, the oracle's) of recipe(fns, **kwargs), the
+    learner's `exercise` among the oracle's functions in the first run; a crash
+    in it fails `exercise`, `call` saying what was run."""
+    return _train(exercise, learner, (exercise,), recipe, call=call, **kwargs), \
+        recipe(ORACLE, **kwargs)
+
+
+def check_linear_regression_training_converges(learner, exercise,
+                                               recipe=train_linear_regression):
     """d2l 3.2.7 (1000 examples, batch 10, lr 0.03, 3 epochs) with the learner's
-    `exercise` recovers w and b to within 0.01 and ends with a mean loss below 1e-3."""
+    `exercise` recovers w and b to within 0.01 and ends with a mean loss below
+    1e-3; `recipe` may be 3.3's (train_linreg_concise)."""
     with seeded(0, getattr(learner, exercise)):
-        w, b, losses = _train(exercise, learner, (exercise,), train_linear_regression)
+        w, b, losses = _train(exercise, learner, (exercise,), recipe)
     w_error = max(abs(float(a) - t) for a, t in zip(w.flatten(), LINEAR_TRUE_W))
     b_error = abs(float(b) - LINEAR_TRUE_B)
     if not (w_error <= 0.01 and b_error <= 0.01 and losses[-1] < 1e-3):
-        Called(exercise, "train_linear_regression()").fail(
+        Called(exercise, f"{recipe.__name__}()").fail(
             f"training linear regression with your {exercise} does not converge",
             expected=f"w within 0.01 of {list(LINEAR_TRUE_W)}, b within 0.01 of {LINEAR_TRUE_B},"
                      " final mean loss < 0.001",
@@ -60,11 +75,12 @@ def epoch_table(epochs):
     return "\n".join(rows)
 
 
-def softmax_regression_epochs(learner, exercises, train, test, recipe, blamed):
-    """The Epochs of softmax regression trained with `recipe` and the learner's
-    `exercises`; test accuracy is computed here, whatever the learner's process
-    says. A crash of the loop is blamed on `blamed`."""
-    snapshots = _train(blamed, learner, exercises, train_softmax_regression, train, **recipe)
+def softmax_regression_epochs(learner, exercises, train, test, recipe, blamed,
+                              trainer=train_softmax_regression):
+    """The Epochs of softmax regression trained by `trainer` with the `recipe`'s
+    settings and the learner's `exercises`; test accuracy is computed here,
+    whatever the learner's process says. A crash of the loop is blamed on `blamed`."""
+    snapshots = _train(blamed, learner, exercises, trainer, train, **recipe)
     return evaluate_epochs(with_learner(learner, *exercises), snapshots, test)
 
 

@@ -1,0 +1,33 @@
+"""The concise models, built with torch.nn: your code goes here (d2l 3.3 and 3.7).
+Here the point is to use torch.nn: nothing is to be built from scratch."""
+from torch import nn
+
+
+def linreg_concise():
+    """A new linear-regression model for two features.
+
+    Returns:
+        nn.Sequential(nn.Linear(2, 1)), its weight drawn from N(0, 0.01)
+        and its bias 0.
+
+    Hint: net[0].weight.data.normal_(0, 0.01) and net[0].bias.data.fill_(0).
+
+    d2l: 3.3.3 (defining the model), 3.3.4 (initializing model parameters)
+    """
+    raise NotImplementedError
+
+
+def softmax_concise():
+    """A new softmax-regression model for 28 x 28 images and 10 classes.
+
+    Returns:
+        nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), its weight drawn
+        from N(0, 0.01); the bias 0 or left at PyTorch's default (as the
+        book's init_weights leaves it). No softmax layer: the book's
+        nn.CrossEntropyLoss takes the logits (3.7.2).
+
+    Hint: nn.Flatten() before nn.Linear(784, 10); nn.init.normal_(weight, std=0.01).
+
+    d2l: 3.7.1 (initializing model parameters)
+    """
+    raise NotImplementedError

@@ -1,0 +1,208 @@
+"""Checks of the training helpers of d2l 3.6 (Accumulator to predict_ch3).
+
+Their arguments are nets, iterators and updaters, which cannot cross to the
+submission's process: each check runs a recipe of grader.training where the
+learner's code runs, with small data and a model whose result is known, and
+compares what comes back with the same recipe run on the oracle's functions.
+"""
+import torch
+
+from grader import training
+from grader.checks.common import Called
+from grader.checks.training import run_against_oracle
+
+
+def _same(got, expected, rtol=1e-5):
+    """Plain numbers (or lists of them) equal within rtol; text never equals a number."""
+    if isinstance(expected, list):
+        return isinstance(got, list) and len(got) == len(expected) and all(
+            _same(g, e, rtol) for g, e in zip(got, expected))
+    return isinstance(got, float) and abs(got - expected) <= rtol * (1 + abs(expected))
+
+
+def _show(value):
+    """Numbers to 6 decimals, lists of them; text as it is."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return repr(round(value, 6)) if isinstance(value, (int, float)) else str(value)
+
+
+# --- Accumulator --------------------------------------------------------------
+
+def _accumulator_program(n, steps):
+    lines = [f"acc = Accumulator({n})"]
+    for op, values in steps:
+        args = ", ".join(f"torch.tensor({_show(v.item())}"
+                         f"{', requires_grad=True' if v.requires_grad else ''})"
+                         if isinstance(v, torch.Tensor) else _show(v) for v in values)
+        lines.append(f"acc.{op}({args})")
+    return "\n           ".join(lines)
+
+
+def _check_accumulator(learner, n, steps, hint):
+    """Accumulator(n) through `steps` reads, after each, what the oracle's does."""
+    call = _accumulator_program(n, steps)
+    got, expected = run_against_oracle(learner, "Accumulator", training.drive_accumulator,
+                                       call, n=n, steps=steps)
+    for done, (g, e) in enumerate(zip(got, expected)):
+        if not _same(g, e, rtol=1e-9):
+            Called("Accumulator", _accumulator_program(n, steps[:done])).fail(
+                "wrong values", expected=f"{', '.join(f'acc[{i}]' for i in range(n))} = {_show(e)}",
+                got=_show(g), hint=hint, show_inputs=False)
+
+
+def check_accumulator_sums_what_is_added(learner, n, steps):
+    """Each slot holds the sum of the values added to it (steps: adds only)."""
+    _check_accumulator(learner, n, steps, "start every slot at 0.0; add(*args) adds args[i] to"
+                                          " slot i: self.data = [a + float(b) for a, b in"
+                                          " zip(self.data, args)]")
+
+
+def check_accumulator_reset_sets_every_slot_to_zero(learner, n, steps):
+    """After reset(), n slots of 0.0 that add to again (steps include resets)."""
+    _check_accumulator(learner, n, steps, "reset() sets every one of the n slots back to 0.0"
+                                          " and keeps n of them: [0.0] * len(self.data)")
+
+
+def check_accumulator_stores_plain_numbers(learner, n, steps):
+    """Tensors added (a loss that requires grad among them) are stored as floats,
+    so acc[i] keeps no autograd graph alive."""
+    _check_accumulator(learner, n, steps, "store float(b), not b: a tensor that requires grad"
+                                          " keeps the graph of every batch in memory")
+
+
+# --- evaluate_accuracy --------------------------------------------------------
+
+def _check_fraction(learner, hint, *, module, n, batch_size, seed=0):
+    call = (f"evaluate_accuracy(net, data_iter)  # net: {'an nn.Module' if module else 'a function'},"
+            f" {n} examples in batches of {batch_size}")
+    got, expected = run_against_oracle(learner, "evaluate_accuracy", training.evaluate_fixed_net,
+                                       call, module=module, n=n, batch_size=batch_size, seed=seed)
+    if not isinstance(got, float):
+        Called("evaluate_accuracy", call).fail(
+            "must return a number", expected="the fraction of examples classified right",
+            got=got, hint="return metric[0] / metric[1], a float")
+    if not _same(got, expected):
+        Called("evaluate_accuracy", call).fail(
+            "wrong accuracy", expected=f"{expected:.6g} ({round(expected * n)} of {n} right)",
+            got=f"{got:.6g}", hint=hint)
+
+
+def check_evaluate_accuracy_is_the_fraction_right_over_all_examples(learner, n, batch_size):
+    """For a plain function as net: correct predictions over all batches / examples."""
+    _check_fraction(learner, "add up accuracy(net(X), y) and y.numel() over all batches, then"
+                             " divide once: a mean of the batches' accuracies gives the smaller"
+                             " last batch too much weight", module=False, n=n,
+                    batch_size=batch_size)
+
+
+def check_evaluate_accuracy_puts_a_module_in_eval_mode(learner):
+    """An nn.Module (left in train mode, its scores differ by mode) is evaluated in eval mode."""
+    _check_fraction(learner, "when net is a torch.nn.Module, call net.eval() first: in train"
+                             " mode, layers such as dropout change the predictions",
+                    module=True, n=10, batch_size=4)
+
+
+# --- train_epoch_ch3 and train_ch3 --------------------------------------------
+
+EPOCH = dict(n=13, batch_size=5, seed=1)
+EPOCH_CALL = ("train_epoch_ch3(net, train_iter, loss, updater)  # softmax regression,"
+              " 13 examples in batches of 5, 5 and 3, updater {}")
+
+
+def _epoch(learner, optimizer):
+    call = EPOCH_CALL.format("torch.optim.SGD(net.parameters(), lr=0.1)" if optimizer
+                             else "lambda batch_size: sgd([W, b], 0.1, batch_size)")
+    got, expected = run_against_oracle(learner, "train_epoch_ch3", training.train_one_epoch, call,
+                                       optimizer=optimizer, **EPOCH)
+    return Called("train_epoch_ch3", call), got, expected
+
+
+def check_train_epoch_ch3_returns_mean_loss_and_accuracy(learner):
+    """(summed loss / examples, correct / examples) over the epoch."""
+    c, got, expected = _epoch(learner, optimizer=False)
+    if not _same(got[0], expected[0]):
+        c.fail("wrong (training loss, training accuracy)",
+               expected=f"({_show(expected[0][0])}, {_show(expected[0][1])}): the mean loss and"
+                        " the fraction right, over all examples of the epoch",
+               got=_show(got[0]) if isinstance(got[0], list) else got[0],
+               hint="accumulate float(l.sum()), accuracy(y_hat, y) and y.numel() for each batch;"
+                    " return (metric[0] / metric[2], metric[1] / metric[2])")
+
+
+def check_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss(learner):
+    """A custom updater is called once per batch with its size, after l.sum().backward()."""
+    c, got, expected = _epoch(learner, optimizer=False)
+    sizes, expected_sizes = [s for s, _ in got[4]], [s for s, _ in expected[4]]
+    if sizes != expected_sizes:
+        c.fail("calls the updater with the wrong batch sizes", expected=_show(expected_sizes),
+               got=_show(sizes), hint="call updater(X.shape[0]) once per batch: the last batch"
+                                      " is smaller")
+    for (_, grad), (_, expected_grad) in zip(got[4], expected[4]):
+        if grad is None or not torch.allclose(grad, expected_grad, rtol=1e-4, atol=1e-6):
+            c.fail("the updater gets the wrong gradient", expected=expected_grad, got=grad,
+                   hint="with a custom updater, backpropagate l.sum(): d2l's sgd divides by the"
+                        " batch size itself")
+
+
+def check_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss(learner):
+    """A torch.optim.Optimizer: zero_grad, l.mean().backward(), step, once per batch."""
+    c, got, expected = _epoch(learner, optimizer=True)
+    for name, g, e in (("W", got[1], expected[1]), ("b", got[2], expected[2])):
+        if not torch.allclose(g, e, rtol=1e-4, atol=1e-6):
+            c.fail(f"the net's {name} after the epoch is wrong", expected=e, got=g,
+                   hint="with a torch.optim.Optimizer: updater.zero_grad(), l.mean().backward(),"
+                        " updater.step(), for every batch")
+
+
+def check_train_epoch_ch3_puts_a_module_in_train_mode(learner):
+    """A net left in eval mode (as evaluate_accuracy leaves it) runs in train mode."""
+    c, got, _ = _epoch(learner, optimizer=True)
+    if not got[3] or not all(got[3]):
+        c.fail("runs the net in eval mode", expected="every call of net in train mode",
+               got=f"net.training = {got[3]} in its calls",
+               hint="call net.train() at the start when net is a torch.nn.Module:"
+                    " evaluate_accuracy left it in eval mode")
+
+
+def check_train_ch3_returns_a_row_per_epoch(learner, num_epochs):
+    """One (train loss, train acc, test acc) per epoch, each from train_epoch_ch3 and
+    evaluate_accuracy on test_iter."""
+    call = (f"train_ch3(net, train_iter, test_iter, loss, {num_epochs}, updater)  # softmax"
+            " regression, 40 training and 20 test examples")
+    got, expected = run_against_oracle(learner, "train_ch3", training.train_epochs, call,
+                                       num_epochs=num_epochs, seed=2)
+    if not _same(got, expected):
+        Called("train_ch3", call).fail(
+            "wrong rows", expected=f"{_show(expected)}: (train loss, train acc, test acc) of"
+                                   " each epoch", got=_show(got),
+            hint="for each epoch: train_metrics = train_epoch_ch3(...), test_acc ="
+                 " evaluate_accuracy(net, test_iter), and keep train_metrics + (test_acc,)")
+
+
+# --- labels and predictions ---------------------------------------------------
+
+def check_get_fashion_mnist_labels_names_each_label(fn, oracle, labels):
+    """A list with the text label of each numeric label, in order."""
+    c = Called("get_fashion_mnist_labels", labels=labels)
+    got, expected = fn(labels.clone()), oracle(labels)
+    if got != expected:
+        c.fail("wrong labels", expected=repr(expected), got=f"{type(got).__name__}: {got!r:.200}",
+               hint="a list of the ten names in d2l's order: 't-shirt', 'trouser', 'pullover',"
+                    " 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot';"
+                    " text_labels[int(i)] for i in labels")
+
+
+def check_predict_ch3_labels_the_first_n_examples(learner, n):
+    """(predicted, true) text labels of the first n examples of the first batch (n=None:
+    the default, 6)."""
+    call = f"predict_ch3(net, test_iter{'' if n is None else f', {n}'})  # batches of 8"
+    got, expected = run_against_oracle(learner, "predict_ch3", training.predict_fixed_net, call,
+                                       n=n)
+    if got != expected:
+        Called("predict_ch3", call).fail(
+            "wrong labels", expected=f"(predicted, true) = {tuple(expected)}",
+            got=tuple(got) if isinstance(got, list) else got,
+            hint="take the first batch X, y; predicted = get_fashion_mnist_labels("
+                 "net(X).argmax(dim=1)), true = get_fashion_mnist_labels(y); return both,"
+                 " predicted first, cut to n (6 by default)")

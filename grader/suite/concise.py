@@ -1,0 +1,51 @@
+"""Grading tests for exercises/concise.py (d2l 3.3 and 3.7)."""
+import pytest
+
+from grader.checks import concise as C
+from grader.checks.common import seeded
+from grader.checks.training import check_linear_regression_training_converges, \
+    check_softmax_regression_training_converges, epoch_table, softmax_regression_epochs
+from grader.suite.softmax_regression import FASHION_BAR, FASHION_RECIPE
+from grader.training import train_linreg_concise, train_softmax_concise
+
+exercise = pytest.mark.exercise
+
+
+@exercise("linreg_concise")
+def test_linreg_concise_has_the_books_layers(learner):
+    C.check_model_has_the_books_layers(learner, "linreg_concise")
+
+
+@exercise("linreg_concise")
+def test_linreg_concise_starts_from_small_normal_weights(learner):
+    # Two weights a model: pooled over 200 models.
+    C.check_model_starts_from_small_normal_weights(learner, "linreg_concise", copies=200,
+                                                   bias_bound=0)
+
+
+@exercise("linreg_concise")
+def test_linreg_concise_trains_linear_regression(learner):
+    check_linear_regression_training_converges(learner, "linreg_concise", train_linreg_concise)
+
+
+@exercise("softmax_concise")
+def test_softmax_concise_has_the_books_layers(learner):
+    C.check_model_has_the_books_layers(learner, "softmax_concise")
+
+
+@exercise("softmax_concise")
+def test_softmax_concise_starts_from_small_normal_weights(learner):
+    # d2l's init_weights leaves the bias at PyTorch's default; 0 is fine too.
+    C.check_model_starts_from_small_normal_weights(learner, "softmax_concise", copies=1,
+                                                   bias_bound=C.default_bias_bound(784))
+
+
+@exercise("softmax_concise")
+def test_softmax_concise_trains_on_fashion_mnist(learner, fashion_mnist, record_property):
+    with seeded(0, learner.softmax_concise):
+        epochs = softmax_regression_epochs(learner, ("softmax_concise",), *fashion_mnist,
+                                           FASHION_RECIPE, "softmax_concise",
+                                           train_softmax_concise)
+    check_softmax_regression_training_converges(epochs, "softmax_concise", FASHION_BAR)
+    record_property("feedback", f"Fashion-MNIST, trained with your softmax_concise:\n"
+                                f"{epoch_table(epochs)}")
