@@ -3,6 +3,7 @@ import random
 
 import numpy as np
 import torch
+from torch import nn
 
 from tests.catalogue import alternative
 
@@ -151,3 +152,108 @@ def cross_entropy_from_logits_with_an_epsilon(o, y):
     m = o.max(dim=1, keepdim=True).values
     return (m + torch.log(torch.exp(o - m).sum(dim=1, keepdim=True) + 1e-12)).squeeze(1) \
         - o[range(len(o)), y]
+
+
+# training.py and concise.py: accuracy and Accumulator are the names of the
+# module the variant is spliced into.
+
+@alternative("Accumulator")
+class AccumulatorOnNumpy:
+    def __init__(self, n):
+        self.sums = np.zeros(n)
+
+    def add(self, *args):
+        self.sums = self.sums + np.array([float(a) for a in args])
+
+    def reset(self):
+        self.sums = np.zeros_like(self.sums)
+
+    def __getitem__(self, idx):
+        return float(self.sums[idx])
+
+
+@alternative("evaluate_accuracy")
+def evaluate_accuracy_restores_the_mode(net, data_iter):
+    was_training = isinstance(net, torch.nn.Module) and net.training
+    if isinstance(net, torch.nn.Module):
+        net.eval()
+    correct = total = 0
+    with torch.no_grad():
+        for X, y in data_iter:
+            correct += accuracy(net(X), y)
+            total += len(y)
+    if was_training:
+        net.train()
+    return correct / total
+
+
+@alternative("evaluate_accuracy")
+def evaluate_accuracy_over_the_dataset(net, data_iter):
+    if isinstance(net, torch.nn.Module):
+        net.eval()
+    with torch.no_grad():
+        correct = sum(float((net(X).argmax(dim=1) == y).sum()) for X, y in data_iter)
+    return correct / len(data_iter.dataset)
+
+
+@alternative("train_epoch_ch3")
+def train_epoch_ch3_plain_sums(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    total_loss, correct, examples = 0.0, 0.0, 0
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(len(y))
+        total_loss += l.detach().sum().item()
+        correct += accuracy(y_hat.detach(), y)
+        examples += len(y)
+    return total_loss / examples, correct / examples
+
+
+@alternative("train_ch3")
+def train_ch3_lists(net, train_iter, test_iter, loss, num_epochs, updater):
+    history = []
+    for epoch in range(num_epochs):
+        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater)
+        history.append([train_loss, train_acc, evaluate_accuracy(net, test_iter)])
+    assert train_loss < 0.5, train_loss
+    assert 0.7 < train_acc <= 1 and 0.7 < history[-1][2] <= 1
+    return history
+
+
+@alternative("get_fashion_mnist_labels")
+def get_fashion_mnist_labels_from_a_dict(labels):
+    names = dict(enumerate(['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal',
+                            'shirt', 'sneaker', 'bag', 'ankle boot']))
+    return [names[label] for label in labels.tolist()]
+
+
+@alternative("predict_ch3")
+def predict_ch3_next_iter(net, test_iter, n=6):
+    X, y = next(iter(test_iter))
+    predicted = net(X[:n]).argmax(dim=-1)
+    return get_fashion_mnist_labels(predicted), get_fashion_mnist_labels(y[:n])
+
+
+@alternative("linreg_concise")
+def linreg_concise_with_init_functions():
+    net = nn.Sequential(nn.Linear(2, 1))
+    nn.init.normal_(net[0].weight, mean=0.0, std=0.01)
+    nn.init.zeros_(net[0].bias)
+    return net
+
+
+@alternative("softmax_concise")
+def softmax_concise_zero_bias():
+    net = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10))
+    with torch.no_grad():
+        net[1].weight.normal_(0, 0.01)
+        net[1].bias.zero_()
+    return net

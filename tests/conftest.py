@@ -42,7 +42,8 @@ def make_impl(folder, replacements, request=None, allow_builtins=False):
 def with_variant(folder, variant, request=None, allow_builtins=False):
     """A learner where variant.exercise is the variant's function (see make_impl)."""
     lines = inspect.getsource(variant.fn).splitlines()
-    source = "\n".join(lines[next(i for i, line in enumerate(lines) if line.startswith("def ")):])
+    source = "\n".join(lines[next(i for i, line in enumerate(lines)
+                                   if line.startswith(("def ", "class "))):])
     learner = make_impl(folder, {variant.exercise: f"{source}\n{variant.exercise} = {variant.fn.__name__}"},
                         request, allow_builtins)
     getattr(learner, variant.exercise)  # raises if the spliced module does not import

@@ -3,6 +3,7 @@ import random
 
 import numpy as np
 import torch
+from torch import nn
 
 from tests.catalogue import wrong
 
@@ -730,3 +731,418 @@ def cross_entropy_from_logits_max_over_examples(o, y):
 def cross_entropy_from_logits_subtracts_every_logit(o, y):
     m = o.max(dim=1, keepdim=True).values
     return m.squeeze(1) + torch.log(torch.exp(o - m).sum(dim=1)) - o.sum(dim=1)
+
+
+# --- training.py and concise.py ---------------------------------------------
+# Spliced into copies of the reference modules: accuracy, Accumulator and
+# get_fashion_mnist_labels are the names of the module they land in.
+
+@wrong("Accumulator", "test_accumulator_sums_what_is_added", hint="add(*args) adds")
+class AccumulatorOverwrites:
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        self.data = [float(b) for b in args]
+
+    def reset(self):
+        self.data = [0.0] * len(self.data)
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+@wrong("Accumulator", "test_accumulator_sums_what_is_added")
+class AccumulatorAddsToTheFirstSlotOnly:
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        self.data[0] += float(args[0])
+
+    def reset(self):
+        self.data = [0.0] * len(self.data)
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+@wrong("Accumulator", "test_accumulator_stores_plain_numbers", hint="float(b)")
+class AccumulatorKeepsTensors:
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        self.data = [a + b for a, b in zip(self.data, args)]
+
+    def reset(self):
+        self.data = [0.0] * len(self.data)
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+@wrong("Accumulator", "test_accumulator_reset_sets_every_slot_to_zero")
+class AccumulatorResetEmpties:
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        self.data = [a + float(b) for a, b in zip(self.data, args)]
+
+    def reset(self):
+        self.data = []
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+@wrong("Accumulator", "test_accumulator_reset_sets_every_slot_to_zero", hint="reset()")
+class AccumulatorResetDoesNothing:
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        self.data = [a + float(b) for a, b in zip(self.data, args)]
+
+    def reset(self):
+        pass
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+@wrong("evaluate_accuracy", "test_evaluate_accuracy_is_the_fraction_right_over_all_examples",
+       hint="a mean of the batches' accuracies")
+def evaluate_accuracy_mean_of_batches(net, data_iter):
+    if isinstance(net, torch.nn.Module):
+        net.eval()
+    accuracies = []
+    with torch.no_grad():
+        for X, y in data_iter:
+            accuracies.append(accuracy(net(X), y) / y.numel())
+    return sum(accuracies) / len(accuracies)
+
+
+@wrong("evaluate_accuracy", "test_evaluate_accuracy_is_the_fraction_right_over_all_examples")
+def evaluate_accuracy_returns_the_count(net, data_iter):
+    if isinstance(net, torch.nn.Module):
+        net.eval()
+    metric = Accumulator(2)
+    with torch.no_grad():
+        for X, y in data_iter:
+            metric.add(accuracy(net(X), y), y.numel())
+    return metric[0]
+
+
+@wrong("evaluate_accuracy", "test_evaluate_accuracy_is_the_fraction_right_over_all_examples",
+       hint="has no attribute 'eval'")
+def evaluate_accuracy_assumes_a_module(net, data_iter):
+    net.eval()
+    metric = Accumulator(2)
+    with torch.no_grad():
+        for X, y in data_iter:
+            metric.add(accuracy(net(X), y), y.numel())
+    return metric[0] / metric[1]
+
+
+@wrong("evaluate_accuracy", "test_evaluate_accuracy_puts_a_module_in_eval_mode", hint="net.eval()")
+def evaluate_accuracy_leaves_train_mode(net, data_iter):
+    metric = Accumulator(2)
+    with torch.no_grad():
+        for X, y in data_iter:
+            metric.add(accuracy(net(X), y), y.numel())
+    return metric[0] / metric[1]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_returns_mean_loss_and_accuracy",
+       hint="accumulate float(l.sum())")
+def train_epoch_ch3_mean_of_batch_means(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    losses, accuracies = [], []
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        losses.append(float(l.mean()))
+        accuracies.append(accuracy(y_hat, y) / y.numel())
+    return sum(losses) / len(losses), sum(accuracies) / len(accuracies)
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_returns_mean_loss_and_accuracy")
+def train_epoch_ch3_adds_mean_losses(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(float(l.mean()), accuracy(y_hat, y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_returns_mean_loss_and_accuracy")
+def train_epoch_ch3_returns_accuracy_first(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
+    return metric[1] / metric[2], metric[0] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss",
+       hint="backpropagate l.sum()")
+def train_epoch_ch3_mean_loss_for_sgd(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.mean().backward()
+            updater(X.shape[0])
+        metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss",
+       hint="the last batch")
+def train_epoch_ch3_fixed_batch_size(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    batch_size = None
+    for X, y in train_iter:
+        batch_size = batch_size or X.shape[0]
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(batch_size)
+        metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss",
+       hint="updater.zero_grad()")
+def train_epoch_ch3_no_zero_grad(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss")
+def train_epoch_ch3_sum_loss_for_an_optimizer(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.sum().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss",
+       hint="'SGD' object is not callable")
+def train_epoch_ch3_custom_updater_only(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        l.sum().backward()
+        updater(X.shape[0])
+        metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_puts_a_module_in_train_mode", hint="net.train()")
+def train_epoch_ch3_no_train_mode(net, train_iter, loss, updater):
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+@wrong("train_ch3", "test_train_ch3_returns_a_row_per_epoch", hint="evaluate_accuracy(net, test_iter)")
+def train_ch3_tests_on_the_training_set(net, train_iter, test_iter, loss, num_epochs, updater):
+    rows = []
+    for _ in range(num_epochs):
+        train_metrics = train_epoch_ch3(net, train_iter, loss, updater)
+        rows.append(train_metrics + (evaluate_accuracy(net, train_iter),))
+    return rows
+
+
+@wrong("train_ch3", "test_train_ch3_returns_a_row_per_epoch")
+def train_ch3_returns_the_last_epoch(net, train_iter, test_iter, loss, num_epochs, updater):
+    for _ in range(num_epochs):
+        train_metrics = train_epoch_ch3(net, train_iter, loss, updater)
+        test_acc = evaluate_accuracy(net, test_iter)
+    return train_metrics + (test_acc,)
+
+
+@wrong("train_ch3", "test_train_ch3_returns_a_row_per_epoch")
+def train_ch3_evaluates_before_training(net, train_iter, test_iter, loss, num_epochs, updater):
+    rows = []
+    for _ in range(num_epochs):
+        test_acc = evaluate_accuracy(net, test_iter)
+        rows.append(train_epoch_ch3(net, train_iter, loss, updater) + (test_acc,))
+    return rows
+
+
+@wrong("get_fashion_mnist_labels", "test_get_fashion_mnist_labels_names_each_label",
+       hint="'t-shirt'")
+def get_fashion_mnist_labels_capitalised(labels):
+    text_labels = ['T-shirt', 'trouser', 'pullover', 'dress', 'coat',
+                   'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
+    return [text_labels[int(i)] for i in labels]
+
+
+@wrong("get_fashion_mnist_labels", "test_get_fashion_mnist_labels_names_each_label")
+def get_fashion_mnist_labels_swaps_two(labels):
+    text_labels = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
+                   'sandal', 'sneaker', 'shirt', 'bag', 'ankle boot']
+    return [text_labels[int(i)] for i in labels]
+
+
+@wrong("predict_ch3", "test_predict_ch3_labels_the_first_n_examples", hint="predicted first")
+def predict_ch3_true_first(net, test_iter, n=6):
+    for X, y in test_iter:
+        break
+    trues = get_fashion_mnist_labels(y)
+    preds = get_fashion_mnist_labels(net(X).argmax(axis=1))
+    return trues[0:n], preds[0:n]
+
+
+@wrong("predict_ch3", "test_predict_ch3_labels_the_first_n_examples")
+def predict_ch3_whole_batch(net, test_iter, n=6):
+    for X, y in test_iter:
+        break
+    return get_fashion_mnist_labels(net(X).argmax(axis=1)), get_fashion_mnist_labels(y)
+
+
+@wrong("predict_ch3", "test_predict_ch3_labels_the_first_n_examples")
+def predict_ch3_argmax_over_examples(net, test_iter, n=6):
+    for X, y in test_iter:
+        break
+    preds = get_fashion_mnist_labels(net(X).argmax(axis=0))
+    return preds[0:n], get_fashion_mnist_labels(y)[0:n]
+
+
+@wrong("linreg_concise", "test_linreg_concise_starts_from_small_normal_weights", hint="N(0, 0.01)")
+def linreg_concise_default_init():
+    return nn.Sequential(nn.Linear(2, 1))
+
+
+@wrong("linreg_concise", "test_linreg_concise_starts_from_small_normal_weights", hint="bias")
+def linreg_concise_keeps_default_bias():
+    net = nn.Sequential(nn.Linear(2, 1))
+    net[0].weight.data.normal_(0, 0.01)
+    return net
+
+
+@wrong("linreg_concise", "test_linreg_concise_has_the_books_layers", hint="nn.Sequential")
+def linreg_concise_bare_linear():
+    net = nn.Linear(2, 1)
+    net.weight.data.normal_(0, 0.01)
+    net.bias.data.fill_(0)
+    return net
+
+
+@wrong("linreg_concise", "test_linreg_concise_has_the_books_layers",
+       "test_linreg_concise_trains_linear_regression")
+def linreg_concise_with_relu():
+    net = nn.Sequential(nn.Linear(2, 1), nn.ReLU())
+    net[0].weight.data.normal_(0, 0.01)
+    net[0].bias.data.fill_(0)
+    return net
+
+
+@wrong("softmax_concise", "test_softmax_concise_has_the_books_layers",
+       "test_softmax_concise_trains_on_fashion_mnist", hint="nn.Flatten()")
+def softmax_concise_without_flatten():
+    net = nn.Sequential(nn.Linear(784, 10))
+    nn.init.normal_(net[0].weight, std=0.01)
+    return net
+
+
+@wrong("softmax_concise", "test_softmax_concise_has_the_books_layers",
+       "test_softmax_concise_trains_on_fashion_mnist", hint="without a softmax layer")
+def softmax_concise_with_a_softmax_layer():
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10), nn.Softmax(dim=1))
+    nn.init.normal_(net[1].weight, std=0.01)
+    return net
+
+
+@wrong("softmax_concise", "test_softmax_concise_starts_from_small_normal_weights", hint="N(0, 0.01)")
+def softmax_concise_default_init():
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+
+
+@wrong("softmax_concise", "test_softmax_concise_starts_from_small_normal_weights")
+def softmax_concise_std_0_1():
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    nn.init.normal_(net[1].weight, std=0.1)
+    return net
