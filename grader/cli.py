@@ -7,7 +7,8 @@ learner's release, or write Gradescope's autograder.
     python -m grader watch [FOLDER] [--exercise NAME]   (for learners: grade on every save)
 
 Each sub-folder of SUBMISSIONS is one submission (its name is its id), holding
-linear_regression.py and softmax_regression.py at its top or in exercises/.
+the learner's files (linear_regression.py, softmax_regression.py, training.py,
+concise.py) at its top or in exercises/.
 Each submission is judged in a process of its own, its code runs in a further,
 sandboxed process (grader.judging, grader.remote, grader.sandbox); this process
 only collects the grades. Exit status 0 whatever the grades; non-zero only when

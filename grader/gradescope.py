@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 from grader import sandbox
-from grader.exercises import MODULES, TABLE
+from grader.exercises import FILES, MODULES, TABLE
 from grader.outputs import atomic_write, gradescope
 
 SCRIPTS = Path(__file__).with_name("autograder")
@@ -33,8 +33,7 @@ ROOT_ENV, USER_ENV, DEFAULT_USER = "AUTOGRADER_ROOT", "D2LKIT_USER", "d2lkit"
 # Folders of an upload never searched for the learner's modules: the kit's own
 # grader (its suite has modules of the same names), packages, hidden folders.
 IGNORED = {"__MACOSX", "__pycache__", "grader", "site-packages", "node_modules"}
-UPLOAD_HINT = ("upload linear_regression.py and softmax_regression.py, at the top of your"
-               " upload or in an exercises/ folder")
+UPLOAD_HINT = f"upload {FILES}, at the top of your upload or in an exercises/ folder"
 
 
 class SetupBroken(Exception):

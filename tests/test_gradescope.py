@@ -27,7 +27,7 @@ from grader.gradescope import bundle, data_files
 from grader.grades import parse_points
 from tests.conftest import KIT_ROOT
 
-LINEAR, SOFTMAX = MODULES
+LINEAR, SOFTMAX, *OTHERS = MODULES
 # The user the learner's code runs as here (setup.sh creates a user of its own).
 USER = "nobody"
 OPTIONS = {"timeout": 300.0, "call_timeout": 5.0, "import_timeout": 10.0, "memory_mb": 2048,
@@ -88,6 +88,12 @@ def reference_with(exercise, source):
     return (REFERENCE / f"{module}.py").read_text() + "\n\n" + textwrap.dedent(source)
 
 
+def write_others(folder, source):
+    """The modules after softmax_regression.py (training.py, concise.py) from `source`."""
+    for m in OTHERS:
+        write(folder, m, (source / f"{m}.py").read_text())
+
+
 def upload_reference(up):
     for m in MODULES:
         write(up, m, (REFERENCE / f"{m}.py").read_text())
@@ -104,6 +110,7 @@ def upload_one_wrong(up):
             return (y_hat - y) ** 2 / 2
         """))
     write(up / "exercises", SOFTMAX, (REFERENCE / f"{SOFTMAX}.py").read_text())
+    write_others(up / "exercises", REFERENCE)
 
 
 def upload_zipped_repository(up):
@@ -112,6 +119,7 @@ def upload_zipped_repository(up):
     repo = up / "d2l-ch3-main"
     write(repo / "exercises", LINEAR, (REFERENCE / f"{LINEAR}.py").read_text())
     write(repo / "exercises", SOFTMAX, (STUB / f"{SOFTMAX}.py").read_text())
+    write_others(repo / "exercises", STUB)
     for m in MODULES:
         write(repo / "grader" / "suite", m, "raise SystemExit('not the learner file')\n")
         write(up / "__MACOSX" / "d2l-ch3-main" / "exercises", m, "\x00\x05\x16\x07")
@@ -120,12 +128,14 @@ def upload_zipped_repository(up):
 def upload_syntax_error(up):
     write(up, LINEAR, (STUB / f"{LINEAR}.py").read_text() + "\ndef linreg(X, w, b:\n")
     write(up, SOFTMAX, (STUB / f"{SOFTMAX}.py").read_text())
+    write_others(up, STUB)
 
 
 def upload_hang(up):
     write(up, LINEAR, (STUB / f"{LINEAR}.py").read_text())
     write(up, SOFTMAX, (STUB / f"{SOFTMAX}.py").read_text()
           + "\n\ndef softmax(X):\n    while True:\n        pass\n")
+    write_others(up, STUB)
 
 
 def upload_two_copies(up):
@@ -149,6 +159,7 @@ def upload_tampering(up):
                     pass
             return _softmax(X)
         """))
+    write_others(up, REFERENCE)
 
 
 def upload_nothing(up):
@@ -156,22 +167,22 @@ def upload_nothing(up):
 
 
 LINEAR_NAMES = [n for n in NAMES if BY_NAME[n].module == LINEAR]
-SOFTMAX_NAMES = [n for n in NAMES if BY_NAME[n].module == SOFTMAX]
+REST_NAMES = [n for n in NAMES if BY_NAME[n].module != LINEAR]
 CASES = {
     "reference": (upload_reference, {n: "passed" for n in NAMES}),
     "stubs": (upload_stubs, {n: "not attempted" for n in NAMES}),
     "one_wrong": (upload_one_wrong, {**{n: "passed" for n in NAMES}, "squared_loss": "failed"}),
     "zipped_repository": (upload_zipped_repository, {**{n: "passed" for n in LINEAR_NAMES},
-                                                     **{n: "not attempted" for n in SOFTMAX_NAMES}}),
+                                                     **{n: "not attempted" for n in REST_NAMES}}),
     "syntax_error": (upload_syntax_error, {**{n: "error" for n in LINEAR_NAMES},
-                                           **{n: "not attempted" for n in SOFTMAX_NAMES}}),
+                                           **{n: "not attempted" for n in REST_NAMES}}),
     "hang": (upload_hang, {**{n: "not attempted" for n in NAMES}, "softmax": "timed out"}),
     "two_copies": (upload_two_copies, {**{n: "error" for n in LINEAR_NAMES},
-                                       **{n: "not attempted" for n in SOFTMAX_NAMES}}),
+                                       **{n: "not attempted" for n in REST_NAMES}}),
     "nothing": (upload_nothing, {n: "missing" for n in NAMES}),
     # in a container where bubblewrap cannot start (here: it is not on PATH)
     "tampering_without_sandbox": (upload_tampering, {**{n: "not attempted" for n in LINEAR_NAMES},
-                                                     **{n: "passed" for n in SOFTMAX_NAMES}}),
+                                                     **{n: "passed" for n in REST_NAMES}}),
 }
 
 
@@ -232,7 +243,8 @@ def test_run_autograder_grades_the_upload(image, tmp_root, case):
         assert "2 files named linear_regression.py" in outputs["linreg"]
         assert "exercises/linear_regression.py, linear_regression.py" in outputs["linreg"]
     if case == "nothing":
-        assert "upload linear_regression.py and softmax_regression.py" in outputs["softmax"]
+        assert "upload linear_regression.py, softmax_regression.py, training.py and concise.py" \
+            in outputs["softmax"]
     if case == "syntax_error":
         assert "SyntaxError" in outputs["linreg"]
     if case == "hang":
