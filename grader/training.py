@@ -308,15 +308,33 @@ def describe_model(fns, model, *, copies):
             torch.cat(biases) if biases else torch.zeros(0))
 
 
+class PlainSGD:
+    """The steps of torch.optim.SGD(params, lr) (no momentum), without its first
+    construction in a process, which imports torch._dynamo (a second)."""
+
+    def __init__(self, params, lr):
+        self.params, self.lr = list(params), lr
+
+    def zero_grad(self):
+        for param in self.params:
+            param.grad = None
+
+    def step(self):
+        with torch.no_grad():
+            for param in self.params:
+                if param.grad is not None:
+                    param -= self.lr * param.grad
+
+
 def train_linreg_concise(fns, *, num_examples=1000, batch_size=10, lr=0.03, num_epochs=3):
-    """d2l 3.3's recipe with fns.linreg_concise(): nn.MSELoss, torch.optim.SGD,
+    """d2l 3.3's recipe with fns.linreg_concise(): nn.MSELoss, SGD (PlainSGD),
     shuffled minibatches. Returns (w (2, 1), b (1,), the mean loss after each
     epoch), as train_linear_regression. The caller seeds the global generators."""
     features, labels = fns.synthetic_data(torch.tensor(LINEAR_TRUE_W), LINEAR_TRUE_B,
                                           num_examples)
     net = fns.linreg_concise()
     loss = torch.nn.MSELoss()
-    trainer = torch.optim.SGD(net.parameters(), lr=lr)
+    trainer = PlainSGD(net.parameters(), lr)
     epoch_losses = []
     for _ in range(num_epochs):
         for idx in torch.randperm(num_examples).split(batch_size):
@@ -332,14 +350,14 @@ def train_linreg_concise(fns, *, num_examples=1000, batch_size=10, lr=0.03, num_
 def train_softmax_concise(fns, train, *, num_epochs, lr, batch_size, seed):
     """d2l 3.7's recipe with fns.softmax_concise() on in-memory images (the
     rows of `train` reshaped to (n, 1, 28, 28)): nn.CrossEntropyLoss not
-    reduced, its mean stepped by torch.optim.SGD. For each epoch, as
+    reduced, its mean stepped by SGD (PlainSGD). For each epoch, as
     train_softmax_regression: (W (d, q), b (q,) of the net's last Linear layer,
     mean training loss, training accuracy). The caller seeds the global generators."""
     gen = torch.Generator().manual_seed(seed)
     X_train, y_train = train
     net = fns.softmax_concise()
     loss = torch.nn.CrossEntropyLoss(reduction="none")
-    trainer = torch.optim.SGD(net.parameters(), lr=lr)
+    trainer = PlainSGD(net.parameters(), lr)
     layer = linear_layers(net)[-1]
     epochs = []
     for _ in range(num_epochs):

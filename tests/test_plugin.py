@@ -57,7 +57,8 @@ def test_reference_solutions_score_full_marks(kit):
         {name: "passed" for name in EXERCISES}
     assert (grade["score"], grade["max_score"], result.ret) == (100, 100, 0)
     assert "Fashion-MNIST, trained with your softmax" in grade["exercises"]["softmax"]["feedback"]
-    for name in ("softmax", "cross_entropy", "sgd"):
+    assert "trained with your softmax_concise" in grade["exercises"]["softmax_concise"]["feedback"]
+    for name in ("softmax", "cross_entropy", "sgd", "softmax_concise"):
         png = kit.path / "plots" / f"fashion-mnist-{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
