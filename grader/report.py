@@ -11,11 +11,16 @@ _PRINT = dict(precision=4, threshold=48, edgeitems=3, linewidth=88, sci_mode=Non
 
 
 def show(value):
-    """A short, readable rendering of a tensor (or anything else; text as it is)."""
+    """A short, readable rendering of a tensor (or anything else; text as it is;
+    an object whose repr is an address or several lines, such as a function, a
+    DataLoader or an optimizer, by its type: <DataLoader>)."""
     if isinstance(value, str):
         return value
-    if not isinstance(value, torch.Tensor):
+    if isinstance(value, (list, tuple, dict, int, float, type(None))):
         return repr(value)
+    if not isinstance(value, torch.Tensor):
+        text = repr(value)
+        return f"<{type(value).__name__}>" if text.startswith("<") or "\n" in text else text
     torch.set_printoptions(**_PRINT)
     try:
         text = repr(value.detach())
@@ -72,6 +77,13 @@ KNOWN_ERRORS = [
     ("Dimension out of range", ("accuracy",),
      "y_hat can also be a 1-D tensor of predicted labels: take the argmax only when y_hat"
      " has more than one column"),
+    ("object is not callable", ("train_epoch_ch3",),
+     "updater may be a torch.optim.Optimizer: then call updater.zero_grad(),"
+     " l.mean().backward() and updater.step() instead of updater(batch_size)"),
+    ("has no attribute 'eval'", None,
+     "net may be a plain function: call net.eval() only if isinstance(net, torch.nn.Module)"),
+    ("has no attribute 'train'", None,
+     "net may be a plain function: call net.train() only if isinstance(net, torch.nn.Module)"),
 ]
 
 

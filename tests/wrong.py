@@ -836,7 +836,7 @@ def evaluate_accuracy_returns_the_count(net, data_iter):
 
 
 @wrong("evaluate_accuracy", "test_evaluate_accuracy_is_the_fraction_right_over_all_examples",
-       hint="has no attribute 'eval'")
+       hint="call net.eval() only if isinstance(net, torch.nn.Module)")
 def evaluate_accuracy_assumes_a_module(net, data_iter):
     net.eval()
     metric = Accumulator(2)
@@ -995,7 +995,7 @@ def train_epoch_ch3_sum_loss_for_an_optimizer(net, train_iter, loss, updater):
 
 
 @wrong("train_epoch_ch3", "test_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss",
-       hint="'SGD' object is not callable")
+       hint="instead of updater(batch_size)")
 def train_epoch_ch3_custom_updater_only(net, train_iter, loss, updater):
     if isinstance(net, torch.nn.Module):
         net.train()
