@@ -39,13 +39,19 @@ def make_impl(folder, replacements, request=None, allow_builtins=False):
     return learner
 
 
-def with_variant(folder, variant, request=None, allow_builtins=False):
-    """A learner where variant.exercise is the variant's function (see make_impl)."""
+def variant_source(variant):
+    """The source that makes variant.exercise the variant's function (or class),
+    to append to the exercise's module: its definition, undecorated, and an alias."""
     lines = inspect.getsource(variant.fn).splitlines()
     source = "\n".join(lines[next(i for i, line in enumerate(lines)
                                    if line.startswith(("def ", "class "))):])
-    learner = make_impl(folder, {variant.exercise: f"{source}\n{variant.exercise} = {variant.fn.__name__}"},
-                        request, allow_builtins)
+    return f"{source}\n{variant.exercise} = {variant.fn.__name__}\n"
+
+
+def with_variant(folder, variant, request=None, allow_builtins=False):
+    """A learner where variant.exercise is the variant's function (see make_impl)."""
+    learner = make_impl(folder, {variant.exercise: variant_source(variant)}, request,
+                        allow_builtins)
     getattr(learner, variant.exercise)  # raises if the spliced module does not import
     return learner
 

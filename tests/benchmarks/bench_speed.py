@@ -21,7 +21,6 @@ Runs start without PYTHONDONTWRITEBYTECODE, as in a learner's shell: pytest
 then caches its rewritten modules after the first run.
 """
 import argparse
-import inspect
 import os
 import re
 import shutil
@@ -37,7 +36,7 @@ sys.path.insert(0, str(KIT))
 from grader.exercises import BY_NAME, NAMES  # noqa: E402
 from tests import wrong  # noqa: E402,F401 - registers the catalogue
 from tests.catalogue import WRONG  # noqa: E402
-from tests.conftest import PRELUDE  # noqa: E402
+from tests.conftest import PRELUDE, variant_source  # noqa: E402
 
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 BARE = [sys.executable, "-c", "import torch, pytest, hypothesis"]
@@ -87,10 +86,8 @@ def typical_failing(folder):
     for i, variant in enumerate(firsts):
         sub = Path(folder) / f"s{i:03d}"
         shutil.copytree(KIT / "solutions", sub)
-        lines = inspect.getsource(variant.fn).splitlines()
-        source = "\n".join(lines[next(j for j, line in enumerate(lines) if line.startswith("def ")):])
         with open(sub / f"{BY_NAME[variant.exercise].module}.py", "a") as f:
-            f.write(f"{PRELUDE}{source}\n{variant.exercise} = {variant.fn.__name__}\n")
+            f.write(PRELUDE + variant_source(variant))
 
 
 def batch_medians(kits, runs, tmp):
