@@ -12,11 +12,10 @@ from grader.fashion_mnist import shared_features
 from grader.grades import CheckResult, GradeBook
 from grader.profiles import seed_suite
 from grader.report import apply_from_scratch_rule, classify
-from grader.exercises import MODULES
+from grader.suite import MODULE_NAMES
 
-# grader/suite/ holds one module of tests per learner module, of the same name.
-SUITE = {name: fn for module in MODULES
-         for name, fn in vars(importlib.import_module(f"grader.suite.{module}")).items()
+SUITE = {name: fn for module in MODULE_NAMES
+         for name, fn in vars(importlib.import_module(module)).items()
          if name.startswith("test_")}
 # Once a check ends an exercise with one of these, its other checks are not run:
 # the exercise's status is settled, and calling broken code again only costs time.

@@ -104,8 +104,9 @@ NAMES = tuple(BY_NAME)
 NAME_WIDTH = max(map(len, NAMES))  # for tables with a column of names
 MODULES = {e.module: tuple(x.name for x in TABLE if x.module == e.module) for e in TABLE}
 DEFAULT_POINTS = {e.name: e.points for e in TABLE}
+_FILES = [f"{module}.py" for module in MODULES]
 # The learner's files, for messages: "a.py, b.py and c.py".
-FILES = " and ".join([", ".join(f"{m}.py" for m in list(MODULES)[:-1]), f"{list(MODULES)[-1]}.py"])
+FILES = f"{', '.join(_FILES[:-1])} and {_FILES[-1]}"
 
 
 def seam_spec(allow_builtins=False):

@@ -1,10 +1,11 @@
 """Help texts of the options the pytest plugin and the instructor command share.
 Torch-free, so that the command's parent process stays light."""
+from grader.exercises import FILES
+
 EXAMPLES = 60  # generated examples per check, unless --examples says otherwise
 
-HELP_IMPL = ("implementation to grade: a folder holding the learner's files"
-             " (linear_regression.py, softmax_regression.py, training.py, concise.py), or a"
-             " package name such as `solutions` (default: the exercises/ folder)")
+HELP_IMPL = (f"implementation to grade: a folder holding the learner's files ({FILES}),"
+             " or a package name such as `solutions` (default: the exercises/ folder)")
 HELP_JSON = "write the grade as JSON to FILE"
 HELP_POINTS = "points of one exercise, NAME=POINTS (repeatable; also the d2l_points ini option)"
 HELP_TIMEOUT = "seconds one call of a learner function may take before it counts as a timeout"

@@ -393,8 +393,12 @@ def _softmax_run(result):
         for e in result))
 
 
+def _is_text(value):
+    return isinstance(value, str)
+
+
 def _is_number_or_text(value):
-    return _is_number(value) or isinstance(value, str)
+    return _is_number(value) or _is_text(value)
 
 
 def _is_list_of(value, test):
@@ -407,7 +411,8 @@ def _numbers(value):
 
 
 def _texts(value):
-    return isinstance(value, str) or _is_list_of(value, lambda v: isinstance(v, str))
+    """What training.texts() gives."""
+    return _is_text(value) or _is_list_of(value, _is_text)
 
 
 def _accumulator_run(result):
@@ -426,7 +431,7 @@ def _epoch_run(result):
 
 def _model(result):
     return (isinstance(result, tuple) and len(result) == 3
-            and (result[0] is None or _is_list_of(result[0], lambda v: isinstance(v, str)))
+            and (result[0] is None or _is_list_of(result[0], _is_text))
             and _is_tensor(result[1]) and result[1].dim() == 1
             and _is_tensor(result[2]) and result[2].dim() == 1)
 
@@ -439,7 +444,7 @@ RECIPE_RESULTS = {"train_linear_regression": _linear_run,
                   "train_one_epoch": _epoch_run,
                   "train_epochs": lambda result: _is_number_or_text(result)
                   or _is_list_of(result, _numbers),
-                  "predict_fixed_net": lambda result: isinstance(result, str)
+                  "predict_fixed_net": lambda result: _is_text(result)
                   or (_is_list_of(result, _texts) and len(result) == 2),
                   "describe_model": _model,
                   "train_linreg_concise": _linear_run,

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.exercises import BY_NAME, MODULES, NAME_WIDTH, NAMES
+from grader.exercises import BY_NAME, NAME_WIDTH, NAMES
 from grader.plugin import SHORT
+from grader.suite import MODULE_NAMES
 
 STATE_FILE = ".d2lkit-watch.json"
 KEYS = "h hint · n next exercise · l list · a grade all · q quit"
@@ -62,12 +63,10 @@ class Progress:
 def grade(folder, names):
     """Grade `names` (all when empty) on the learner's `folder` with the kit's
     pytest plugin, in this process; returns --grade-json's "exercises" dict.
-    The checks come from the folder's test entry, else from the grader's suite
-    (grader/suite/ holds one module per learner module, of the same name)."""
+    The checks come from the folder's test entry, else from the grader's suite."""
     folder = Path(folder)
     entry = folder / "test_chapter3.py"
-    suite = [f"grader.suite.{module}" for module in MODULES]
-    targets = [str(entry)] if entry.exists() else ["--pyargs", *suite]
+    targets = [str(entry)] if entry.exists() else ["--pyargs", *MODULE_NAMES]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "grade.json"
         log = io.StringIO()

@@ -6,3 +6,7 @@ exercises/test_chapter3.py imports them so that `pytest exercises` runs them.
 grading profile when it is first imported, before the test modules are.
 """
 from grader import profiles  # noqa: F401 - loads the grading profile
+from grader.exercises import MODULES
+
+# One module of tests per learner module, of the same name.
+MODULE_NAMES = tuple(f"grader.suite.{module}" for module in MODULES)
