@@ -76,16 +76,19 @@ def train_linear_regression(fns, *, num_examples=1000, batch_size=10, lr=0.03, n
     return w.detach(), b.detach(), epoch_losses
 
 
-def train_softmax_regression(fns, train, *, num_epochs, lr, batch_size, seed):
+def train_softmax_regression(fns, train, test=None, *, num_epochs, lr, batch_size, seed,
+                             bar=None):
     """d2l's softmax-regression recipe on in-memory data: for each epoch,
     (W (d, q), b (q,), mean training loss, training accuracy) at its end.
 
-    `fns` provides softmax, cross_entropy, sgd and accuracy. `train` is an
-    (X, y) pair: X (n, d) float32 (a tensor or ScaledImages), y (n,) int64.
-    W starts from N(0, 0.01) and b from 0; minibatches are drawn by indexing
-    with a seeded permutation (d2l's DataLoader with shuffle=True), the loss is
-    summed and sgd gets the minibatch's size, exactly as in `train_epoch_ch3`.
-    Test accuracy is left to `evaluate_epochs`, which need not run where this does.
+    `fns` provides softmax, cross_entropy, sgd and accuracy. `train` and `test`
+    are (X, y) pairs: X (n, d) float32 (a tensor, or ScaledImages for `train`),
+    y (n,) int64. W starts from N(0, 0.01) and b from 0; minibatches are drawn
+    by indexing with a seeded permutation (d2l's DataLoader with shuffle=True),
+    the loss is summed and sgd gets the minibatch's size, exactly as in
+    `train_epoch_ch3`. With a `bar`, the run stops after the first epoch that
+    meets it on `test` (see `reached`). The judge computes the reported test
+    accuracy itself with `evaluate_epochs`: this may run in the learner's process.
     """
     gen = torch.Generator().manual_seed(seed)
     X_train, y_train = train
@@ -108,6 +111,8 @@ def train_softmax_regression(fns, train, *, num_epochs, lr, batch_size, seed):
             correct += float(fns.accuracy(y_hat.detach(), y))
         epochs.append((W.detach().clone(), b.detach().clone(), loss_sum / len(X_train),
                        correct / len(X_train)))
+        if reached(fns, epochs, test, bar):
+            break
     return epochs
 
 
@@ -121,6 +126,19 @@ def evaluate_epochs(fns, epochs, test):
             correct = float(fns.accuracy(fns.softmax(torch.matmul(X_test, W) + b), y_test))
         rows.append(Epoch(train_loss, train_acc, correct / len(X_test)))
     return rows
+
+
+def meets_bar(epoch, bar):
+    """Whether an Epoch reaches bar's min_test_acc with a mean training loss
+    below its max_train_loss."""
+    return epoch.test_acc >= bar["min_test_acc"] and epoch.train_loss < bar["max_train_loss"]
+
+
+def reached(fns, epochs, test, bar):
+    """Whether the last (W, b, train loss, train acc) of a run meets `bar` on
+    `test`, to stop the run there; never without a bar. Training longer than
+    that only costs time: a run is judged by the epoch it stops at."""
+    return bar is not None and meets_bar(evaluate_epochs(fns, epochs[-1:], test)[0], bar)
 
 
 def gaussian_blobs(*, num_classes=4, num_inputs=8, num_examples=2000, seed=0):
@@ -347,12 +365,13 @@ def train_linreg_concise(fns, *, num_examples=1000, batch_size=10, lr=0.03, num_
     return layer.weight.detach().reshape(-1, 1).clone(), layer.bias.detach().clone(), epoch_losses
 
 
-def train_softmax_concise(fns, train, *, num_epochs, lr, batch_size, seed):
+def train_softmax_concise(fns, train, test=None, *, num_epochs, lr, batch_size, seed, bar=None):
     """d2l 3.7's recipe with fns.softmax_concise() on in-memory images (the
     rows of `train` reshaped to (n, 1, 28, 28)): nn.CrossEntropyLoss not
     reduced, its mean stepped by SGD (PlainSGD). For each epoch, as
     train_softmax_regression: (W (d, q), b (q,) of the net's last Linear layer,
-    mean training loss, training accuracy). The caller seeds the global generators."""
+    mean training loss, training accuracy), stopping as it does when the
+    `bar` is met on `test`. The caller seeds the global generators."""
     gen = torch.Generator().manual_seed(seed)
     X_train, y_train = train
     net = fns.softmax_concise()
@@ -374,4 +393,6 @@ def train_softmax_concise(fns, train, *, num_epochs, lr, batch_size, seed):
             correct += float(fns.accuracy(y_hat.detach(), y))
         epochs.append((layer.weight.detach().T.clone(), layer.bias.detach().clone(),
                        loss_sum / len(X_train), correct / len(X_train)))
+        if reached(fns, epochs, test, bar):
+            break
     return epochs

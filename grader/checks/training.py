@@ -4,7 +4,7 @@ from grader.checks.common import Called, seeded
 from grader.oracle import ORACLE, with_learner
 from grader.report import Skipped
 from grader.seam import LearnerError, Outcome, RecipeCrashed
-from grader.training import LINEAR_TRUE_B, LINEAR_TRUE_W, evaluate_epochs, \
+from grader.training import LINEAR_TRUE_B, LINEAR_TRUE_W, evaluate_epochs, meets_bar, \
     train_linear_regression, train_softmax_regression
 
 # The exercises whose Fashion-MNIST checks train with them (see SharedRuns).
@@ -75,19 +75,30 @@ def epoch_table(epochs):
     return "\n".join(rows)
 
 
-def softmax_regression_epochs(learner, exercises, train, test, recipe, blamed,
+def the_bar(bar):
+    """The words for `bar`: what a run must reach."""
+    return f"test accuracy >= {bar['min_test_acc']} and mean training loss < {bar['max_train_loss']}"
+
+
+def converged_run(epochs, exercise, bar):
+    """The feedback for a run that met `bar`: where it stopped, and its table."""
+    return (f"{bar['data_name']}, trained with your {exercise}: {the_bar(bar)} after epoch"
+            f" {len(epochs)}, where training stops:\n{epoch_table(epochs)}")
+
+
+def softmax_regression_epochs(learner, exercises, train, test, recipe, bar, blamed,
                               trainer=train_softmax_regression):
     """The Epochs of softmax regression trained by `trainer` with the `recipe`'s
-    settings and the learner's `exercises`; test accuracy is computed here,
-    whatever the learner's process says. A crash of the loop is blamed on `blamed`."""
-    snapshots = _train(blamed, learner, exercises, trainer, train, **recipe)
+    settings and the learner's `exercises`, up to the first that meets `bar`;
+    test accuracy is computed here, whatever the learner's process says. A
+    crash of the loop is blamed on `blamed`."""
+    snapshots = _train(blamed, learner, exercises, trainer, train, test, bar=bar, **recipe)
     return evaluate_epochs(with_learner(learner, *exercises), snapshots, test)
 
 
 def converges(epochs, bar):
-    """The last epoch reaches bar's min_test_acc and ends below its max_train_loss."""
-    return epochs[-1].test_acc >= bar["min_test_acc"] and \
-        epochs[-1].train_loss < bar["max_train_loss"]
+    """The run's last epoch (where it stopped) meets `bar`."""
+    return meets_bar(epochs[-1], bar)
 
 
 def check_softmax_regression_training_converges(epochs, exercise, bar):
@@ -96,8 +107,7 @@ def check_softmax_regression_training_converges(epochs, exercise, bar):
         last = epochs[-1]
         Called(exercise, f"train softmax regression on {bar['data_name']}").fail(
             f"softmax regression trained with your {exercise} does not learn {bar['data_name']}",
-            expected=f"test accuracy >= {bar['min_test_acc']} and mean training loss"
-                     f" < {bar['max_train_loss']}",
+            expected=f"{the_bar(bar)} after one of the {len(epochs)} epochs",
             got=f"test accuracy {last.test_acc:.3f}, training loss {last.train_loss:.4f}\n"
                 f"{epoch_table(epochs)}",
             hint=f"the other functions were PyTorch's own versions, so the cause is in {exercise};"
@@ -131,7 +141,8 @@ class SharedRuns:
                 self.together[team] = self._run_quietly(team, recipe, bar)
             if self.together[team] is not None:
                 return self.together[team]
-        return softmax_regression_epochs(self.learner, (exercise,), *self.data(), recipe, exercise)
+        return softmax_regression_epochs(self.learner, (exercise,), *self.data(), recipe, bar,
+                                         exercise)
 
     def _passing(self, exercise):
         """Graded in this run, with every check so far passed."""
@@ -141,7 +152,8 @@ class SharedRuns:
     def _run_quietly(self, team, recipe, bar):
         """The team's run if it converges, else None (whatever went wrong)."""
         try:
-            epochs = softmax_regression_epochs(self.learner, team, *self.data(), recipe, team[0])
+            epochs = softmax_regression_epochs(self.learner, team, *self.data(), recipe, bar,
+                                               team[0])
         except (Exception, Outcome):
             return None
         return epochs if converges(epochs, bar) else None

@@ -4,7 +4,7 @@ import pytest
 from grader.checks import concise as C
 from grader.checks.common import seeded
 from grader.checks.training import check_linear_regression_training_converges, \
-    check_softmax_regression_training_converges, epoch_table, softmax_regression_epochs
+    check_softmax_regression_training_converges, converged_run, softmax_regression_epochs
 from grader.plot import plot_epochs
 from grader.suite.softmax_regression import FASHION_BAR, FASHION_RECIPE
 from grader.training import train_linreg_concise, train_softmax_concise
@@ -46,10 +46,9 @@ def test_softmax_concise_trains_on_fashion_mnist(learner, fashion_mnist, record_
                                                  fashion_plot_dir):
     with seeded(0, learner.softmax_concise):
         epochs = softmax_regression_epochs(learner, ("softmax_concise",), *fashion_mnist,
-                                           FASHION_RECIPE, "softmax_concise",
+                                           FASHION_RECIPE, FASHION_BAR, "softmax_concise",
                                            train_softmax_concise)
     check_softmax_regression_training_converges(epochs, "softmax_concise", FASHION_BAR)
-    record_property("feedback", f"Fashion-MNIST, trained with your softmax_concise:\n"
-                                f"{epoch_table(epochs)}")
+    record_property("feedback", converged_run(epochs, "softmax_concise", FASHION_BAR))
     if fashion_plot_dir:
         plot_epochs(epochs, fashion_plot_dir, "softmax_concise")

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from grader import strategies as S
 from grader.checks import classification as C
 from grader.checks.common import check_gradient_matches_oracle, check_leaves_inputs_unchanged
-from grader.checks.training import check_softmax_regression_training_converges, epoch_table, \
+from grader.checks.training import check_softmax_regression_training_converges, converged_run, \
     softmax_regression_epochs
 from grader.plot import plot_epochs
 from grader.oracle import ORACLE
@@ -25,7 +25,7 @@ FASHION_BAR = dict(min_test_acc=0.80, max_train_loss=0.5, data_name="Fashion-MNI
 
 
 def _train_blobs(learner, name):
-    epochs = softmax_regression_epochs(learner, (name,), *BLOBS, BLOBS_RECIPE, name)
+    epochs = softmax_regression_epochs(learner, (name,), *BLOBS, BLOBS_RECIPE, BLOBS_BAR, name)
     check_softmax_regression_training_converges(epochs, name, BLOBS_BAR)
 
 
@@ -34,7 +34,7 @@ def _train_fashion(fashion_runs, name, record_property, plot_dir):
     see SharedRuns), with its per-epoch table in the feedback."""
     epochs = fashion_runs.epochs(name, FASHION_RECIPE, FASHION_BAR)
     check_softmax_regression_training_converges(epochs, name, FASHION_BAR)
-    record_property("feedback", f"Fashion-MNIST, trained with your {name}:\n{epoch_table(epochs)}")
+    record_property("feedback", converged_run(epochs, name, FASHION_BAR))
     if plot_dir:
         plot_epochs(epochs, plot_dir, name)
 

@@ -25,7 +25,7 @@ from torchvision import transforms
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from grader import fashion_mnist as fm  # noqa: E402
-from grader.training import train_softmax_regression  # noqa: E402
+from grader.training import evaluate_epochs, train_softmax_regression  # noqa: E402
 from solutions import linear_regression as lr_ref, softmax_regression as sm_ref  # noqa: E402
 
 NUM_EPOCHS, LR, BATCH_SIZE, NUM_INPUTS, NUM_OUTPUTS = 10, 0.1, 256, 784, 10
@@ -117,8 +117,9 @@ def main():
                                 sgd=lr_ref.sgd, accuracy=sm_ref.accuracy)
 
     def kit(run):
-        e = train_softmax_regression(fns, train, test, num_epochs=NUM_EPOCHS, lr=LR,
-                                     batch_size=BATCH_SIZE, seed=run)[-1]
+        e = evaluate_epochs(fns, train_softmax_regression(fns, train, num_epochs=NUM_EPOCHS,
+                                                          lr=LR, batch_size=BATCH_SIZE, seed=run),
+                            test)[-1]
         return e.train_loss, e.train_acc, e.test_acc
 
     train_iter, test_iter = d2l_loaders(root)
