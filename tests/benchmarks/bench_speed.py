@@ -2,7 +2,7 @@
 (`python -c "import torch, pytest, hypothesis"`) measured in the same run.
 
 Usage: python tests/benchmarks/bench_speed.py [--runs 5] [--compare DIR]
-                                              [--parts learner busy batch]
+                                              [--parts learner busy batch endless watch]
 
 learner: `pytest exercises --impl solutions`, the untouched stubs, and each
   exercise alone (--exercise NAME), medians of --runs.
@@ -11,6 +11,9 @@ busy: the full learner run while a second one runs beside it, against the
 batch: `python -m grader grade --jobs 2` on a class of 8 reference copies and
   on a class of typical failing submissions (one per exercise, each with one
   wrong function from the catalogue in tests/wrong.py), in submissions per minute.
+endless: the issue's endless data_iter (`while True: yield features[:batch_size],
+  labels[:batch_size]`) in the reference, graded by `pytest exercises` and by
+  `python -m grader grade` (one submission): seconds, and data_iter's status.
 watch: watch mode on the reference (`python -m grader watch`, stdin not a
   terminal): seconds from "grading NAME" to its result for each exercise in
   the warm process (the first also loads the suite), and for a save, which
@@ -21,6 +24,7 @@ Runs start without PYTHONDONTWRITEBYTECODE, as in a learner's shell: pytest
 then caches its rewritten modules after the first run.
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -101,6 +105,38 @@ def batch_medians(kits, runs, tmp):
     return medians(commands, kits, runs)
 
 
+ENDLESS = """
+def data_iter(batch_size, features, labels):
+    while True:
+        yield features[:batch_size], labels[:batch_size]
+"""
+
+
+def endless_times(kits, tmp):
+    """{(command, kit): (seconds, data_iter's status, how many others passed)} of
+    grading the reference with ENDLESS as its data_iter."""
+    sub = Path(tmp) / "endless" / "s000"
+    shutil.copytree(KIT / "solutions", sub)
+    with open(sub / "linear_regression.py", "a") as f:
+        f.write(ENDLESS)
+    commands = {"pytest exercises": pytest_args("--impl", str(sub), "--grade-json",
+                                                f"{tmp}/endless.json"),
+                "grade": [sys.executable, "-m", "grader", "grade", str(sub.parent), "--out",
+                          f"{tmp}/out-endless", "--regrade"]}
+    result = {}
+    for kit in kits:
+        for name, command in commands.items():
+            seconds = wall(command, kit)
+            path = Path(tmp) / ("endless.json" if name == "pytest exercises"
+                                else "out-endless/grades.json")
+            grades = json.loads(path.read_text())
+            exercises = (grades if name == "pytest exercises"
+                         else grades["submissions"][0])["exercises"]
+            others = sum(e["status"] == "passed" for n, e in exercises.items() if n != "data_iter")
+            result[name, kit] = (seconds, exercises["data_iter"]["status"], others)
+    return result
+
+
 def watch_times(runs):
     """{name: median seconds} of watch mode grading each exercise, and "save" for a
     save that grades them all again, over `runs` fresh watch processes."""
@@ -136,8 +172,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--compare", metavar="DIR", help="an earlier kit to measure beside this one")
-    parser.add_argument("--parts", nargs="+", default=["learner", "busy", "batch"],
-                        choices=["learner", "busy", "batch", "watch"])
+    parser.add_argument("--parts", nargs="+", default=["learner", "busy", "batch", "endless"],
+                        choices=["learner", "busy", "batch", "endless", "watch"])
     options = parser.parse_args()
     kits = [KIT] + ([Path(options.compare).resolve()] if options.compare else [])
     head = f"{'run':<44}" + "".join(f"{'this kit' if k == KIT else 'compared':>22}" for k in kits)
@@ -169,6 +205,13 @@ def main():
         for name, size in (("8 reference copies", 8), (FAILING, len(NAMES))):
             row(f"grade --jobs 2, {name} (per min)",
                 [f"{times[name, k]:.1f} s = {size * 60 / times[name, k]:.1f}/min" for k in kits])
+    if "endless" in options.parts:
+        with tempfile.TemporaryDirectory() as tmp:
+            times = endless_times(kits, tmp)
+        for name in ("pytest exercises", "grade"):
+            row(f"endless data_iter, {name}",
+                [f"{t:.1f} s, data_iter {status}, {others} others passed"
+                 for t, status, others in (times[name, k] for k in kits)])
     if "watch" in options.parts:
         times = watch_times(options.runs)
         for name in NAMES:
