@@ -147,6 +147,8 @@ def test_sgd_trains_on_fashion_mnist(learner, fashion_runs, record_property, fas
 
 @exercise("accuracy")
 @given(pair=S.scores_with_labels())
+@example(pair=(torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), torch.tensor([1, 0, 0]))
+         ).via("2 right of 3: a count, not a fraction")
 def test_accuracy_counts_argmax_matches(learner, pair):
     C.check_accuracy_counts_correct_scores(learner.accuracy, ORACLE.accuracy, *pair)
 

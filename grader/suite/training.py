@@ -19,6 +19,8 @@ def test_accumulator_sums_what_is_added(learner, run):
 
 @exercise("Accumulator")
 @given(run=S.accumulator_runs(resets=True))
+@example(run=(2, [("add", (1, 2.5)), ("reset", ()), ("add", (3, 0.5))])
+         ).via("a reset after non-zero sums")
 def test_accumulator_reset_sets_every_slot_to_zero(learner, run):
     C.check_accumulator_reset_sets_every_slot_to_zero(learner, *run)
 
