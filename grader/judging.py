@@ -74,28 +74,40 @@ def die_with_parent(parent):
         os._exit(1)
 
 
+def _load_suite(examples, emit):
+    """Load the suite with `examples` per check (None: the default), emit the
+    list of its checks; its grade function."""
+    from grader import profiles
+    if examples:
+        profiles.use_examples(examples)
+    from grader import batch
+    emit({"checks": [[name, batch.exercise_of(test)] for name, test in batch.SUITE.items()]})
+    return batch.grade
+
+
 def judge(folder, points, options, parent):
     """The judge process: print the suite's checks, then one line per check as it ends."""
     die_with_parent(parent)
     import torch
 
-    from grader import profiles
     from grader.exercises import seam_spec
-    if options["examples"]:
-        profiles.use_examples(options["examples"])
-    from grader.batch import SUITE, exercise_of, grade
     from grader.remote import RemoteLearner
     torch.set_num_threads(options["threads"])
-    gc.freeze()  # as the plugin does: the garbage collector's full passes skip what is loaded
 
     def emit(message):
         print(json.dumps(message), flush=True)
-    emit({"checks": [[name, exercise_of(test)] for name, test in SUITE.items()]})
-    learner = RemoteLearner(folder, seam_spec(options["allow_builtins"]),
-                            sandbox=options["sandbox"], call_timeout=options["call_timeout"],
-                            import_timeout=options["import_timeout"],
-                            memory_mb=options["memory_mb"], cpu_seconds=options["timeout"] + 60,
-                            user=options.get("user"))
+    # Hypothesis and the suite load in a thread while the worker starts (torch,
+    # then the submission's modules). The worker is started from the main
+    # thread: it is killed when the thread that started it ends.
+    with ThreadPoolExecutor(1) as loader:
+        loading = loader.submit(_load_suite, options["examples"], emit)
+        learner = RemoteLearner(folder, seam_spec(options["allow_builtins"]),
+                                sandbox=options["sandbox"], call_timeout=options["call_timeout"],
+                                import_timeout=options["import_timeout"],
+                                memory_mb=options["memory_mb"],
+                                cpu_seconds=options["timeout"] + 60, user=options.get("user"))
+        grade = loading.result()
+    gc.freeze()  # as the plugin does: the garbage collector's full passes skip what is loaded
     try:
         grade(learner, points, budget=options["timeout"], grading_seed=options["grading_seed"],
               report=lambda exercise, result: emit({"check": asdict(result)}))
