@@ -210,7 +210,7 @@ def main():
             times = endless_times(kits, tmp)
         for name in ("pytest exercises", "grade"):
             row(f"endless data_iter, {name}",
-                [f"{t:.1f} s, data_iter {status}, {others} others passed"
+                [f"  {t:.1f} s, data_iter {status}, {others} others passed"
                  for t, status, others in (times[name, k] for k in kits)])
     if "watch" in options.parts:
         times = watch_times(options.runs)
