@@ -96,14 +96,9 @@ def softmax_regression_epochs(learner, exercises, train, test, recipe, bar, blam
     return evaluate_epochs(with_learner(learner, *exercises), snapshots, test)
 
 
-def converges(epochs, bar):
-    """The run's last epoch (where it stopped) meets `bar`."""
-    return meets_bar(epochs[-1], bar)
-
-
 def check_softmax_regression_training_converges(epochs, exercise, bar):
     """The run's Epochs meet `bar` (min_test_acc, max_train_loss, data_name)."""
-    if not converges(epochs, bar):
+    if not meets_bar(epochs[-1], bar):
         last = epochs[-1]
         Called(exercise, f"train softmax regression on {bar['data_name']}").fail(
             f"softmax regression trained with your {exercise} does not learn {bar['data_name']}",
@@ -156,4 +151,4 @@ class SharedRuns:
                                                team[0])
         except (Exception, Outcome):
             return None
-        return epochs if converges(epochs, bar) else None
+        return epochs if meets_bar(epochs[-1], bar) else None
