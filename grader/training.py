@@ -247,7 +247,7 @@ def evaluate_fixed_net(fns, *, module, n, batch_size, seed):
 def train_one_epoch(fns, *, optimizer, n, batch_size, seed):
     """One fns.train_epoch_ch3 of softmax regression on a fixed problem, the
     net a ModeNet left in eval mode; with optimizer=True, nn.CrossEntropyLoss
-    (not reduced) and torch.optim.SGD; else the book's softmax and
+    (not reduced) and SGD (torch.optim.SGD's steps); else the book's softmax and
     cross_entropy and an updater that notes each call's batch size and W's
     gradient, then calls sgd. Returns (numbers() of the result, the
     weights W (d, q) and b (q,) after the epoch, the modes the net ran in,
@@ -256,8 +256,7 @@ def train_one_epoch(fns, *, optimizer, n, batch_size, seed):
     net = ModeNet(W, b).eval()
     calls = []
     if optimizer:
-        loss, updater = torch.nn.CrossEntropyLoss(reduction="none"), \
-            torch.optim.SGD(net.parameters(), lr=0.1)
+        loss, updater = torch.nn.CrossEntropyLoss(reduction="none"), SGD(net.parameters(), lr=0.1)
     else:
         def loss(y_hat, y):
             return fns.cross_entropy(fns.softmax(y_hat), y)
@@ -326,33 +325,48 @@ def describe_model(fns, model, *, copies):
             torch.cat(biases) if biases else torch.zeros(0))
 
 
-class PlainSGD:
-    """The steps of torch.optim.SGD(params, lr) (no momentum), without its first
-    construction in a process, which imports torch._dynamo (a second)."""
+class SGD(torch.optim.Optimizer):
+    """torch.optim.SGD(params, lr) without momentum, a torch.optim.Optimizer
+    with the same updates, bit for bit. None of its methods imports
+    torch._dynamo, as the first use of torch's own optimizers does (a second
+    per process: their methods are wrapped to keep it from compiling them)."""
 
     def __init__(self, params, lr):
-        self.params, self.lr = list(params), lr
+        super().__init__(params, {"lr": lr})
 
-    def zero_grad(self):
-        for param in self.params:
-            param.grad = None
+    def add_param_group(self, param_group):
+        """As Optimizer.add_param_group does for the groups __init__ makes."""
+        params = param_group["params"]
+        param_group["params"] = [params] if isinstance(params, torch.Tensor) else list(params)
+        for name, default in self.defaults.items():
+            param_group.setdefault(name, default)
+        self.param_groups.append(param_group)
 
-    def step(self):
-        with torch.no_grad():
-            for param in self.params:
+    def zero_grad(self, set_to_none=True):
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is not None and set_to_none:
+                    param.grad = None
+                elif param.grad is not None:
+                    param.grad.zero_()
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for param in group["params"]:
                 if param.grad is not None:
-                    param -= self.lr * param.grad
+                    param.add_(param.grad, alpha=-group["lr"])
 
 
 def train_linreg_concise(fns, *, num_examples=1000, batch_size=10, lr=0.03, num_epochs=3):
-    """d2l 3.3's recipe with fns.linreg_concise(): nn.MSELoss, SGD (PlainSGD),
+    """d2l 3.3's recipe with fns.linreg_concise(): nn.MSELoss, SGD (the class above),
     shuffled minibatches. Returns (w (2, 1), b (1,), the mean loss after each
     epoch), as train_linear_regression. The caller seeds the global generators."""
     features, labels = fns.synthetic_data(torch.tensor(LINEAR_TRUE_W), LINEAR_TRUE_B,
                                           num_examples)
     net = fns.linreg_concise()
     loss = torch.nn.MSELoss()
-    trainer = PlainSGD(net.parameters(), lr)
+    trainer = SGD(net.parameters(), lr)
     epoch_losses = []
     for _ in range(num_epochs):
         for idx in torch.randperm(num_examples).split(batch_size):
@@ -368,7 +382,7 @@ def train_linreg_concise(fns, *, num_examples=1000, batch_size=10, lr=0.03, num_
 def train_softmax_concise(fns, train, test=None, *, num_epochs, lr, batch_size, seed, bar=None):
     """d2l 3.7's recipe with fns.softmax_concise() on in-memory images (the
     rows of `train` reshaped to (n, 1, 28, 28)): nn.CrossEntropyLoss not
-    reduced, its mean stepped by SGD (PlainSGD). For each epoch, as
+    reduced, its mean stepped by SGD (the class above). For each epoch, as
     train_softmax_regression: (W (d, q), b (q,) of the net's last Linear layer,
     mean training loss, training accuracy), stopping as it does when the
     `bar` is met on `test`. The caller seeds the global generators."""
@@ -376,7 +390,7 @@ def train_softmax_concise(fns, train, test=None, *, num_epochs, lr, batch_size, 
     X_train, y_train = train
     net = fns.softmax_concise()
     loss = torch.nn.CrossEntropyLoss(reduction="none")
-    trainer = PlainSGD(net.parameters(), lr)
+    trainer = SGD(net.parameters(), lr)
     layer = linear_layers(net)[-1]
     epochs = []
     for _ in range(num_epochs):

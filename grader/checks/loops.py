@@ -111,7 +111,7 @@ EPOCH_CALL = ("train_epoch_ch3(net, train_iter, loss, updater)  # softmax regres
 
 
 def _epoch(learner, optimizer):
-    call = EPOCH_CALL.format("torch.optim.SGD(net.parameters(), lr=0.1)" if optimizer
+    call = EPOCH_CALL.format("an SGD optimizer (a torch.optim.Optimizer, lr=0.1)" if optimizer
                              else "lambda batch_size: sgd([W, b], 0.1, batch_size)")
     got, expected = run_against_oracle(learner, "train_epoch_ch3", training.train_one_epoch, call,
                                        optimizer=optimizer, **EPOCH)
