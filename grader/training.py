@@ -345,10 +345,8 @@ class SGD(torch.optim.Optimizer):
     def zero_grad(self, set_to_none=True):
         for group in self.param_groups:
             for param in group["params"]:
-                if param.grad is not None and set_to_none:
-                    param.grad = None
-                elif param.grad is not None:
-                    param.grad.zero_()
+                if param.grad is not None:
+                    param.grad = None if set_to_none else torch.zeros_like(param.grad)
 
     @torch.no_grad()
     def step(self, closure=None):
