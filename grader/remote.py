@@ -10,7 +10,6 @@ as another user when told to (the Gradescope autograder runs as root). It
 is killed (SIGKILL, whole process group) on a hard timeout and started
 again for the next call; a worker that dies costs the call it died in.
 """
-import io
 import itertools
 import json
 import os
@@ -25,14 +24,14 @@ from pathlib import Path
 
 import torch
 
-from grader import oracle, sandbox as sandbox_, seam, training
+from grader import oracle, sandbox as sandbox_, seam, training, wire
 from grader.exercises import BY_NAME, MODULES
 from grader.seam import (BrokenModule, Crashed, Endless, LearnerError, Missing, NotAttempted,
                          RecipeCrashed, TimedOut)
 
 WORKER_SOURCE = Path(__file__).with_name("worker.py").read_text()
 SOURCES = {f"{module.__name__.rsplit('.', 1)[1]}_source": Path(module.__file__).read_text()
-           for module in (seam, training, oracle)}
+           for module in (seam, training, oracle, wire)}
 OUTCOMES = {"not_attempted": NotAttempted, "missing": Missing, "error": BrokenModule,
             "timeout": TimedOut, "failed": Endless}
 # Beyond the worker's own alarm, how long to wait before killing it.
@@ -98,22 +97,20 @@ class Link:
             raise WorkerGone(self.ended()) from e
 
     def send(self, message):
-        buffer = io.BytesIO()
-        torch.save(message, buffer)
-        self._send_raw(struct.pack("<Q", buffer.tell()) + buffer.getvalue())
+        self._send_raw(wire.encode(message))
 
     def _read(self, size, deadline):
-        chunks, fd = [], self.proc.stdout.fileno()
-        while size:
+        data, fd = bytearray(size), self.proc.stdout.fileno()
+        view, done = memoryview(data), 0
+        while done < size:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
                 raise TimedOut(None, "hard timeout")
-            chunk = os.read(fd, min(size, 1 << 20))
-            if not chunk:
+            got = os.readv(fd, [view[done:done + (1 << 20)]])
+            if not got:
                 raise WorkerGone(self.ended())
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
+            done += got
+        return data
 
     def receive(self, timeout):
         deadline = time.monotonic() + timeout
@@ -122,7 +119,7 @@ class Link:
             self.kill()
             raise WorkerGone("it sent a message too large to be a reply")
         try:
-            return torch.load(io.BytesIO(self._read(size, deadline)), weights_only=True)
+            return wire.decode(self._read(size, deadline))
         except Exception as e:  # noqa: BLE001 - anything unreadable is a broken protocol
             self.kill()
             raise WorkerGone(f"it sent something that is not a reply ({type(e).__name__})") from e

@@ -9,11 +9,10 @@ training runs (grader/training.py, also sent as source, run here with the
 learner's functions so that their calls need not cross the pipe), which the
 judge checks against the oracle (grader.oracle) in its own process.
 
-Messages both ways are length-prefixed torch.save() trees of tensors and plain
-values, read with torch.load(weights_only=True): neither side can make the
+Messages both ways are trees of tensors and plain values in grader/wire.py's
+format (also sent as source), which holds data only: neither side can make the
 other run code by what it sends. Only the standard library and torch here.
 """
-import io
 import os
 import resource
 import struct
@@ -21,34 +20,16 @@ import sys
 import types
 
 
-def read(stream):
-    import torch
-    header = stream.read(8)
-    if len(header) < 8:
-        raise EOFError
-    size, = struct.unpack("<Q", header)
-    body = stream.read(size)
-    return torch.load(io.BytesIO(body), weights_only=True)
-
-
-def write(stream, message):
-    import torch
-    buffer = io.BytesIO()
-    torch.save(message, buffer)
-    stream.write(struct.pack("<Q", buffer.tell()) + buffer.getvalue())
-    stream.flush()
-
-
 class Worker:
-    def __init__(self, seam, training, oracle, learner, out):
-        self.seam, self.training, self.oracle = seam, training, oracle
+    def __init__(self, seam, training, oracle, wire, learner, out):
+        self.seam, self.training, self.oracle, self.wire = seam, training, oracle, wire
         self.learner, self.out = learner, out
         self.graphs = {}
 
     def encode(self, value, depth=0):
         """Results as plain trees: tensors as ("T", value, has_grad_fn)."""
         import torch
-        if isinstance(value, torch.Tensor):
+        if isinstance(value, torch.Tensor) and self.wire.sendable(value):
             plain = value.detach().as_subclass(torch.Tensor).clone()
             return ("T", plain, value.grad_fn is not None)
         if value is None or isinstance(value, (bool, int, float, str)):
@@ -111,7 +92,7 @@ class Worker:
         seam = self.seam
         while True:
             try:
-                request = read(stream)
+                request = self.wire.read(stream)
             except EOFError:
                 return
             kind, exercise = request[0], request[1]
@@ -137,7 +118,7 @@ class Worker:
                          list(e.inputs), inputs, e.called)
             except Exception as e:  # e.g. backward through a broken custom Function
                 reply = ("raised", type(e).__name__, str(e), [], [])
-            write(self.out, reply)
+            self.wire.write(self.out, reply)
 
 
 def decode(tree):
@@ -201,13 +182,14 @@ def main():
     seam = source_module("d2lkit_seam", config["seam_source"])
     training = source_module("d2lkit_training", config["training_source"])
     oracle = source_module("d2lkit_oracle", config["oracle_source"])
-    write(protocol_out, ("ready",))
+    wire = source_module("d2lkit_wire", config["wire_source"])
+    wire.write(protocol_out, ("ready",))
     learner = seam.Learner(config["folder"], config["spec"], call_timeout=config["call_timeout"],
                            import_timeout=config["import_timeout"], modules=config["modules"],
-                           on_import=lambda module: write(protocol_out, ("importing", module)),
+                           on_import=lambda module: wire.write(protocol_out, ("importing", module)),
                            stand_ins=vars(oracle.ORACLE))
-    write(protocol_out, ("loaded", learner.load_report()))
-    Worker(seam, training, oracle, learner, protocol_out).serve(protocol_in)
+    wire.write(protocol_out, ("loaded", learner.load_report()))
+    Worker(seam, training, oracle, wire, learner, protocol_out).serve(protocol_in)
 
 
 main()
