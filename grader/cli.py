@@ -68,7 +68,7 @@ def main(argv=None):
     if args.command == "judge":
         from grader.judging import judge
         config = json.loads(args.config)
-        judge(config["folder"], config["points"], config["options"], config["parent"])
+        judge(config["points"], config["options"], config["parent"])
         return 0
     if args.command == "watch":
         from grader.watch import main as watch

@@ -171,7 +171,11 @@ def run(root):
             raise
         sandboxed, note = isolation(folder, user)
         options = {**config["options"], "sandbox": sandboxed, "user": user, "threads": 1}
-        entry = grade_one("submission", folder, config["points"], options, Judges())
+        judges = Judges(config["points"], options)
+        try:
+            entry = grade_one("submission", folder, judges)
+        finally:
+            judges.close()
     entry = {**overrule(entry, problems), "seconds": round(time.monotonic() - start, 2)}
     atomic_write(results / "results.json", json.dumps(
         gradescope(entry, visibility=config["visibility"], note=note), indent=2) + "\n")

@@ -1,9 +1,12 @@
-"""Grading a class. Each submission is judged by a process of its own
-(`python -m grader judge`), which runs the suite against the submission's
-worker (grader.remote) and prints one JSON line per check as it ends. This
-process folds those lines into the submission's grade, so a judge stopped for
-time keeps the verdicts of the checks it finished, and writes every
-submission's files as soon as it is graded. A rerun reuses the row of every
+"""Grading a class. Each of the --jobs threads has a judge process (`python -m
+grader judge`), which grades submissions one after another: for each, it starts
+a worker of its own (grader.remote), runs the suite against it and prints one
+JSON line per check as it ends. A judge never imports a submission's code, so
+what it loaded once (torch, Hypothesis, the suite, Fashion-MNIST) is all that
+one grading leaves to the next; one that dies or runs out of a submission's
+time is killed and replaced. This process folds the lines into the
+submission's grade, so a submission stopped for time keeps the verdicts of the
+checks it finished, and writes every submission's files as soon as it is graded. A rerun reuses the row of every
 submission whose files and grading options are unchanged.
 
 Torch-free: only the judges load torch.
@@ -13,6 +16,7 @@ import gc
 import hashlib
 import json
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -76,110 +80,177 @@ def die_with_parent(parent):
 
 def _load_suite(examples, emit):
     """Load the suite with `examples` per check (None: the default), emit the
-    list of its checks; its grade function."""
+    list of its checks; (grade function, that list)."""
     from grader import profiles
     if examples:
         profiles.use_examples(examples)
     from grader import batch
-    emit({"checks": [[name, batch.exercise_of(test)] for name, test in batch.SUITE.items()]})
-    return batch.grade
+    checks = {"checks": [[name, batch.exercise_of(test)] for name, test in batch.SUITE.items()]}
+    emit(checks)
+    return batch.grade, checks
 
 
-def judge(folder, points, options, parent):
-    """The judge process: print the suite's checks, then one line per check as it ends."""
+def judge(points, options, parent):
+    """The judge process: for each submission folder it reads (a JSON line on
+    stdin), print the suite's checks, then one line per check as it ends, then
+    DONE. It never imports a submission's code, so one judge can grade many:
+    each gets a worker of its own, and nothing of one grading is kept for the next."""
     die_with_parent(parent)
     import torch
 
     from grader.exercises import seam_spec
     from grader.remote import RemoteLearner
     torch.set_num_threads(options["threads"])
+    spec = seam_spec(options["allow_builtins"])
 
     def emit(message):
         print(json.dumps(message), flush=True)
-    # Hypothesis and the suite load in a thread while the worker starts (torch,
-    # then the submission's modules). The worker is started from the main
-    # thread: it is killed when the thread that started it ends.
-    with ThreadPoolExecutor(1) as loader:
-        loading = loader.submit(_load_suite, options["examples"], emit)
-        learner = RemoteLearner(folder, seam_spec(options["allow_builtins"]),
-                                sandbox=options["sandbox"], call_timeout=options["call_timeout"],
+    # Hypothesis and the suite load in a thread while the first worker starts
+    # (torch, then the submission's modules). Workers are started from the main
+    # thread: a worker is killed when the thread that started it ends.
+    loader = ThreadPoolExecutor(1)
+    loading = loader.submit(_load_suite, options["examples"], emit)
+    for number, line in enumerate(sys.stdin):
+        if number:
+            emit(checks)
+        learner = RemoteLearner(json.loads(line), spec, sandbox=options["sandbox"],
+                                call_timeout=options["call_timeout"],
                                 import_timeout=options["import_timeout"],
                                 memory_mb=options["memory_mb"],
                                 cpu_seconds=options["timeout"] + 60, user=options.get("user"))
-        grade = loading.result()
-    gc.freeze()  # as the plugin does: the garbage collector's full passes skip what is loaded
-    try:
-        grade(learner, points, budget=options["timeout"], grading_seed=options["grading_seed"],
-              report=lambda exercise, result: emit({"check": asdict(result)}))
-    finally:
-        learner.close()
+        if not number:
+            grade, checks = loading.result()
+            loader.shutdown()
+            gc.freeze()  # as the plugin does: the garbage collector's full passes skip what is loaded
+        try:
+            grade(learner, points, budget=options["timeout"], grading_seed=options["grading_seed"],
+                  report=lambda exercise, result: emit({"check": asdict(result)}))
+        finally:
+            learner.close()
+        emit(DONE)
+
+
+# A judge's last line for a submission.
+DONE = {"done": True}
 
 
 class Interrupted(Exception):
     """The run was interrupted while this submission was being graded."""
 
 
+class Judge:
+    """A judge process, which grades the submissions it is sent one after another."""
+
+    def __init__(self, points, options):
+        config = json.dumps({"points": points, "options": options, "parent": os.getpid()})
+        self.proc = subprocess.Popen([sys.executable, "-m", "grader", "judge", config],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
+        self.lines = queue.SimpleQueue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                self.lines.put(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        self.lines.put(EOFError)
+
+    def grade(self, folder, budget):
+        """The judge's messages on `folder` within `budget` s (and GRACE), and the
+        (status, message) of any check it did not report. A judge that did not
+        finish is dead (`ended`)."""
+        messages, deadline = [], time.monotonic() + budget + GRACE
+        try:
+            self.proc.stdin.write(json.dumps(str(folder)) + "\n")
+            self.proc.stdin.flush()
+        except OSError:
+            pass  # it died: its stdout ends
+        while True:
+            try:
+                message = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.kill()
+                return messages, ("timeout", f"not run: the submission used up its"
+                                             f" {budget:g} s for grading")
+            if message == DONE:
+                return messages, ("error", "this check did not run: the judge did not report it")
+            if message is EOFError:
+                self.kill()
+                return messages, ("error", "this check did not run: the submission's judge"
+                                           f" process ended with exit status {self.proc.returncode}")
+            messages.append(message)
+
+    @property
+    def ended(self):
+        return self.proc.poll() is not None
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def close(self):
+        """End it once it has finished its submission."""
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=GRACE)
+        except (OSError, subprocess.TimeoutExpired):
+            self.kill()
+
+
 class Judges:
-    """The judge processes running now, so an interrupted run can stop them."""
+    """The judges of a run, one per thread that grades, so that an interrupted
+    run can stop them."""
 
-    def __init__(self):
+    def __init__(self, points, options):
+        self.points, self.options = points, options
         self.running, self.lock, self.stopping = set(), threading.Lock(), False
+        self.mine = threading.local()
 
-    def start(self, command):
+    def grade(self, folder):
+        """As Judge.grade, by this thread's judge (started if it has none)."""
         with self.lock:
             if self.stopping:
                 raise Interrupted
-            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                    text=True)
-            self.running.add(proc)
-            return proc
-
-    def done(self, proc):
+            judge = getattr(self.mine, "judge", None)
+            if judge is None:
+                judge = self.mine.judge = Judge(self.points, self.options)
+                self.running.add(judge)
+        messages, unfinished = judge.grade(folder, self.options["timeout"])
         with self.lock:
-            self.running.discard(proc)
+            if judge.ended:
+                self.running.discard(judge)
+                self.mine.judge = None
             if self.stopping:
                 raise Interrupted
+        return messages, unfinished
 
     def stop(self):
         with self.lock:
             self.stopping = True
-            for proc in self.running:
-                proc.kill()
+            for judge in self.running:
+                judge.proc.kill()
+
+    def close(self):
+        """End every judge; call it once the grading threads have finished."""
+        with self.lock:
+            for judge in self.running:
+                judge.close()
+            self.running.clear()
 
 
-def grade_one(sub_id, folder, points, options, judges):
-    """Judge one submission in a process of its own; its entry for grades.json."""
-    config = json.dumps({"folder": str(folder), "points": points, "options": options,
-                         "parent": os.getpid()})
+def grade_one(sub_id, folder, judges):
+    """Judge one submission (by this thread's judge); its entry for grades.json."""
     start = time.monotonic()
-    proc = judges.start([sys.executable, "-m", "grader", "judge", config])
-    lines = []
-    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
-    reader.start()
-    try:
-        proc.wait(timeout=options["timeout"] + GRACE)
-        unfinished = ("error", f"this check did not run: the submission's judge process ended"
-                               f" with exit status {proc.returncode}")
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        unfinished = ("timeout", f"not run: the submission used up its {options['timeout']:g} s"
-                                 " for grading")
-    reader.join()
-    judges.done(proc)
+    messages, unfinished = judges.grade(folder)
     seconds = round(time.monotonic() - start, 2)
-    return {"id": sub_id, **fold(lines, points, unfinished), "seconds": seconds}
+    return {"id": sub_id, **fold(messages, judges.points, unfinished), "seconds": seconds}
 
 
-def fold(lines, points, unfinished):
-    """The grade from a judge's lines; checks it never reported get `unfinished`
+def fold(messages, points, unfinished):
+    """The grade from a judge's messages; checks it never reported get `unfinished`
     (status, message)."""
-    messages = []
-    for line in lines:
-        try:
-            messages.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
     checks = next((m["checks"] for m in messages if "checks" in m), None)
     results = {m["check"]["name"]: CheckResult(**m["check"]) for m in messages if "check" in m}
     book = GradeBook(points)
@@ -205,10 +276,10 @@ def grade_all(root, out, *, jobs, points, options, regrade=False):
         write_class(out, [entries[s] for s, _ in submissions if s in entries], meta)
 
     save()
-    judges = Judges()
+    judges = Judges(points, options)
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        futures = {pool.submit(grade_one, sub_id, folder, points, options, judges): sub_id
+        futures = {pool.submit(grade_one, sub_id, folder, judges): sub_id
                    for sub_id, folder in submissions if sub_id not in entries}
         for future in tqdm(as_completed(futures), total=len(futures), unit="submission",
                            desc="grading", file=sys.stderr):
@@ -220,6 +291,7 @@ def grade_all(root, out, *, jobs, points, options, regrade=False):
         judges.stop()
         raise
     finally:
+        judges.close()  # before the pool's threads end: each judge dies with its thread
         pool.shutdown(wait=True, cancel_futures=True)
     ordered = [entries[sub_id] for sub_id, _ in submissions]
     return ordered, reused

@@ -46,12 +46,13 @@ def without_timings(entries):
     return {i: {k: v for k, v in e.items() if k != "seconds"} for i, e in entries.items()}
 
 
-def judges_of(subs):
-    """Processes still running for this class (judges and workers name its folder)."""
-    found = []
+def judges_of(subs, run):
+    """Processes still running for this class: judges name the run's process as
+    their parent, workers their submission's folder."""
+    marks, found = (str(subs).encode(), f'"parent": {run.pid}'.encode()), []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if str(subs).encode() in open(f"/proc/{pid}/cmdline", "rb").read():
+            if any(mark in open(f"/proc/{pid}/cmdline", "rb").read() for mark in marks):
                 found.append(pid)
         except OSError:
             pass
@@ -59,7 +60,7 @@ def judges_of(subs):
 
 
 def interrupt_after_first(subs, out, sig):
-    """Start a run, send `sig` once one submission is written; the exit status."""
+    """Start a run, send `sig` once one submission is written; the run, ended."""
     run = subprocess.Popen(command(subs, out), stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, preexec_fn=default_sigint)
     deadline = time.monotonic() + 300
@@ -69,7 +70,8 @@ def interrupt_after_first(subs, out, sig):
         time.sleep(0.2)
     assert run.poll() is None, "the run ended before it could be interrupted"
     run.send_signal(sig)
-    return run.wait(timeout=120)
+    run.wait(timeout=120)
+    return run
 
 
 @pytest.fixture
@@ -82,16 +84,16 @@ def uninterrupted(subs, tmp_path):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_an_interrupted_run_resumes_to_the_same_grades(subs, tmp_path, uninterrupted, sig):
     out = tmp_path / "out"
-    status = interrupt_after_first(subs, out, sig)
-    assert status == (130 if sig == signal.SIGINT else -signal.SIGKILL)
+    run = interrupt_after_first(subs, out, sig)
+    assert run.returncode == (130 if sig == signal.SIGINT else -signal.SIGKILL)
     done = rows(out)
     assert 1 <= len(done) < len(WRONG)
     for sub_id in done:  # each finished one has its files, whole
         json.loads((out / sub_id / "results.json").read_text())
     deadline = time.monotonic() + 15  # a killed sandbox takes a moment to come down
-    while judges_of(subs) and time.monotonic() < deadline:
+    while judges_of(subs, run) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not judges_of(subs), "judges or workers outlived the run"
+    assert not judges_of(subs, run), "judges or workers outlived the run"
 
     again = subprocess.run(command(subs, out), check=True, capture_output=True, text=True,
                            timeout=900)
