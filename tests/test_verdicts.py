@@ -42,12 +42,13 @@ def _where(own_process, request):
 def test_wrong_implementation_is_caught(variant, own_process, tmp_path, request):
     process, seed = _where(own_process, request)
     learner = with_variant(tmp_path / "impl", variant, process)
+    messages = []
     for test in variant.caught_by:
         assert exercise_of(SUITE[test]) == variant.exercise, f"{test} grades another exercise"
         status, message = run(test, learner, request, seed)
         assert status in ("failed", "error", "timeout"), f"{test} passed {variant}"
-    status, message = run(variant.caught_by[0], learner, request, seed)
-    assert variant.hint in message, message
+        messages.append(message)
+    assert variant.hint in messages[0], messages[0]
 
 
 @WHERE
