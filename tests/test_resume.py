@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -20,10 +21,10 @@ WRONG = {name: f"def {name}(*args):\n    raise ValueError('not yet')\n"
          for name in ("linreg", "softmax", "accuracy", "sgd")}
 
 
-@pytest.fixture
-def subs(tmp_path):
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
     """Four quick submissions: the stubs with one function that raises each."""
-    root = tmp_path / "subs"
+    root = tmp_path_factory.mktemp("class") / "subs"
     for exercise, source in WRONG.items():
         (root / exercise).mkdir(parents=True)
         for module, names in MODULES.items():
@@ -31,6 +32,12 @@ def subs(tmp_path):
             (root / exercise / f"{module}.py").write_text(
                 text + ("\n\n" + source if exercise in names else ""))
     return root
+
+
+@pytest.fixture
+def subs(template, tmp_path):
+    """A copy of the class of its own, for a test to grade and change."""
+    return Path(shutil.copytree(template, tmp_path / "subs"))
 
 
 def command(subs, out, *extra):
@@ -74,11 +81,13 @@ def interrupt_after_first(subs, out, sig):
     return run
 
 
-@pytest.fixture
-def uninterrupted(subs, tmp_path):
-    out = tmp_path / "whole"
-    subprocess.run(command(subs, out), check=True, capture_output=True, timeout=900)
-    return rows(out)
+@pytest.fixture(scope="module")
+def uninterrupted(template, tmp_path_factory):
+    """The output folder of a run on the class left alone (the same for every copy of
+    it: a row's key hashes the files, not the folder)."""
+    out = tmp_path_factory.mktemp("whole")
+    subprocess.run(command(template, out), check=True, capture_output=True, timeout=900)
+    return out
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
@@ -98,12 +107,12 @@ def test_an_interrupted_run_resumes_to_the_same_grades(subs, tmp_path, uninterru
     again = subprocess.run(command(subs, out), check=True, capture_output=True, text=True,
                            timeout=900)
     assert f"({len(done)} reused from an earlier run, unchanged)" in again.stdout
-    assert without_timings(rows(out)) == without_timings(uninterrupted)
+    assert without_timings(rows(out)) == without_timings(rows(uninterrupted))
 
 
 def test_only_a_changed_submission_is_regraded(subs, tmp_path, uninterrupted):
     out = tmp_path / "out"
-    shutil.copytree(tmp_path / "whole", out)
+    shutil.copytree(uninterrupted, out)
     with open(subs / "softmax" / "softmax_regression.py", "a") as f:
         f.write("\n# a comment changes the file\n")
     cache = subs / "linreg" / "__pycache__"  # importing writes these: no change
@@ -113,7 +122,7 @@ def test_only_a_changed_submission_is_regraded(subs, tmp_path, uninterrupted):
                            timeout=900)
     assert f"({len(WRONG) - 1} reused" in again.stdout
     after = rows(out)
-    assert {i for i in after if after[i] != uninterrupted[i]} == {"softmax"}
+    assert {i for i in after if after[i] != rows(uninterrupted)[i]} == {"softmax"}
     everything = subprocess.run(command(subs, out, "--regrade"), check=True,
                                 capture_output=True, text=True, timeout=900)
     assert "reused" not in everything.stdout
