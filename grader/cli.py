@@ -9,9 +9,10 @@ learner's release, or write Gradescope's autograder.
 Each sub-folder of SUBMISSIONS is one submission (its name is its id), holding
 the learner's files (linear_regression.py, softmax_regression.py, training.py,
 concise.py) at its top or in exercises/.
-Each submission is judged in a process of its own, its code runs in a further,
-sandboxed process (grader.judging, grader.remote, grader.sandbox); this process
-only collects the grades. Exit status 0 whatever the grades; non-zero only when
+Submissions are judged in processes of their own (a judge per job, grading one
+submission after another), the code of each runs in a further, sandboxed
+process (grader.judging, grader.remote, grader.sandbox); this process only
+collects the grades. Exit status 0 whatever the grades; non-zero only when
 the command itself cannot run (or is interrupted: rerun it to resume).
 """
 import argparse
