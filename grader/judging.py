@@ -6,8 +6,9 @@ what it loaded once (torch, Hypothesis, the suite, Fashion-MNIST) is all that
 one grading leaves to the next; one that dies or runs out of a submission's
 time is killed and replaced. This process folds the lines into the
 submission's grade, so a submission stopped for time keeps the verdicts of the
-checks it finished, and writes every submission's files as soon as it is graded. A rerun reuses the row of every
-submission whose files and grading options are unchanged.
+checks it finished, and writes every submission's files as soon as it is
+graded. A rerun reuses the row of every submission whose files and grading
+options are unchanged.
 
 Torch-free: only the judges load torch.
 """
@@ -121,7 +122,8 @@ def judge(points, options, parent):
         if not number:
             grade, checks = loading.result()
             loader.shutdown()
-            gc.freeze()  # as the plugin does: the garbage collector's full passes skip what is loaded
+            # As the plugin does: the garbage collector's full passes skip what is loaded.
+            gc.freeze()
         try:
             grade(learner, points, budget=options["timeout"], grading_seed=options["grading_seed"],
                   report=lambda exercise, result: emit({"check": asdict(result)}))
@@ -178,8 +180,8 @@ class Judge:
                 return messages, ("error", "this check did not run: the judge did not report it")
             if message is EOFError:
                 self.kill()
-                return messages, ("error", "this check did not run: the submission's judge"
-                                           f" process ended with exit status {self.proc.returncode}")
+                return messages, ("error", "this check did not run: the submission's judge process"
+                                           f" ended with exit status {self.proc.returncode}")
             messages.append(message)
 
     @property
