@@ -114,7 +114,7 @@ class Link:
 
     def receive(self, timeout):
         deadline = time.monotonic() + timeout
-        size, = struct.unpack("<Q", self._read(8, deadline))
+        size, = wire.SIZE.unpack(self._read(wire.SIZE.size, deadline))
         if size > MAX_MESSAGE:
             self.kill()
             raise WorkerGone("it sent a message too large to be a reply")

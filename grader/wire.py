@@ -17,7 +17,12 @@ import struct
 
 import torch
 
-DTYPES = {str(dtype).removeprefix("torch."): dtype for dtype in (
+def dtype_name(dtype):
+    """torch.float32 -> "float32"."""
+    return str(dtype).removeprefix("torch.")
+
+
+DTYPES = {dtype_name(dtype): dtype for dtype in (
     torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.complex64,
     torch.complex128, torch.uint8, torch.uint16, torch.uint32, torch.uint64, torch.int8,
     torch.int16, torch.int32, torch.int64, torch.bool)}
@@ -29,12 +34,12 @@ SIZE = struct.Struct("<Q")
 def sendable(tensor):
     """Whether a message can hold `tensor` (else a worker describes it in words)."""
     return (tensor.device.type == "cpu" and tensor.layout == torch.strided
-            and str(tensor.dtype).removeprefix("torch.") in DTYPES)
+            and dtype_name(tensor.dtype) in DTYPES)
 
 
 def encode(message):
     """The bytes of `message`, framed; TypeError for what a message cannot hold."""
-    chunks, offset = [], 0
+    chunks, offset = [], 0  # the tensors' bytes, and where the next one starts
 
     def plain(value):
         nonlocal offset
@@ -50,17 +55,18 @@ def encode(message):
             tensor = value.detach().resolve_conj().resolve_neg().contiguous()
             size = tensor.numel() * tensor.element_size()
             padding = -offset % ALIGN
-            chunks.append(bytes(padding) + (ctypes.string_at(tensor.data_ptr(), size) if size
-                                            else b""))
+            data = ctypes.string_at(tensor.data_ptr(), size) if size else b""
+            chunks.extend([bytes(padding), data])
             offset += padding
-            node = {"T": [str(tensor.dtype).removeprefix("torch."), list(tensor.shape), offset]}
+            node = {"T": [dtype_name(tensor.dtype), list(tensor.shape), offset]}
             offset += size
             return node
         raise TypeError(f"a message cannot hold {type(value).__name__}")
 
     header = json.dumps(plain(message), separators=(",", ":")).encode()
-    body = SIZE.pack(len(header)) + header + b"".join(chunks)
-    return SIZE.pack(len(body)) + body
+    # One join: Fashion-MNIST's training set (47 MB) is copied once, not at each step.
+    return b"".join([SIZE.pack(SIZE.size + len(header) + offset), SIZE.pack(len(header)),
+                     header, *chunks])
 
 
 def decode(body):
