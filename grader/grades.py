@@ -2,8 +2,8 @@
 from dataclasses import dataclass, field
 
 from grader.exercises import DEFAULT_POINTS, NAMES
-# The status an exercise gets is the first of these that any of its checks got.
-PRECEDENCE = ("missing", "not_attempted", "error", "timeout", "failed", "passed")
+# The statuses of later checks listed under an exercise's first failure.
+LATER = ("failed", "error", "timeout")
 
 
 @dataclass
@@ -34,22 +34,30 @@ class GradeBook:
         return None if results is None else [r.status for r in results]
 
     def exercise(self, exercise):
-        """{"status", "score", "max_score", "feedback"} for one exercise."""
+        """{"status", "score", "max_score", "feedback"} for one exercise.
+
+        The checks run from the most basic property to the most derived, so the
+        first that did not pass names the cause: its status and message are the
+        exercise's. Later failures are listed by title only, as what may follow
+        from it: their hints could blame code that is right.
+        """
         results = self.checks[exercise]
-        statuses = {r.status for r in results}
-        status = next((s for s in PRECEDENCE if s in statuses), "error")
+        bad = [r for r in results if r.status != "passed"]
         max_score = self.points[exercise]
         if not results:
-            feedback = "not graded: the run stopped before any of its checks ran"
-        elif status == "passed":
+            status, feedback = "error", "not graded: the run stopped before any of its checks ran"
+        elif not bad:
+            status = "passed"
             feedback = "\n\n".join([f"all {len(results)} checks passed"]
                                    + [n for r in results for n in r.notes])
         else:
-            bad = [r for r in results if r.status == status]
-            feedback = bad[0].message
-            if len(bad) > 1 and status in ("failed", "error", "timeout"):
-                feedback += f"\n({len(bad) - 1} more checks {status}: " \
-                            + ", ".join(r.name for r in bad[1:]) + ")"
+            status, feedback = bad[0].status, bad[0].message
+            first = title(feedback, exercise)
+            others = [t for t in dict.fromkeys(title(r.message, exercise) for r in bad[1:]
+                                               if r.status in LATER) if t != first]
+            if others:
+                feedback += (f"\n  also     {len(others)} more check{'s' * (len(others) > 1)}"
+                             " failed, which may follow from this one: " + "; ".join(others))
         return {"status": status, "score": max_score if status == "passed" else 0,
                 "max_score": max_score, "feedback": feedback}
 
@@ -71,3 +79,9 @@ def parse_points(entries, source):
                              f" one of {', '.join(points)} and POINTS a whole number")
         points[name] = int(value)
     return points
+
+
+def title(message, exercise):
+    """A check's message's first line, without the exercise's name in front."""
+    first = message.partition("\n")[0]
+    return first.removeprefix(f"{exercise}: ")

@@ -10,7 +10,8 @@ import torch
 
 from grader import profiles
 from grader.checks.training import SharedRuns
-from grader.exercises import FILES, NAME_WIDTH, NAMES, seam_spec
+from grader import feedback
+from grader.exercises import FILES, NAMES, seam_spec
 from grader.fashion_mnist import shared_features
 from grader.oracle import ORACLE
 from grader.grades import CheckResult, GradeBook, parse_points
@@ -23,8 +24,7 @@ from grader.seam import Learner, Missing, NotAttempted, TimedOut
 CHECK_TIMEOUT = 600
 # Outcomes that every later call of the same function would repeat, message and all.
 REPEATED = {"not_attempted": NotAttempted, "missing": Missing}
-SHORT = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "timeout": "TIMEOUT",
-         "not_attempted": "not attempted", "missing": "MISSING"}
+SHORT = feedback.SHORT
 
 
 def pytest_addoption(parser):
@@ -67,6 +67,32 @@ def pytest_configure(config):
             raise pytest.UsageError(f"--examples {examples}: must be at least 1")
         profiles.use_examples(examples)
     config.stash[BOOK] = GradeBook(points)
+
+
+def grading_learner(config):
+    """Whether this run grades a learner (`pytest exercises`, watch mode): its
+    output is then the learner's, without pytest's headers, per-test tracebacks
+    and test ids. The kit's own tests (`pytest tests`) keep pytest's output."""
+    if config.getoption("impl") or config.getoption("exercise"):
+        return True
+    for arg in config.args:
+        path = Path(str(arg).split("::")[0])
+        if arg.startswith("grader.suite") or path.name == "test_chapter3.py" \
+                or (path / "test_chapter3.py").is_file():
+            return True
+    return False
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_configure")
+def pytest_configure_learner_output(config):
+    """In a learner's run: no header, no tracebacks or short summary per test
+    (the grade section says it all, one message per exercise)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not grading_learner(config):
+        return
+    config.option.no_header = True
+    config.option.tbstyle = "no"
+    reporter.reportchars = ""
 
 
 def allow_builtins(config):
@@ -210,7 +236,8 @@ def pytest_runtest_makereport(item, call):
     status, message = ("passed", "") if call.excinfo is None else classify(call.excinfo.value)
     internal = status is None  # not the learner's doing: keep pytest's traceback
     if internal:
-        status, message = "error", f"internal error in the grader: {message}"
+        status, message = "error", (f"internal error in the grader: {message} (please report"
+                                    f" it, with this traceback)\n{report.longreprtext}")
     elif "learner" in item.funcargs:
         status, message = apply_from_scratch_rule(item.funcargs["learner"], name, status, message)
     if status in ("not_attempted", "missing", "skipped"):
@@ -239,24 +266,20 @@ def pytest_terminal_summary(terminalreporter, config):
         return
     grade = book.as_json()
     tw = terminalreporter
+    to_read = feedback.messages(grade)
+    if to_read and grading_learner(config):
+        tw.section("d2l chapter 3: what to fix", sep="=", bold=True)
+        for name, text in to_read:
+            tw.write_line("")
+            tw.write_line(text)
     tw.section("d2l chapter 3: your grade", sep="=", bold=True)
-    for name, result in grade["exercises"].items():
-        status = result["status"]
-        first_line = result["feedback"].splitlines()[0] if status not in (
-            "passed", "not_attempted") else ""
-        line = (f"  {name:<{NAME_WIDTH}} {SHORT[status]:<14}"
-                f" {result['score']:>3}/{result['max_score']:<3}  ")
-        tw.write_line(line + first_line[:70], green=status == "passed",
+    for _, status, row in feedback.table_rows(grade):
+        tw.write_line(row, green=status == "passed",
                       red=status in ("failed", "error", "timeout", "missing"),
                       yellow=status == "not_attempted")
-    passed = sum(r["status"] == "passed" for r in grade["exercises"].values())
-    tw.write_line(f"  {'total':<{NAME_WIDTH + 15}} {grade['score']:>3}/{grade['max_score']:<3}"
-                  f"  ({passed} of {len(grade['exercises'])} exercises passed)", bold=True)
-    todo = next((n for n, r in grade["exercises"].items() if r["status"] != "passed"), None)
-    if todo:
-        why = grade["exercises"][todo]["feedback"].splitlines()[0]
-        tw.write_line(f"  next: {why}")
-        tw.write_line(f"        then run `pytest exercises --exercise {todo}` to grade just that one")
+    tw.write_line(feedback.total_line(grade), bold=True)
+    for line in feedback.next_lines(grade, "pytest exercises --exercise {}"):
+        tw.write_line(line)
 
 
 def pytest_sessionfinish(session, exitstatus):

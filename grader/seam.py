@@ -228,10 +228,14 @@ class Learner:
 
     `stand_ins` ({name: function}, the oracle's): while an exercise runs, the
     exercises it uses are these in its module, so that it is graded alone.
+
+    `loaded` ({module name: module or namespace}, optional): modules that are
+    already loaded (a notebook's globals, say), used instead of importing
+    `folder`/<module>.py; `folder` then only tells which frames are the learner's.
     """
 
     def __init__(self, folder, spec, *, call_timeout=10.0, import_timeout=60.0, modules=None,
-                 on_import=None, stand_ins=None):
+                 on_import=None, stand_ins=None, loaded=None):
         self.folder = Path(folder).resolve()
         self.spec, self.call_timeout = spec, call_timeout
         self.stand_ins = stand_ins or {}
@@ -239,6 +243,9 @@ class Learner:
         self._modules = {}
         self.builtins_used = {}
         for name in all_modules if modules is None else modules:
+            if loaded is not None:
+                self._modules[name] = loaded.get(name) or Missing(name, f"{name} is not loaded")
+                continue
             if on_import:
                 on_import(name)
             self._modules[name] = load_module(self.folder, name, import_timeout, all_modules)

@@ -16,16 +16,19 @@ class Variant:
     fn: object
     caught_by: tuple = ()
     hint: str = ""
+    not_in: tuple = ()
 
     def __str__(self):
         return f"{self.exercise}:{self.fn.__name__}"
 
 
-def wrong(exercise, *caught_by, hint=""):
+def wrong(exercise, *caught_by, hint="", not_in=()):
     """A wrong `exercise`; every test named in caught_by must fail on it, and the
-    first one's message must contain `hint`."""
+    first message a learner reads for it (the exercise's feedback, whose first
+    check is the most basic one that fails) must contain `hint` and none of the
+    words in `not_in` (hints that would blame code that is right)."""
     def register(fn):
-        WRONG.append(Variant(exercise, fn, caught_by, hint))
+        WRONG.append(Variant(exercise, fn, caught_by, hint, tuple(not_in)))
         return fn
     return register
 

@@ -68,3 +68,16 @@ def run(test_name, learner, request, grading_seed=None):
                                    lambda: request.getfixturevalue("fashion_mnist"), grading_seed)
     assert status is not None, message
     return status, message
+
+
+def learner_feedback(learner, exercise, request, grading_seed=None):
+    """The exercise's feedback as a learner reads it, and {check: status}: all its
+    checks run in the suite's order and folded by the grade book (batch.grade)."""
+    from grader.batch import grade
+    from grader.exercises import DEFAULT_POINTS
+    statuses = {}
+    result = grade(learner, DEFAULT_POINTS, fashion=lambda: request.getfixturevalue("fashion_mnist"),
+                   grading_seed=grading_seed, exercises=(exercise,),
+                   report=lambda _, check: statuses.__setitem__(check.name, check.status))
+    assert "internal error" not in result["exercises"][exercise]["feedback"]
+    return result["exercises"][exercise]["feedback"], statuses
