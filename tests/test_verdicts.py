@@ -8,7 +8,7 @@ from grader.checks.training import TRAINED_TOGETHER, SharedRuns
 from grader.exercises import NAMES as EXERCISES, TABLE, from_scratch_message
 from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
 from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG
-from tests.conftest import make_impl, run, with_variant
+from tests.conftest import learner_feedback, make_impl, run, with_variant
 
 SABOTAGE = "def {name}(*args):\n    raise RuntimeError('sabotaged')\n"
 
@@ -37,18 +37,30 @@ def _where(own_process, request):
     return (request, GRADING_SEED) if own_process else (None, None)
 
 
-@WHERE
 @pytest.mark.parametrize("variant", WRONG, ids=str)
-def test_wrong_implementation_is_caught(variant, own_process, tmp_path, request):
-    process, seed = _where(own_process, request)
-    learner = with_variant(tmp_path / "impl", variant, process)
-    messages = []
+def test_wrong_implementation_is_caught_and_named_first(variant, tmp_path, request):
+    """Every check in caught_by fails, and the first message the learner reads for
+    the exercise (its most basic failing check's) holds the variant's hint and
+    none of the words it must not: a hint that would blame code that is right."""
+    learner = with_variant(tmp_path / "impl", variant)
+    feedback, statuses = learner_feedback(learner, variant.exercise, request)
     for test in variant.caught_by:
         assert exercise_of(SUITE[test]) == variant.exercise, f"{test} grades another exercise"
-        status, message = run(test, learner, request, seed)
+        assert statuses.get(test) in ("failed", "error", "timeout"), \
+            f"{test} gave {statuses.get(test)} for {variant}"
+    assert variant.hint in feedback, feedback
+    for words in variant.not_in:
+        assert words not in feedback, f"{words!r} in the first message:\n{feedback}"
+
+
+@pytest.mark.parametrize("variant", WRONG, ids=str)
+def test_wrong_implementation_is_caught_in_a_process_of_its_own(variant, tmp_path, request):
+    """The instructor command's way: the code in a worker process, the examples of
+    an instructor's grading seed."""
+    learner = with_variant(tmp_path / "impl", variant, request)
+    for test in variant.caught_by:
+        status, _ = run(test, learner, request, GRADING_SEED)
         assert status in ("failed", "error", "timeout"), f"{test} passed {variant}"
-        messages.append(message)
-    assert variant.hint in messages[0], messages[0]
 
 
 @WHERE

@@ -22,6 +22,12 @@ def test_synthetic_data_returns_X_and_column_y(learner, w, b, n):
 
 
 @exercise("synthetic_data")
+def test_synthetic_data_leaves_w_unchanged(learner):
+    check_leaves_inputs_unchanged(learner.synthetic_data, "synthetic_data",
+                                  w=data.TRUE_W.clone(), b=data.TRUE_B, num_examples=10)
+
+
+@exercise("synthetic_data")
 def test_synthetic_data_features_are_standard_normal(learner):
     data.check_synthetic_data_features_are_standard_normal(learner.synthetic_data)
 
@@ -37,25 +43,26 @@ def test_synthetic_data_noise_has_std_0_01(learner):
 
 
 @exercise("synthetic_data")
-def test_synthetic_data_draws_fresh_data_each_call(learner):
-    data.check_synthetic_data_draws_fresh_data(learner.synthetic_data)
-
-
-@exercise("synthetic_data")
 def test_synthetic_data_does_not_reseed(learner):
     check_does_not_reseed_global_rngs(learner.synthetic_data, (data.TRUE_W, data.TRUE_B, 10),
                                       "synthetic_data")
 
 
 @exercise("synthetic_data")
-def test_synthetic_data_leaves_w_unchanged(learner):
-    check_leaves_inputs_unchanged(learner.synthetic_data, "synthetic_data",
-                                  w=data.TRUE_W.clone(), b=data.TRUE_B, num_examples=10)
+def test_synthetic_data_draws_fresh_data_each_call(learner):
+    data.check_synthetic_data_draws_fresh_data(learner.synthetic_data)
 
 
 @exercise("synthetic_data")
 def test_synthetic_data_trains_linear_regression(learner):
     check_linear_regression_training_converges(learner, "synthetic_data")
+
+
+@exercise("data_iter")
+def test_data_iter_leaves_features_and_labels_unchanged(learner):
+    features, labels = S.indexed_dataset(20, 2)
+    check_leaves_inputs_unchanged(learner.data_iter, "data_iter", batch_size=3,
+                                  features=features, labels=labels)
 
 
 @exercise("data_iter")
@@ -95,13 +102,6 @@ def test_data_iter_does_not_reseed(learner):
 
 
 @exercise("data_iter")
-def test_data_iter_leaves_features_and_labels_unchanged(learner):
-    features, labels = S.indexed_dataset(20, 2)
-    check_leaves_inputs_unchanged(learner.data_iter, "data_iter", batch_size=3,
-                                  features=features, labels=labels)
-
-
-@exercise("data_iter")
 def test_data_iter_trains_linear_regression(learner):
     check_linear_regression_training_converges(learner, "data_iter")
 
@@ -110,6 +110,13 @@ def test_data_iter_trains_linear_regression(learner):
 @given(inputs=S.linreg_inputs())
 def test_linreg_returns_column(learner, inputs):
     linear.check_linreg_returns_column(learner.linreg, *inputs)
+
+
+@exercise("linreg")
+@given(inputs=S.linreg_inputs())
+def test_linreg_leaves_inputs_unchanged(learner, inputs):
+    X, w, b = inputs
+    check_leaves_inputs_unchanged(learner.linreg, "linreg", X=X, w=w, b=b)
 
 
 @exercise("linreg")
@@ -127,13 +134,6 @@ def test_linreg_gradient_matches_autograd(learner, inputs, seed):
 
 
 @exercise("linreg")
-@given(inputs=S.linreg_inputs())
-def test_linreg_leaves_inputs_unchanged(learner, inputs):
-    X, w, b = inputs
-    check_leaves_inputs_unchanged(learner.linreg, "linreg", X=X, w=w, b=b)
-
-
-@exercise("linreg")
 def test_linreg_trains_linear_regression(learner):
     check_linear_regression_training_converges(learner, "linreg")
 
@@ -142,6 +142,13 @@ def test_linreg_trains_linear_regression(learner):
 @given(pair=S.regression_pairs())
 def test_squared_loss_keeps_shape_of_y_hat(learner, pair):
     linear.check_squared_loss_keeps_shape_of_y_hat(learner.squared_loss, *pair)
+
+
+@exercise("squared_loss")
+@given(pair=S.regression_pairs())
+def test_squared_loss_leaves_inputs_unchanged(learner, pair):
+    y_hat, y = pair
+    check_leaves_inputs_unchanged(learner.squared_loss, "squared_loss", y_hat=y_hat, y=y)
 
 
 @exercise("squared_loss")
@@ -159,13 +166,6 @@ def test_squared_loss_gradient_matches_autograd(learner, pair, seed):
 
 
 @exercise("squared_loss")
-@given(pair=S.regression_pairs())
-def test_squared_loss_leaves_inputs_unchanged(learner, pair):
-    y_hat, y = pair
-    check_leaves_inputs_unchanged(learner.squared_loss, "squared_loss", y_hat=y_hat, y=y)
-
-
-@exercise("squared_loss")
 def test_squared_loss_trains_linear_regression(learner):
     check_linear_regression_training_converges(learner, "squared_loss")
 
@@ -178,14 +178,14 @@ def test_sgd_updates_params(learner, case):
 
 @exercise("sgd")
 @given(case=S.sgd_cases())
-def test_sgd_clears_gradients(learner, case):
-    linear.check_sgd_clears_gradients(learner.sgd, *case)
+def test_sgd_keeps_params_as_leaves(learner, case):
+    linear.check_sgd_keeps_params_as_leaves(learner.sgd, *case)
 
 
 @exercise("sgd")
 @given(case=S.sgd_cases())
-def test_sgd_keeps_params_as_leaves(learner, case):
-    linear.check_sgd_keeps_params_as_leaves(learner.sgd, *case)
+def test_sgd_clears_gradients(learner, case):
+    linear.check_sgd_clears_gradients(learner.sgd, *case)
 
 
 @exercise("sgd")
@@ -197,6 +197,14 @@ def test_sgd_trains_linear_regression(learner):
 @given(case=S.huber_cases())
 def test_huber_loss_keeps_shape_of_y_hat(learner, case):
     linear.check_huber_loss_keeps_shape_of_y_hat(learner.huber_loss, *case)
+
+
+@exercise("huber_loss")
+@given(case=S.huber_cases())
+def test_huber_loss_leaves_inputs_unchanged(learner, case):
+    y_hat, y, delta = case
+    check_leaves_inputs_unchanged(learner.huber_loss, "huber_loss", y_hat=y_hat, y=y, delta=delta)
+
 
 
 @exercise("huber_loss")
@@ -216,10 +224,3 @@ def test_huber_loss_gradient_matches_autograd(learner, case, seed):
     y_hat, y, delta = case
     check_gradient_matches_oracle(learner.huber_loss, ORACLE.huber_loss, "huber_loss",
                                   ("y_hat",), seed, y_hat=y_hat, y=y, delta=delta)
-
-
-@exercise("huber_loss")
-@given(case=S.huber_cases())
-def test_huber_loss_leaves_inputs_unchanged(learner, case):
-    y_hat, y, delta = case
-    check_leaves_inputs_unchanged(learner.huber_loss, "huber_loss", y_hat=y_hat, y=y, delta=delta)

@@ -47,6 +47,12 @@ def test_softmax_returns_shape_of_X(learner, X):
 
 @exercise("softmax")
 @given(X=S.logits())
+def test_softmax_leaves_X_unchanged(learner, X):
+    check_leaves_inputs_unchanged(learner.softmax, "softmax", X=X)
+
+
+@exercise("softmax")
+@given(X=S.logits())
 def test_softmax_rows_sum_to_one(learner, X):
     C.check_softmax_rows_sum_to_one(learner.softmax, X)
 
@@ -73,14 +79,13 @@ def test_softmax_gradient_matches_autograd(learner, X, seed):
 
 
 @exercise("softmax")
-@given(X=S.logits())
-def test_softmax_leaves_X_unchanged(learner, X):
-    check_leaves_inputs_unchanged(learner.softmax, "softmax", X=X)
+def test_softmax_trains_on_synthetic_classes(learner):
+    _train_blobs(learner, "softmax")
 
 
 @exercise("softmax")
-def test_softmax_trains_on_synthetic_classes(learner):
-    _train_blobs(learner, "softmax")
+def test_softmax_trains_on_fashion_mnist(learner, fashion_runs, record_property, fashion_plot_dir):
+    _train_fashion(fashion_runs, "softmax", record_property, fashion_plot_dir)
 
 
 @exercise("cross_entropy")
@@ -88,6 +93,13 @@ def test_softmax_trains_on_synthetic_classes(learner):
 @example(pair=(torch.tensor([[0.1, 0.2, 0.7], [0.5, 0.3, 0.2]]), torch.tensor([0, 2])))
 def test_cross_entropy_returns_one_loss_per_example(learner, pair):
     C.check_cross_entropy_returns_one_loss_per_example(learner.cross_entropy, *pair)
+
+
+@exercise("cross_entropy")
+@given(pair=S.probabilities_with_labels(zeros=True))
+def test_cross_entropy_leaves_inputs_unchanged(learner, pair):
+    y_hat, y = pair
+    check_leaves_inputs_unchanged(learner.cross_entropy, "cross_entropy", y_hat=y_hat, y=y)
 
 
 @exercise("cross_entropy")
@@ -119,20 +131,8 @@ def test_cross_entropy_gradient_is_p_minus_onehot(learner, logits_and_labels):
 
 
 @exercise("cross_entropy")
-@given(pair=S.probabilities_with_labels(zeros=True))
-def test_cross_entropy_leaves_inputs_unchanged(learner, pair):
-    y_hat, y = pair
-    check_leaves_inputs_unchanged(learner.cross_entropy, "cross_entropy", y_hat=y_hat, y=y)
-
-
-@exercise("cross_entropy")
 def test_cross_entropy_trains_on_synthetic_classes(learner):
     _train_blobs(learner, "cross_entropy")
-
-
-@exercise("softmax")
-def test_softmax_trains_on_fashion_mnist(learner, fashion_runs, record_property, fashion_plot_dir):
-    _train_fashion(fashion_runs, "softmax", record_property, fashion_plot_dir)
 
 
 @exercise("cross_entropy")
@@ -186,6 +186,15 @@ def test_cross_entropy_from_logits_returns_one_loss_per_example(learner, pair):
 
 @exercise("cross_entropy_from_logits")
 @given(pair=S.logits_with_labels())
+def test_cross_entropy_from_logits_leaves_inputs_unchanged(learner, pair):
+    o, y = pair
+    check_leaves_inputs_unchanged(learner.cross_entropy_from_logits, "cross_entropy_from_logits",
+                                  o=o, y=y)
+
+
+
+@exercise("cross_entropy_from_logits")
+@given(pair=S.logits_with_labels())
 def test_cross_entropy_from_logits_matches_log_sum_exp_minus_true_logit(learner, pair):
     C.check_cross_entropy_from_logits_matches_oracle(
         learner.cross_entropy_from_logits, ORACLE.cross_entropy_from_logits, *pair)
@@ -208,11 +217,3 @@ def test_cross_entropy_from_logits_gradient_matches_autograd(learner, pair, seed
     check_gradient_matches_oracle(learner.cross_entropy_from_logits,
                                   ORACLE.cross_entropy_from_logits, "cross_entropy_from_logits",
                                   ("o",), seed, o=o, y=y)
-
-
-@exercise("cross_entropy_from_logits")
-@given(pair=S.logits_with_labels())
-def test_cross_entropy_from_logits_leaves_inputs_unchanged(learner, pair):
-    o, y = pair
-    check_leaves_inputs_unchanged(learner.cross_entropy_from_logits, "cross_entropy_from_logits",
-                                  o=o, y=y)

@@ -32,14 +32,19 @@ def test_accumulator_stores_plain_numbers(learner, run):
 
 
 @exercise("evaluate_accuracy")
+def test_evaluate_accuracy_puts_a_module_in_eval_mode(learner):
+    C.check_evaluate_accuracy_puts_a_module_in_eval_mode(learner)
+
+
+@exercise("evaluate_accuracy")
 def test_evaluate_accuracy_is_the_fraction_right_over_all_examples(learner):
     for n, batch_size in [(10, 4), (13, 5), (7, 8)]:
         C.check_evaluate_accuracy_is_the_fraction_right_over_all_examples(learner, n, batch_size)
 
 
-@exercise("evaluate_accuracy")
-def test_evaluate_accuracy_puts_a_module_in_eval_mode(learner):
-    C.check_evaluate_accuracy_puts_a_module_in_eval_mode(learner)
+@exercise("train_epoch_ch3")
+def test_train_epoch_ch3_puts_a_module_in_train_mode(learner):
+    C.check_train_epoch_ch3_puts_a_module_in_train_mode(learner)
 
 
 @exercise("train_epoch_ch3")
@@ -55,11 +60,6 @@ def test_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss(learner):
 @exercise("train_epoch_ch3")
 def test_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss(learner):
     C.check_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss(learner)
-
-
-@exercise("train_epoch_ch3")
-def test_train_epoch_ch3_puts_a_module_in_train_mode(learner):
-    C.check_train_epoch_ch3_puts_a_module_in_train_mode(learner)
 
 
 @exercise("train_ch3")
