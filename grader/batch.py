@@ -6,11 +6,12 @@ submission runs in its own process) and by the kit's own tests.
 import importlib
 import inspect
 import time
+from contextlib import nullcontext
 
 from grader.checks.training import SharedRuns
 from grader.fashion_mnist import shared_features
-from grader.grades import CheckResult, GradeBook
-from grader.profiles import seed_suite
+from grader.grades import CheckResult, GradeBook, failed
+from grader.profiles import seed_suite, without_shrinking
 from grader.report import apply_from_scratch_rule, classify
 from grader.suite import MODULE_NAMES
 
@@ -30,11 +31,13 @@ def suite_tests_of(exercise):
     return [name for name, fn in SUITE.items() if exercise_of(fn) == exercise]
 
 
-def run_check(test_name, learner, fashion=shared_features, grading_seed=None, runs=None):
+def run_check(test_name, learner, fashion=shared_features, grading_seed=None, runs=None,
+              shrink=True):
     """Run one suite test on `learner`, with the examples of `grading_seed` (None:
     the learner's); (status, message, notes), status None if the grader itself
     failed (message says how). `runs`: the SharedRuns of a whole grading (by
-    default, each Fashion-MNIST check trains alone)."""
+    default, each Fashion-MNIST check trains alone). shrink=False: a failure is
+    not shrunk to its smallest input (see profiles.without_shrinking)."""
     test, notes = SUITE[test_name], []
     seed_suite([test], grading_seed)
     fixtures = {"learner": lambda: learner,
@@ -43,8 +46,9 @@ def run_check(test_name, learner, fashion=shared_features, grading_seed=None, ru
                 "fashion_runs": lambda: runs or SharedRuns(learner, fashion, lambda e: None)}
     inner = test.hypothesis.inner_test if hasattr(test, "hypothesis") else test
     try:
-        test(**{name: fixtures[name]() for name in inspect.signature(inner).parameters
-                if name in fixtures})
+        with nullcontext() if shrink else without_shrinking(test):
+            test(**{name: fixtures[name]() for name in inspect.signature(inner).parameters
+                    if name in fixtures})
         status, message = "passed", ""
     except BaseException as e:  # noqa: B036 - outcomes derive from BaseException
         status, message = classify(e)
@@ -73,7 +77,8 @@ def grade(learner, points, *, budget=None, fashion=shared_features, grading_seed
             status, message, notes = "timeout", f"not run: the submission used up its" \
                                                 f" {budget:g} s for grading", []
         else:
-            status, message, notes = run_check(name, learner, fashion, grading_seed, runs)
+            status, message, notes = run_check(name, learner, fashion, grading_seed, runs,
+                                               shrink=not failed(book.statuses(exercise)))
             if status is None:
                 status, message = "error", f"internal error in the grader: {message}"
             if status in FINAL:

@@ -81,6 +81,11 @@ def parse_points(entries, source):
     return points
 
 
+def failed(statuses):
+    """Whether an exercise whose checks so far have `statuses` has failed one."""
+    return any(status != "passed" for status in statuses or ())
+
+
 def title(message, exercise):
     """A check's message's first line, without the exercise's name in front."""
     first = message.partition("\n")[0]

@@ -31,8 +31,8 @@ from tqdm import tqdm
 from grader.exercises import MODULES, NAMES
 from grader.grades import CheckResult, GradeBook
 from grader.outputs import write_class, write_submission
+from grader.progress import GRADER_DIGEST, digest
 
-GRADER = Path(__file__).resolve().parent
 # Beyond the submission's budget, how long its judge may take to wind up: the check in
 # flight when the budget runs out is not finished anyway.
 GRACE = 10.0
@@ -50,24 +50,11 @@ def find_submissions(root):
     return found
 
 
-def _digest(folder):
-    """A hash of the files under `folder`, but Python's bytecode caches, which
-    importing the code writes."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()
-                       and "__pycache__" not in p.parts and p.suffix != ".pyc"):
-        digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-GRADER_DIGEST = _digest(GRADER)
-
-
 def submission_key(folder, points, options):
     """What a stored row was graded from: the submission's files, the points, the
     options that can change a verdict, and the grader's own source."""
     graded_with = {k: v for k, v in options.items() if k not in NOT_IN_KEY}
-    return hashlib.sha256(json.dumps([_digest(folder), points, graded_with, GRADER_DIGEST],
+    return hashlib.sha256(json.dumps([digest(folder), points, graded_with, GRADER_DIGEST],
                                      sort_keys=True).encode()).hexdigest()
 
 

@@ -8,15 +8,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import profiles
+from grader import feedback, profiles
 from grader.checks.training import SharedRuns
-from grader import feedback
 from grader.exercises import FILES, NAMES, seam_spec
 from grader.fashion_mnist import shared_features
+from grader.grades import CheckResult, GradeBook, failed, parse_points
 from grader.oracle import ORACLE
-from grader.grades import CheckResult, GradeBook, parse_points
 from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, HELP_IMPL, \
     HELP_JSON, HELP_PLOT, HELP_POINTS, HELP_SEED, HELP_TIMEOUT, EXAMPLES
+from grader.profiles import without_shrinking
+from grader.progress import Progress
 from grader.report import apply_from_scratch_rule, classify
 from grader.seam import Learner, Missing, NotAttempted, TimedOut
 
@@ -102,6 +103,7 @@ def allow_builtins(config):
 
 
 BOOK = pytest.StashKey[GradeBook]()
+PROGRESS = pytest.StashKey[tuple]()
 
 
 def _exercise(item):
@@ -135,6 +137,10 @@ def pytest_collection_finish(session):
     graded = {_exercise(item) for item in session.items} - {None}
     for name in sorted(graded, key=NAMES.index):
         session.config.stash[BOOK].expect(name)
+    if graded:
+        # What the grade is of, taken before any check runs: the learner may save meanwhile.
+        folder = resolve_impl(session.config.getoption("impl"), session.config.rootpath)
+        session.config.stash[PROGRESS] = Progress(folder), Progress(folder).keys()
 
 
 def resolve_impl(value, rootpath):
@@ -200,6 +206,17 @@ def pytest_report_header(config):
             f" {'grading seed ' + str(seed) if seed is not None else 'derandomized'};"
             f" built-ins {'allowed' if allow_builtins(config) else 'not allowed'};"
             f" torch {torch.__version__})")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A check of an exercise that already failed one is not shrunk (its message
+    is only listed under the first failure's)."""
+    name = _exercise(item)
+    if name is None or not failed(item.config.stash[BOOK].statuses(name)):
+        return (yield)
+    with without_shrinking(item.obj):
+        return (yield)
 
 
 def pytest_runtest_setup(item):
@@ -290,5 +307,8 @@ def pytest_sessionfinish(session, exitstatus):
     path = session.config.getoption("grade_json")
     if path:
         Path(path).write_text(json.dumps(grade, indent=2) + "\n")
+    if PROGRESS in session.config.stash and exitstatus in (0, pytest.ExitCode.TESTS_FAILED):
+        progress, keys = session.config.stash[PROGRESS]  # an interrupted run proves nothing
+        progress.update(grade["exercises"], keys)
     if exitstatus == 0 and grade["score"] < grade["max_score"]:
         session.exitstatus = 1

@@ -8,8 +8,9 @@ examples, and `use_examples` draws more of them.
 """
 import sys
 import zlib
+from contextlib import contextmanager
 
-from hypothesis import HealthCheck, seed, settings
+from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.internal.conjecture import providers
 
 from grader.options import EXAMPLES
@@ -47,3 +48,20 @@ def seed_suite(tests, grading_seed):
         if hasattr(test, "hypothesis"):
             seed(None if grading_seed is None
                  else zlib.crc32(f"{grading_seed}:{test.__name__}".encode()))(test)
+
+
+@contextmanager
+def without_shrinking(test):
+    """Run the Hypothesis test `test` without shrinking its failures, for a check
+    of an exercise that already failed an earlier, more basic one: its message
+    is only listed under that one's, so the smallest input is not worth the time."""
+    if not hasattr(test, "hypothesis"):
+        yield
+        return
+    saved = test._hypothesis_internal_use_settings
+    test._hypothesis_internal_use_settings = settings(
+        saved, phases=[p for p in saved.phases if p is not Phase.shrink])
+    try:
+        yield
+    finally:
+        test._hypothesis_internal_use_settings = saved

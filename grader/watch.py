@@ -4,7 +4,9 @@ they save a file (python -m grader watch, d2lkit watch).
 Grading runs pytest in this process, so torch, the checks and Fashion-MNIST
 stay loaded between runs and a re-grade costs only that exercise's checks.
 Keys, when stdin is a terminal: h hint, n next exercise, l list, a grade all,
-q quit. Progress is kept in FOLDER/.d2lkit-watch.json, which git ignores.
+q quit. Progress is grader.progress's, which pytest keeps too: a status saved
+for files that have changed since counts as not graded, so the first exercise
+not known to pass as the files are now is graded first.
 """
 import contextlib
 import io
@@ -18,46 +20,15 @@ from pathlib import Path
 import pytest
 
 from grader.exercises import BY_NAME, NAME_WIDTH, NAMES
-from grader.plugin import SHORT
+from grader.feedback import SHORT
+from grader.progress import Progress
 from grader.suite import MODULE_NAMES
 
-STATE_FILE = ".d2lkit-watch.json"
 KEYS = "h hint · n next exercise · l list · a grade all · q quit"
 
 
 class GradingBroke(Exception):
     """pytest itself could not run the checks (the message is its output)."""
-
-
-class Progress:
-    """The last status of each exercise, kept in the learner's folder."""
-
-    def __init__(self, folder):
-        self.path = Path(folder) / STATE_FILE
-        try:
-            saved = json.loads(self.path.read_text())["statuses"]
-            self.statuses = {n: s for n, s in saved.items() if n in BY_NAME and s in SHORT}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.statuses = {}
-
-    def update(self, exercises):
-        """Take the statuses of a --grade-json "exercises" dict and save them."""
-        self.statuses.update({n: r["status"] for n, r in exercises.items()})
-        self.path.write_text(json.dumps({"statuses": self.statuses}, indent=1) + "\n")
-
-    def passed(self):
-        return sum(self.statuses.get(n) == "passed" for n in NAMES)
-
-    def first_open(self, after=None):
-        """The first exercise in chapter order (after `after`, wrapping round)
-        that has not passed; None when all have."""
-        start = NAMES.index(after) + 1 if after else 0
-        order = NAMES[start:] + NAMES[:start]
-        return next((n for n in order if self.statuses.get(n) != "passed"), None)
-
-    def bar(self):
-        done = self.passed()
-        return f"{done} of {len(NAMES)} exercises passed  [{'#' * done}{'.' * (len(NAMES) - done)}]"
 
 
 def grade(folder, names):
@@ -116,7 +87,8 @@ class Screen:
     def listing(self, progress, current):
         self.say(f"\n{progress.bar()}")
         for name in NAMES:
-            status = SHORT.get(progress.statuses.get(name), "not graded yet")
+            status = SHORT.get(progress.status(name), "not graded yet"
+                               if name not in progress.saved else "changed since graded")
             self.say(f" {'>' if name == current else ' '} {name:<{NAME_WIDTH}} {status}")
 
 
@@ -160,14 +132,19 @@ class Watch:
         self.interactive = sys.stdin.isatty()
         self.screen = Screen(folder, KEYS if self.interactive else "")
 
+    def grade(self, names):
+        """grade(), then the progress it saved (the plugin saves it)."""
+        results = grade(self.folder, names)
+        self.progress = Progress(self.folder)
+        return results
+
     def grade_current(self):
         """Grade the current exercise; while it passes, say so and go on to the next."""
         self.screen.clear()
         while self.current:
             name = self.current
             self.screen.say(f"grading {name} ...")
-            result = grade(self.folder, [name])[name]
-            self.progress.update({name: result})
+            result = self.grade([name])[name]
             if result["status"] != "passed":
                 self.screen.result(name, result, self.progress)
                 return
@@ -178,8 +155,7 @@ class Watch:
     def grade_all(self):
         self.screen.clear()
         self.screen.say("grading every exercise ...")
-        results = grade(self.folder, [])
-        self.progress.update(results)
+        results = self.grade([])
         self.current = self.progress.first_open()
         self.screen.listing(self.progress, self.current)
         if self.current:

@@ -9,6 +9,7 @@ import time
 import pexpect
 
 from grader.exercises import MODULES, NAMES
+from grader.progress import STATE_FILE, Progress
 from tests.conftest import KIT_ROOT, default_sigint
 
 LINEAR = MODULES["linear_regression"]  # the exercises before softmax, in chapter order
@@ -47,14 +48,24 @@ def test_watch_grades_on_save_advances_and_answers_keys(tmp_path):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    state = json.loads((folder / ".d2lkit-watch.json").read_text())["statuses"]
-    assert state == {**dict.fromkeys(LINEAR, "passed"), "softmax": "not_attempted"}
+    assert statuses(folder) == {**dict.fromkeys(LINEAR, "passed"), "softmax": "not_attempted"}
+
+
+def statuses(folder):
+    """The statuses saved in the folder's progress file, whatever their keys."""
+    saved = json.loads((folder / STATE_FILE).read_text())["exercises"]
+    return {name: entry["status"] for name, entry in saved.items()}
+
+
+def save_passed(folder, names):
+    """Progress that says `names` passed, as the folder's files are now."""
+    progress = Progress(folder)
+    progress.update({name: {"status": "passed"} for name in names}, progress.keys(names))
 
 
 def test_watch_without_a_terminal_resumes_grades_on_save_and_stops_on_ctrl_c(tmp_path):
     folder = _stubs(tmp_path, entry=False)
-    state = folder / ".d2lkit-watch.json"
-    state.write_text(json.dumps({"statuses": dict.fromkeys(LINEAR, "passed")}))
+    save_passed(folder, LINEAR)
     run = subprocess.Popen([sys.executable, "-m", "grader", "watch", str(folder)], cwd=tmp_path,
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
                            preexec_fn=default_sigint)
@@ -80,4 +91,40 @@ def test_watch_without_a_terminal_resumes_grades_on_save_and_stops_on_ctrl_c(tmp
         assert run.wait(30) == 0
     finally:
         run.kill()
-    assert json.loads(state.read_text())["statuses"]["softmax"] == "failed"
+    assert statuses(folder)["softmax"] == "failed"
+
+
+def _first_graded(folder):
+    """The first exercise watch grades in `folder` (stdin not a terminal), then stop it."""
+    run = subprocess.Popen([sys.executable, "-m", "grader", "watch", str(folder)],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+                           preexec_fn=default_sigint)
+    try:
+        line = next(line for line in iter(run.stdout.readline, "") if "grading" in line)
+    finally:
+        run.kill()
+        run.wait()
+    return line.removeprefix("grading ").removesuffix(" ...\n")
+
+
+def test_watch_grades_again_what_changed_since_it_passed(tmp_path):
+    """A pass saved for other files is no pass: softmax passed, then broke while
+    watch was not running, so watch grades it first and never says "passed"."""
+    folder = _stubs(tmp_path, entry=False)
+    (folder / "linear_regression.py").write_text(SOLUTION)
+    good = (KIT_ROOT / "solutions" / "softmax_regression.py").read_text()
+    (folder / "softmax_regression.py").write_text(good)
+    save_passed(folder, NAMES)
+    (folder / "softmax_regression.py").write_text(good + WRONG_SOFTMAX)
+    assert _first_graded(folder) == "softmax"
+
+
+def test_pytest_progress_reaches_watch(tmp_path):
+    folder = _stubs(tmp_path)
+    (folder / "linear_regression.py").write_text(SOLUTION)
+    done = subprocess.run([sys.executable, "-m", "pytest", str(folder / "test_chapter3.py"),
+                           "--impl", str(folder), *(f"--exercise={n}" for n in LINEAR)],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+    assert statuses(folder) == dict.fromkeys(LINEAR, "passed")
+    assert _first_graded(folder) == "softmax"

@@ -1,0 +1,48 @@
+"""Saved progress (grader.progress): a status counts only for the files it was graded on."""
+from grader.progress import Progress
+
+
+def _folder(tmp_path):
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    (folder / "linear_regression.py").write_text("def linreg(X, w, b):\n    return X @ w + b\n")
+    (folder / "softmax_regression.py").write_text("def softmax(X):\n    return X\n")
+    (folder / "training.py").write_text("from softmax_regression import accuracy\n")
+    return folder
+
+
+def test_a_status_holds_while_its_files_are_unchanged(tmp_path):
+    folder = _folder(tmp_path)
+    progress = Progress(folder)
+    progress.update({"linreg": {"status": "passed"}}, progress.keys())
+    assert Progress(folder).status("linreg") == "passed"
+    (folder / "linear_regression.py").write_text("def linreg(X, w, b):\n    return X * w + b\n")
+    assert Progress(folder).status("linreg") is None
+    assert Progress(folder).first_open() == "synthetic_data"
+
+
+def test_a_module_is_stale_when_a_module_it_imports_changes(tmp_path):
+    """training.py imports softmax_regression.py: editing that one re-grades both,
+    and leaves linear_regression.py's statuses standing."""
+    folder = _folder(tmp_path)
+    progress = Progress(folder)
+    progress.update({"Accumulator": {"status": "passed"}, "linreg": {"status": "passed"}},
+                    progress.keys())
+    (folder / "softmax_regression.py").write_text("def softmax(X):\n    return X.exp()\n")
+    assert Progress(folder).status("Accumulator") is None
+    assert Progress(folder).status("linreg") == "passed"
+
+
+def test_keys_taken_before_grading_win_over_a_save_during_it(tmp_path):
+    folder = _folder(tmp_path)
+    progress = Progress(folder)
+    keys = progress.keys()
+    (folder / "linear_regression.py").write_text("def linreg(X, w, b):\n    return w\n")
+    progress.update({"linreg": {"status": "passed"}}, keys)
+    assert Progress(folder).status("linreg") is None
+
+
+def test_unreadable_progress_is_no_progress(tmp_path):
+    folder = _folder(tmp_path)
+    (folder / ".d2lkit-watch.json").write_text('{"statuses": {"linreg": "passed"}}')
+    assert Progress(folder).status("linreg") is None
