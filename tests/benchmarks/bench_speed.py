@@ -14,6 +14,9 @@ batch: `python -m grader grade --jobs 2` on a class of 8 reference copies and
 endless: the issue's endless data_iter (`while True: yield features[:batch_size],
   labels[:batch_size]`) in the reference, graded by `pytest exercises` and by
   `python -m grader grade` (one submission): seconds, and data_iter's status.
+failing: `--exercise NAME` on a wrong NAME (the catalogue's, one per row)
+  against the same on the reference: a failure is shrunk to its smallest
+  input, which must not make a failing run much slower than a passing one.
 watch: watch mode on the reference (`python -m grader watch`, stdin not a
   terminal): seconds from "grading NAME" to its result for each exercise in
   the warm process (the first also loads the suite), and for a save, which
@@ -105,6 +108,30 @@ def batch_medians(kits, runs, tmp):
     return medians(commands, kits, runs)
 
 
+# (exercise, catalogue mistake) of the failing part: issue 22's slow failures.
+FAILING_CASES = (("linreg", "linreg_elementwise_product"),
+                 ("squared_loss", "squared_loss_forgets_half"),
+                 ("softmax", "softmax_naive_exp"),
+                 ("cross_entropy", "cross_entropy_mean"))
+
+
+def failing_medians(kits, runs, tmp):
+    """{(row, kit): median seconds} of `--exercise NAME` on the reference and on the
+    reference with NAME's catalogue mistake, for each of FAILING_CASES."""
+    commands = {}
+    for exercise, name in FAILING_CASES:
+        variant = next(v for v in WRONG if v.fn.__name__ == name)
+        sub = Path(tmp) / name
+        shutil.copytree(KIT / "solutions", sub)
+        with open(sub / f"{BY_NAME[exercise].module}.py", "a") as f:
+            f.write(PRELUDE + variant_source(variant))
+        commands[f"--exercise {exercise}, reference"] = pytest_args(
+            "--impl", str(KIT / "solutions"), "--exercise", exercise)
+        commands[f"--exercise {exercise}, {name}"] = pytest_args(
+            "--impl", str(sub), "--exercise", exercise)
+    return medians(commands, kits, runs)
+
+
 ENDLESS = """
 def data_iter(batch_size, features, labels):
     while True:
@@ -173,7 +200,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--compare", metavar="DIR", help="an earlier kit to measure beside this one")
     parser.add_argument("--parts", nargs="+", default=["learner", "busy", "batch", "endless"],
-                        choices=["learner", "busy", "batch", "endless", "watch"])
+                        choices=["learner", "busy", "batch", "endless", "watch", "failing"])
     options = parser.parse_args()
     kits = [KIT] + ([Path(options.compare).resolve()] if options.compare else [])
     head = f"{'run':<44}" + "".join(f"{'this kit' if k == KIT else 'compared':>22}" for k in kits)
@@ -212,6 +239,14 @@ def main():
             row(f"endless data_iter, {name}",
                 [f"  {t:.1f} s, data_iter {status}, {others} others passed"
                  for t, status, others in (times[name, k] for k in kits)])
+    if "failing" in options.parts:
+        with tempfile.TemporaryDirectory() as tmp:
+            times = failing_medians(kits, options.runs, tmp)
+        for exercise, name in FAILING_CASES:
+            passing, failing = f"--exercise {exercise}, reference", f"--exercise {exercise}, {name}"
+            row(passing, [f"{times[passing, k]:.2f} s" for k in kits])
+            row(f"  {name}", [f"{times[failing, k]:.2f} s = {times[failing, k] / times[passing, k]:.2f}"
+                              " x passing" for k in kits])
     if "watch" in options.parts:
         times = watch_times(options.runs)
         for name in NAMES:
