@@ -199,6 +199,8 @@ def fashion_plot_dir(request):
 
 
 def pytest_report_header(config):
+    """How the run grades (the kit's own runs; a learner's shows it in
+    pytest_sessionstart below, and only when not the defaults)."""
     impl = config.getoption("impl") or "exercises/"
     seed = config.getoption("grading_seed")
     examples = config.getoption("examples") or EXAMPLES
@@ -217,6 +219,18 @@ def pytest_runtest_call(item):
         return (yield)
     with without_shrinking(item.obj):
         return (yield)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session):
+    """A learner's run has no header, but says so when it grades otherwise than
+    by default (an instructor's seed, examples or built-ins)."""
+    config = session.config
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter and grading_learner(config) and (
+            config.getoption("grading_seed") is not None or config.getoption("examples")
+            or allow_builtins(config)):
+        reporter.write_line(pytest_report_header(config))
 
 
 def pytest_runtest_setup(item):
