@@ -16,24 +16,27 @@ class Variant:
     fn: object
     caught_by: tuple = ()
     hint: str = ""
+    setup: str = ""  # source for the module's top level, before the function (net's W and b)
 
     def __str__(self):
         return f"{self.exercise}:{self.fn.__name__}"
 
 
-def wrong(exercise, *caught_by, hint=""):
+def wrong(exercise, *caught_by, hint="", setup=""):
     """A wrong `exercise`; every test named in caught_by must fail on it, and the
-    first one's message must contain `hint`."""
+    first one's message must contain `hint`. `setup`: module-level source spliced
+    in before it (net's W and b)."""
     def register(fn):
-        WRONG.append(Variant(exercise, fn, caught_by, hint))
+        WRONG.append(Variant(exercise, fn, caught_by, hint, setup))
         return fn
     return register
 
 
-def alternative(exercise):
-    """A valid `exercise`, different from the reference: all its tests must pass."""
+def alternative(exercise, setup=""):
+    """A valid `exercise`, different from the reference: all its tests must pass.
+    `setup` as for wrong()."""
     def register(fn):
-        ALTERNATIVES.append(Variant(exercise, fn))
+        ALTERNATIVES.append(Variant(exercise, fn, setup=setup))
         return fn
     return register
 
