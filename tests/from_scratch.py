@@ -185,57 +185,52 @@ def cross_entropy_from_logits_logsumexp(o, y):
     return torch.logsumexp(o, dim=1) - o[range(len(o)), y]
 
 
-def _centred(X, y):
-    """X and y centred, and their means: the bias drops out of least squares."""
-    X_mean, y_mean = X.mean(dim=0, keepdim=True), y.reshape(-1, 1).mean(dim=0, keepdim=True)
-    return X - X_mean, y.reshape(-1, 1) - y_mean, X_mean, y_mean
-
-
+# Each centres X and y (the bias drops out), solves for w, then b = mean(y) - mean(X) @ w.
 @builtin("linreg_closed_form", "torch.linalg.lstsq")
 def linreg_closed_form_lstsq(X, y):
-    Xc, yc, X_mean, y_mean = _centred(X, y)
-    w = torch.linalg.lstsq(Xc, yc, rcond=1e-5, driver="gelsd").solution
+    X_mean, y_mean = X.mean(dim=0, keepdim=True), y.reshape(-1, 1).mean()
+    w = torch.linalg.lstsq(X - X_mean, y.reshape(-1, 1) - y_mean, rcond=1e-5,
+                           driver="gelsd").solution
     return w, (y_mean - X_mean @ w).reshape(1)
 
 
 @builtin("linreg_closed_form", "torch.linalg.pinv")
 def linreg_closed_form_pinv(X, y):
-    Xc, yc, X_mean, y_mean = _centred(X, y)
-    w = torch.linalg.pinv(Xc) @ yc
+    X_mean, y_mean = X.mean(dim=0, keepdim=True), y.reshape(-1, 1).mean()
+    w = torch.linalg.pinv(X - X_mean) @ (y.reshape(-1, 1) - y_mean)
     return w, (y_mean - X_mean @ w).reshape(1)
 
 
 @builtin("linreg_closed_form", "torch.linalg.pinv")
 def linreg_closed_form_pinv_through_an_alias(X, y):
     from torch.linalg import pinv as pseudo_inverse
-    Xc, yc, X_mean, y_mean = _centred(X, y)
-    w = pseudo_inverse(Xc) @ yc
+    X_mean, y_mean = X.mean(dim=0, keepdim=True), y.reshape(-1, 1).mean()
+    w = pseudo_inverse(X - X_mean) @ (y.reshape(-1, 1) - y_mean)
     return w, (y_mean - X_mean @ w).reshape(1)
 
 
 @builtin("linreg_closed_form", "torch.pinverse")
 def linreg_closed_form_pinverse(X, y):
-    Xc, yc, X_mean, y_mean = _centred(X, y)
-    w = torch.pinverse(Xc) @ yc
+    X_mean, y_mean = X.mean(dim=0, keepdim=True), y.reshape(-1, 1).mean()
+    w = torch.pinverse(X - X_mean, rcond=1e-5) @ (y.reshape(-1, 1) - y_mean)
     return w, (y_mean - X_mean @ w).reshape(1)
 
 
-def _ridge_gram(Xc):
-    """The centred Gram matrix in float64 plus a ridge far below its conditioning,
-    invertible even for collinear features."""
-    G = Xc.double().T @ Xc.double()
-    return G + 1e-9 * torch.trace(G).clamp(min=1e-300) * torch.eye(len(G), dtype=torch.float64)
-
-
+# The centred Gram matrix in float64, plus a ridge far below its conditioning so
+# that it is invertible even for collinear features.
 @builtin("linreg_closed_form", "torch.linalg.inv")
 def linreg_closed_form_inv(X, y):
-    Xc, yc, X_mean, y_mean = _centred(X, y)
-    w = (torch.linalg.inv(_ridge_gram(Xc)) @ (Xc.double().T @ yc.double())).to(X.dtype)
+    X_mean, y_mean = X.mean(dim=0, keepdim=True), y.reshape(-1, 1).mean()
+    Xc = (X - X_mean).double()
+    G = Xc.T @ Xc + (1e-9 * (Xc ** 2).sum() + 1e-12) * torch.eye(X.shape[1]).double()
+    w = (torch.linalg.inv(G) @ (Xc.T @ (y.reshape(-1, 1) - y_mean).double())).to(X.dtype)
     return w, (y_mean - X_mean @ w).reshape(1)
 
 
 @builtin("linreg_closed_form", "torch.inverse")
 def linreg_closed_form_inverse(X, y):
-    Xc, yc, X_mean, y_mean = _centred(X, y)
-    w = (torch.inverse(_ridge_gram(Xc)) @ (Xc.double().T @ yc.double())).to(X.dtype)
+    X_mean, y_mean = X.mean(dim=0, keepdim=True), y.reshape(-1, 1).mean()
+    Xc = (X - X_mean).double()
+    G = Xc.T @ Xc + (1e-9 * (Xc ** 2).sum() + 1e-12) * torch.eye(X.shape[1]).double()
+    w = (torch.inverse(G) @ (Xc.T @ (y.reshape(-1, 1) - y_mean).double())).to(X.dtype)
     return w, (y_mean - X_mean @ w).reshape(1)
