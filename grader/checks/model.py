@@ -89,7 +89,8 @@ def _net(learner, X):
 def check_net_returns_a_row_of_10_per_image(learner, X):
     c, got = _net(learner, X)
     c.tensor(got, (len(X), 10), torch.float32,
-             hint="flatten each image into a row: X.reshape((-1, W.shape[0])), then @ W + b")
+             hint="net(X) has one row of 10 class probabilities per image:"
+                  " softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)")
 
 
 def check_net_matches_softmax_of_X_W_plus_b(learner, X):
