@@ -41,6 +41,15 @@ class Exercise:
 
 
 TABLE = (
+    Exercise("Timer", "linear_regression", (), 2, "3.1.2",
+             "start() stores time.time(); stop() appends time.time() minus it and returns it.",
+             instance=True),
+    Exercise("normal", "linear_regression", ("x", "mu", "sigma"), 2, "3.1.3",
+             "1 / sqrt(2 * pi * sigma**2) * exp(-(x - mu)**2 / (2 * sigma**2)), with np.exp."),
+    Exercise("linreg_closed_form", "linear_regression", ("X", "y"), 3, "3.1, exercise 2",
+             "centre X and y; w = V diag(1/s) U^T y from torch.linalg.svd, skipping s near 0.",
+             forbidden=("lstsq", "pinv", "inv", "inverse", "pinverse"),
+             build_from="torch.linalg.svd (or qr), matrix products and the means of X and y"),
     Exercise("synthetic_data", "linear_regression", ("w", "b", "num_examples"), 5, "3.2.1",
              "torch.normal(mean, std, size) draws the features and the noise."),
     Exercise("data_iter", "linear_regression", ("batch_size", "features", "labels"), 5, "3.2.2",
@@ -66,6 +75,10 @@ TABLE = (
     Exercise("softmax", "softmax_regression", ("X",), 10, "3.6.2",
              "exp(1000.) is inf in float32; subtract each row's max before exp.",
              forbidden=("softmax", "log_softmax"), build_from="exp and sum"),
+    Exercise("net", "softmax_regression", ("X",), 3, "3.6.3",
+             "requires_grad=True on W and b;"
+             " net(X) = softmax(torch.matmul(X.reshape((-1, 784)), W) + b).",
+             uses=("softmax",)),
     Exercise("cross_entropy", "softmax_regression", ("y_hat", "y"), 5, "3.6.4",
              "y_hat[range(len(y_hat)), y] picks each row's true-class probability.",
              forbidden=("cross_entropy", "cross_entropy_loss", "nll_loss", "nll_loss_nd",
@@ -94,6 +107,8 @@ TABLE = (
     Exercise("predict_ch3", "training", ("net", "test_iter", "n"), 3, "3.6.7",
              "take the first batch; the prediction is net(X).argmax(dim=1).",
              uses=("get_fashion_mnist_labels",)),
+    Exercise("load_array", "concise", ("data_arrays", "batch_size", "is_train"), 2, "3.3.2",
+             "data.DataLoader(data.TensorDataset(*data_arrays), batch_size, shuffle=is_train)."),
     Exercise("linreg_concise", "concise", (), 5, "3.3.3",
              "net[0].weight.data.normal_(0, 0.01) and net[0].bias.data.fill_(0)."),
     Exercise("softmax_concise", "concise", (), 5, "3.7.1",

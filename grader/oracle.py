@@ -8,11 +8,57 @@ The training helpers of 3.6 (Accumulator to predict_ch3) call each other and the
 functions above, never a learner's: they stand in for the learner's own while
 one of the learner's is graded (attribution, see grader.seam.Learner).
 """
+import itertools
+import math
+import time
 from types import SimpleNamespace
 
 import torch
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
+
+
+class Timer:
+    """Elapsed seconds by time.perf_counter, recorded at each stop; running from creation."""
+
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = time.perf_counter()
+
+    def stop(self):
+        self.times.append(time.perf_counter() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return math.fsum(self.times) / len(self.times)
+
+    def sum(self):
+        return math.fsum(self.times)
+
+    def cumsum(self):
+        return list(itertools.accumulate(self.times))
+
+
+def normal(x, mu, sigma):
+    """The N(mu, sigma^2) density at each element of x (a numpy array or a tensor),
+    computed in float64 with torch and given back in x's kind and dtype."""
+    t = torch.as_tensor(x, dtype=torch.float64)
+    p = torch.exp(-0.5 * torch.square((t - mu) / sigma)) / (sigma * math.sqrt(2 * math.pi))
+    if isinstance(x, torch.Tensor):
+        return p.to(x.dtype)
+    return p.numpy().astype(x.dtype)
+
+
+def linreg_closed_form(X, y):
+    """Least squares with a bias by torch.linalg.lstsq in float64 on [X, 1]; singular
+    values below 1e-5 of the largest count as 0 (the data are float32), so that
+    collinear features get the minimum-norm solution. (w (d, 1), b (1,)), X's dtype."""
+    A = torch.cat([X.double(), torch.ones(len(X), 1, dtype=torch.float64)], dim=1)
+    theta = torch.linalg.lstsq(A, y.double().reshape(-1, 1), rcond=1e-5, driver="gelsd").solution
+    return theta[:-1].to(X.dtype), theta[-1].to(X.dtype)
 
 
 def synthetic_data(w, b, num_examples):
@@ -54,6 +100,18 @@ def huber_loss(y_hat, y, delta=1.0):
 def softmax(X):
     """Row-wise, (n, q)."""
     return torch.softmax(X, dim=1)
+
+
+def net_with(W, b):
+    """d2l 3.6.3's net for given parameters: softmax(X flattened @ W + b)."""
+    def net(X):
+        return torch.softmax(F.linear(X.reshape(-1, W.shape[0]), W.T, b), dim=1)
+    return net
+
+
+# The oracle's own parameters of 3.6.1, from a fixed generator.
+net = net_with(torch.normal(0, 0.01, size=(784, 10), generator=torch.Generator().manual_seed(0)),
+               torch.zeros(10))
 
 
 def cross_entropy(y_hat, y):
@@ -149,6 +207,11 @@ def predict_ch3(net, test_iter, n=6):
     return get_fashion_mnist_labels(predicted[:n]), get_fashion_mnist_labels(y[:n])
 
 
+def load_array(data_arrays, batch_size, is_train=True):
+    """PyTorch's DataLoader over a TensorDataset, shuffled iff is_train."""
+    return DataLoader(TensorDataset(*data_arrays), batch_size, shuffle=is_train)
+
+
 def _small_normal_weights(net):
     for layer in net:
         if isinstance(layer, torch.nn.Linear):
@@ -167,7 +230,8 @@ def softmax_concise():
     return _small_normal_weights(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)))
 
 
-ORACLE = SimpleNamespace(synthetic_data=synthetic_data, data_iter=data_iter, linreg=linreg,
+ORACLE = SimpleNamespace(Timer=Timer, normal=normal, linreg_closed_form=linreg_closed_form,
+                         net=net, load_array=load_array, synthetic_data=synthetic_data, data_iter=data_iter, linreg=linreg,
                          squared_loss=squared_loss, sgd=sgd, huber_loss=huber_loss,
                          softmax=softmax, cross_entropy=cross_entropy, accuracy=accuracy,
                          cross_entropy_from_logits=cross_entropy_from_logits,

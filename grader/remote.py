@@ -330,6 +330,19 @@ class RemoteLearner:
                                     " sent back something that is not a training run")
         return result
 
+    def exercise_tensors(self, exercise, names):
+        """As seam.Learner.exercise_tensors, read in the worker; a reply that is not
+        such data ends the worker's answer as a crash, never reaching a check."""
+        outcome = self.status.get(self.spec[exercise]["module"])
+        if outcome is not None:
+            raise type(outcome)(exercise, outcome.message)
+        found = self._reply(exercise, self.request(("tensors", exercise, list(names)),
+                                                   f"reading {', '.join(names)}", exercise), ())
+        if not _module_tensors(found, names):
+            raise Crashed(exercise, f"reading {', '.join(names)}: the submission's process sent"
+                                    " back something that is not what its module holds")
+        return found
+
     def _reply(self, exercise, reply, args):
         kind = reply[0]
         if kind == "outcome":
@@ -433,8 +446,39 @@ def _model(result):
             and _is_tensor(result[2]) and result[2].dim() == 1)
 
 
+def _module_tensors(found, names):
+    """What seam.module_tensors gives for `names`."""
+    def described(value):
+        return isinstance(value, str) or (
+            isinstance(value, dict) and set(value) == {"value", "requires_grad", "grad"}
+            and isinstance(value["value"], torch.Tensor)
+            and isinstance(value["requires_grad"], bool)
+            and (value["grad"] is None or isinstance(value["grad"], torch.Tensor)))
+    return isinstance(found, dict) and set(found) == set(names) and all(
+        described(v) for v in found.values())
+
+
+def _normal_result(result):
+    return (isinstance(result, tuple) and len(result) == 5 and _is_text(result[0])
+            and _is_text(result[1]) and _is_list_of(result[2], _is_number)
+            and (result[3] is None or (isinstance(result[3], torch.Tensor)
+                                       and result[3].dtype == torch.float64))
+            and isinstance(result[4], bool))
+
+
+def _load_array_run(result):
+    def batch(value):
+        return _is_text(value) or (_is_list_of(value, _is_tensor) and len(value) == 2)
+    return (isinstance(result, tuple) and len(result) == 3 and isinstance(result[0], bool)
+            and _is_text(result[1])
+            and _is_list_of(result[2], lambda one_pass: _is_list_of(one_pass, batch)))
+
+
 # What each recipe of grader.training returns, as a test of a worker's reply.
-RECIPE_RESULTS = {"train_linear_regression": _linear_run,
+RECIPE_RESULTS = {"drive_timer": lambda result: _is_list_of(result, _numbers),
+                  "evaluate_normal": _normal_result,
+                  "iterate_load_array": _load_array_run,
+                  "train_linear_regression": _linear_run,
                   "train_softmax_regression": _softmax_run,
                   "drive_accumulator": _accumulator_run,
                   "evaluate_fixed_net": _is_number_or_text,

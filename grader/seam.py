@@ -190,7 +190,8 @@ class FromScratch(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
     def _builtin(self, func):
-        name = getattr(func, "__name__", "").split(".")[0].lstrip("_").removeprefix("special_")
+        name = getattr(func, "__name__", "").split(".")[0].lstrip("_").removeprefix("special_") \
+            .removeprefix("linalg_")
         if name in self.forbidden:
             return _display(func, name)
         frame = sys._getframe(2) if self.forbidden_code else None
@@ -207,7 +208,8 @@ def _display(func, name):
     """How a learner would have written the call: torch.softmax, Tensor.softmax, ..."""
     module = getattr(func, "__module__", None) or "Tensor"
     public = {"torch._C._nn": "torch.nn.functional", "torch._C._special": "torch.special",
-              "torch._C._VariableFunctions": "torch", "torch._ops.aten": "torch.ops.aten"}
+              "torch._C._VariableFunctions": "torch", "torch._ops.aten": "torch.ops.aten",
+              "torch._C._linalg": "torch.linalg"}
     module = public.get(module, module)
     if module == "torch.ops.aten" or module.startswith("torch._C"):
         name = getattr(func, "__name__", name).split(".")[0]
@@ -258,6 +260,14 @@ class Learner:
     def take_builtin_used(self, exercise):
         """The first forbidden built-in `exercise` called since the last take, or None."""
         return self.builtins_used.pop(exercise, None)
+
+    def exercise_tensors(self, exercise, names):
+        """The tensors `names` that `exercise`'s module holds (net's W and b), as data:
+        see module_tensors. Raises the module's Outcome if it did not load."""
+        module = self._modules[self.spec[exercise]["module"]]
+        if isinstance(module, Outcome):
+            raise type(module)(exercise, module.message)
+        return module_tensors(module, names)
 
     def __getattr__(self, exercise):
         if exercise not in self.spec:
@@ -325,6 +335,22 @@ class Instance:
 
     def __getitem__(self, index):
         return self._guard("__getitem__", getattr(self._obj, "__getitem__"))(index)
+
+
+def module_tensors(module, names):
+    """{name: what module.<name> is}, copied so that nothing read can change the
+    learner's: a tensor as {"value", "requires_grad", "grad" (or None)}, anything
+    else as the name of its type ("NoneType" when the module has no such name)."""
+    found = {}
+    for name in names:
+        value = getattr(module, name, None)
+        if isinstance(value, torch.Tensor):
+            grad = value.grad if value.is_leaf else None
+            found[name] = {"value": value.detach().clone(), "requires_grad": value.requires_grad,
+                           "grad": None if grad is None else grad.detach().clone()}
+        else:
+            found[name] = type(value).__name__
+    return found
 
 
 def _take_all(exercise, iterator, size):

@@ -167,3 +167,64 @@ def fashion_labels(draw):
     n = draw(st.integers(0, 12))
     return torch.tensor(draw(st.lists(st.integers(0, 9), min_size=n, max_size=n)),
                         dtype=torch.int64)
+
+
+# --- 3.1's helpers, the closed-form solution, 3.6's net ---------------------------
+
+eighths = st.integers(1, 800).map(lambda k: k / 8)  # seconds a float adds exactly
+
+
+@st.composite
+def timer_intervals(draw):
+    """[(gap, duration), ...]: 1 to 5 timed runs, each after a gap (seconds, in
+    eighths, so that sums are exact)."""
+    gap = st.integers(0, 80).map(lambda k: k / 8)
+    return draw(st.lists(st.tuples(gap, eighths), min_size=1, max_size=5))
+
+
+@st.composite
+def normal_cases(draw):
+    """(x, mu, sigma): x a float32 tensor of shape (n,) or (n, m) in [-10, 10],
+    mu in [-3, 3], sigma in [0.25, 4]."""
+    shape = draw(st.sampled_from([(draw(dims),), (draw(dims), draw(dims))]))
+    x = draw(float_tensors(shape, bound=10.0))
+    mu = draw(floats32(3.0))
+    sigma = draw(st.floats(0.25, 4.0, width=32))
+    return x, mu, sigma
+
+
+def least_squares_problem(seed, n, d, *, rank=None, cond=10.0, copies=0):
+    """(X (n, d + copies), y (n, 1)), float32: the centred X has singular values
+    from 10 down to 10 / cond, `rank` of them (default d; at most n - 1), then
+    an offset row; `copies` more columns are exact multiples (x 1, 2 or -0.5) of
+    the first ones, so that the features are exactly collinear."""
+    gen = torch.Generator().manual_seed(seed)
+    rank = min(d if rank is None else rank, n - 1)
+    Z = torch.randn(n, rank, generator=gen, dtype=torch.float64)
+    U = torch.linalg.qr(Z - Z.mean(dim=0))[0] if rank else Z
+    V = torch.linalg.qr(torch.randn(d, rank, generator=gen, dtype=torch.float64))[0]
+    s = torch.logspace(1, 1 - float(np.log10(cond)), rank, dtype=torch.float64)
+    X = (U * s) @ V.T + 3 * torch.randn(d, generator=gen, dtype=torch.float64)
+    X = X.float()
+    scales = (1.0, 2.0, -0.5)
+    X = torch.cat([X] + [X[:, [i % d]] * scales[i % 3] for i in range(copies)], dim=1)
+    w = torch.randn(X.shape[1], 1, generator=gen)
+    y = X @ w + 2.0 + torch.randn(n, 1, generator=gen)
+    return X, y
+
+
+@st.composite
+def least_squares_problems(draw, *, wide=False, copies=0):
+    """(X, y) of least_squares_problem: n > d + 1 (wide: n <= d), d in [1, 5], y
+    (n, 1) or (n,)."""
+    d = draw(st.integers(1, 5))
+    n = draw(st.integers(1, d)) if wide else draw(st.integers(d + 2, d + 12))
+    X, y = least_squares_problem(draw(st.integers(0, 2**16)), n, d, copies=copies)
+    return X, y.reshape(draw(st.sampled_from([(n,), (n, 1)])))
+
+
+@st.composite
+def images(draw):
+    """(n, 1, 28, 28) float32 images in [0, 1), n in [1, 5], from a drawn seed."""
+    n, seed = draw(st.integers(1, 5)), draw(st.integers(0, 2**16))
+    return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed))

@@ -408,3 +408,96 @@ def train_softmax_concise(fns, train, test=None, *, num_epochs, lr, batch_size, 
         if reached(fns, epochs, test, bar):
             break
     return epochs
+
+
+# --- Recipes for Timer, normal and load_array (3.1, 3.3) -------------------------
+
+class FakeClock:
+    """A clock that moves only when told: while in use, time.time, time.perf_counter
+    and time.monotonic all read it (the book's Timer reads time.time)."""
+    NAMES = ("time", "perf_counter", "monotonic")
+
+    def __init__(self, now):
+        self.now = now
+
+    def read(self):
+        return self.now
+
+    def __enter__(self):
+        import time
+        self.saved = {name: getattr(time, name) for name in self.NAMES}
+        for name in self.NAMES:
+            setattr(time, name, self.read)
+        return self
+
+    def __exit__(self, *exc):
+        import time
+        for name, fn in self.saved.items():
+            setattr(time, name, fn)
+
+
+def drive_timer(fns, steps, *, start=1_700_000_000.0):
+    """fns.Timer() on a FakeClock at `start`, through `steps`: ("wait", seconds)
+    moves the clock; ("start",), ("stop",), ("avg",), ("sum",), ("cumsum",) call
+    that method. Returns what each call but start() returned, in order: number()s,
+    and numbers() for cumsum (text if it is not a list or tuple)."""
+    seen = []
+    with FakeClock(start) as clock:
+        timer = fns.Timer()
+        for step in steps:
+            if step[0] == "wait":
+                clock.now += step[1]
+                continue
+            value = getattr(timer, step[0])()
+            if step[0] == "start":
+                continue  # it returns nothing the book uses
+            if step[0] == "cumsum" and not isinstance(value, (list, tuple)):
+                seen.append(f"{type(value).__name__}: {value!r:.120}")
+            else:
+                seen.append(numbers(value) if step[0] == "cumsum" else number(value))
+    return seen
+
+
+def evaluate_normal(fns, x, mu, sigma, *, as_numpy):
+    """fns.normal(x, mu, sigma), x a float tensor, passed as a numpy array when
+    as_numpy. Returns (the result's kind: "ndarray", "Tensor" or its type's name,
+    its dtype's name, its shape, its values as a float64 tensor (None if it has
+    none), whether x was left unchanged)."""
+    import numpy as np
+    given = x.numpy().copy() if as_numpy else x.clone()
+    result = fns.normal(given, mu, sigma)
+    unchanged = bool(np.array_equal(given, x.numpy())) if as_numpy else torch.equal(given, x)
+    if isinstance(result, np.ndarray):
+        kind, dtype, values = "ndarray", str(result.dtype), torch.from_numpy(
+            np.asarray(result, dtype=np.float64).copy())
+    elif isinstance(result, torch.Tensor):
+        kind, dtype, values = "Tensor", str(result.dtype).removeprefix("torch."), \
+            result.detach().to(torch.float64).clone()
+    else:
+        return type(result).__name__, "", [], None, unchanged
+    return kind, dtype, list(values.shape), values, unchanged
+
+
+def iterate_load_array(fns, *, n, d, batch_size, is_train, passes):
+    """fns.load_array((features, labels), batch_size, is_train) over an indexed
+    data set (features[i] = i + j/10, labels[i] = [1000 + i]), iterated `passes`
+    times. Returns (whether it is a torch.utils.data.DataLoader, its type's name,
+    for each pass a list of [X_batch, y_batch] float32 tensors, or text saying what a
+    batch was instead)."""
+    from torch.utils.data import DataLoader
+    ids = torch.arange(n, dtype=torch.float32).unsqueeze(1)
+    features, labels = ids + torch.arange(d, dtype=torch.float32) / 10, 1000 + ids
+    loader = fns.load_array((features, labels), batch_size, is_train)
+    seen = []
+    for _ in range(passes):
+        batches = []
+        for batch in loader:
+            if isinstance(batch, (list, tuple)) and len(batch) == 2 and all(
+                    isinstance(t, torch.Tensor) and t.dtype == torch.float32 for t in batch):
+                batches.append([t.detach().clone() for t in batch])
+            else:
+                batches.append(f"{type(batch).__name__}: {batch!r:.120}")
+            if len(batches) > n:
+                break  # a batch holds at least one example: more never end
+        seen.append(batches)
+    return isinstance(loader, DataLoader), type(loader).__name__, seen

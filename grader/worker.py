@@ -105,6 +105,8 @@ class Worker:
                                         request[5])
                 elif kind == "backward":
                     reply = self.backward(request[2], request[3])
+                elif kind == "tensors":
+                    reply = ("ok", self.learner.exercise_tensors(exercise, request[2]))
                 elif kind == "seed":
                     reply = ("ok", seam.LocalRNG.seed(request[2]))
                 else:

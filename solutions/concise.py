@@ -1,6 +1,30 @@
 """The concise models, built with torch.nn: reference solutions (d2l 3.3 and 3.7).
 Here the point is to use torch.nn: nothing is to be built from scratch."""
 from torch import nn
+from torch.utils import data
+
+
+def load_array(data_arrays, batch_size, is_train=True):
+    """A PyTorch data iterator over tensors that hold one example per row.
+
+    Args:
+        data_arrays: a tuple of tensors with the same first dimension n, such
+            as (features, labels).
+        batch_size: int, examples per batch.
+        is_train: bool; shuffle the examples (in a new order on every pass)
+            when True, keep them in order when False.
+
+    Returns:
+        A torch.utils.data.DataLoader over a TensorDataset(*data_arrays):
+        each pass yields [X_batch, y_batch, ...] of batch_size rows (the last
+        batch holds the rest), every example exactly once, rows aligned.
+
+    Hint: data.DataLoader(data.TensorDataset(*data_arrays), batch_size, shuffle=is_train).
+
+    d2l: 3.3.2 (reading the dataset)
+    """
+    dataset = data.TensorDataset(*data_arrays)
+    return data.DataLoader(dataset, batch_size, shuffle=is_train)
 
 
 def linreg_concise():

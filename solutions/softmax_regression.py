@@ -21,6 +21,35 @@ def softmax(X):
     return X_exp / X_exp.sum(dim=1, keepdim=True)
 
 
+num_inputs, num_outputs = 784, 10
+W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)
+b = torch.zeros(num_outputs, requires_grad=True)
+
+
+def net(X):
+    """The softmax-regression model of 3.6.3, with this module's W and b.
+
+    Set up, in this module, the model's parameters as the book does (3.6.1):
+    W, a (784, 10) float32 tensor drawn from N(0, 0.01) (standard deviation
+    0.01), and b, zeros(10); both with requires_grad=True. net uses them.
+
+    Args:
+        X: (n, 1, 28, 28) float tensor of images (or any shape holding n
+            rows of 784 values).
+
+    Returns:
+        (n, 10) float tensor: softmax(X reshaped to (n, 784) @ W + b), each
+        row the probabilities of the ten classes. Differentiable in W and b;
+        it neither changes W and b nor their gradients. It calls your
+        softmax (the grader's stands in for it while net is graded).
+
+    Hint: requires_grad=True on W and b; net(X) = softmax(torch.matmul(X.reshape((-1, 784)), W) + b).
+
+    d2l: 3.6.1 (initializing model parameters), 3.6.3 (defining the model)
+    """
+    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+
+
 def cross_entropy(y_hat, y):
     """Per-example cross-entropy loss, -log(y_hat[i, y[i]]).
 

@@ -1,5 +1,7 @@
 """Valid implementations that differ from the reference: all must be accepted."""
+import math
 import random
+import time
 
 import numpy as np
 import torch
@@ -140,6 +142,51 @@ def huber_loss_in_float64(y_hat, y, delta=1.0):
     return loss.to(y_hat.dtype)
 
 
+@alternative("Timer")
+class TimerOnPerfCounter:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.started = time.perf_counter()
+
+    def stop(self):
+        elapsed = time.perf_counter() - self.started
+        self.times.append(elapsed)
+        return elapsed
+
+    def avg(self):
+        return self.sum() / len(self.times)
+
+    def sum(self):
+        return math.fsum(self.times)
+
+    def cumsum(self):
+        from itertools import accumulate
+        return list(accumulate(self.times))
+
+
+@alternative("normal")
+def normal_in_torch_for_tensors(x, mu, sigma):
+    exp = torch.exp if isinstance(x, torch.Tensor) else np.exp
+    z = (x - mu) / sigma
+    return exp(-z**2 / 2) / (sigma * math.sqrt(2 * math.pi))
+
+
+@alternative("linreg_closed_form")
+def linreg_closed_form_by_eigh_in_float64(X, y):
+    # The centred Gram matrix in float64, which holds the squared conditioning.
+    Xc = X.double() - X.double().mean(dim=0)
+    yc = y.double().reshape(-1, 1) - y.double().mean()
+    values, vectors = torch.linalg.eigh(Xc.T @ Xc)
+    keep = values > values.max().clamp(min=1e-300) * 1e-10
+    inverse = torch.where(keep, 1 / values, torch.zeros_like(values))
+    w = vectors @ (inverse.reshape(-1, 1) * (vectors.T @ (Xc.T @ yc)))
+    b = y.double().mean() - X.double().mean(dim=0) @ w
+    return w.to(X.dtype), b.reshape(1).to(X.dtype)
+
+
 @alternative("cross_entropy_from_logits")
 def cross_entropy_from_logits_diagonal(o, y):
     # o[:, y][i, i] is o[i, y[i]]
@@ -152,6 +199,12 @@ def cross_entropy_from_logits_with_an_epsilon(o, y):
     m = o.max(dim=1, keepdim=True).values
     return (m + torch.log(torch.exp(o - m).sum(dim=1, keepdim=True) + 1e-12)).squeeze(1) \
         - o[range(len(o)), y]
+
+
+@alternative("net", setup="W = (torch.randn(784, 10) * 0.01).requires_grad_()\n"
+                          "b = torch.zeros(10).requires_grad_()\n")
+def net_with_mm(X):
+    return softmax(torch.mm(X.reshape(len(X), -1), W) + b)
 
 
 # training.py and concise.py: accuracy and Accumulator are the names of the
@@ -257,3 +310,10 @@ def softmax_concise_zero_bias():
         net[1].weight.normal_(0, 0.01)
         net[1].bias.zero_()
     return net
+
+
+@alternative("load_array")
+def load_array_with_keywords(data_arrays, batch_size, is_train=True):
+    from torch.utils.data import DataLoader, TensorDataset
+    return DataLoader(dataset=TensorDataset(*data_arrays), batch_size=batch_size,
+                      shuffle=bool(is_train))

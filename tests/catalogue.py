@@ -17,26 +17,29 @@ class Variant:
     caught_by: tuple = ()
     hint: str = ""
     not_in: tuple = ()
+    setup: str = ""  # source for the module's top level, before the function (net's W and b)
 
     def __str__(self):
         return f"{self.exercise}:{self.fn.__name__}"
 
 
-def wrong(exercise, *caught_by, hint="", not_in=()):
+def wrong(exercise, *caught_by, hint="", not_in=(), setup=""):
     """A wrong `exercise`; every test named in caught_by must fail on it, and the
     first message a learner reads for it (the exercise's feedback, whose first
     check is the most basic one that fails) must contain `hint` and none of the
-    words in `not_in` (hints that would blame code that is right)."""
+    words in `not_in` (hints that would blame code that is right). `setup`:
+    module-level source spliced in before it (net's W and b)."""
     def register(fn):
-        WRONG.append(Variant(exercise, fn, caught_by, hint, tuple(not_in)))
+        WRONG.append(Variant(exercise, fn, caught_by, hint, tuple(not_in), setup))
         return fn
     return register
 
 
-def alternative(exercise):
-    """A valid `exercise`, different from the reference: all its tests must pass."""
+def alternative(exercise, setup=""):
+    """A valid `exercise`, different from the reference: all its tests must pass.
+    `setup` as for wrong()."""
     def register(fn):
-        ALTERNATIVES.append(Variant(exercise, fn))
+        ALTERNATIVES.append(Variant(exercise, fn, setup=setup))
         return fn
     return register
 

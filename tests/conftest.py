@@ -41,11 +41,12 @@ def make_impl(folder, replacements, request=None, allow_builtins=False):
 
 def variant_source(variant):
     """The source that makes variant.exercise the variant's function (or class),
-    to append to the exercise's module: its definition, undecorated, and an alias."""
+    to append to the exercise's module: its setup, its definition, undecorated,
+    and an alias."""
     lines = inspect.getsource(variant.fn).splitlines()
     source = "\n".join(lines[next(i for i, line in enumerate(lines)
                                    if line.startswith(("def ", "class "))):])
-    return f"{source}\n{variant.exercise} = {variant.fn.__name__}\n"
+    return f"{textwrap.dedent(variant.setup)}{source}\n{variant.exercise} = {variant.fn.__name__}\n"
 
 
 def with_variant(folder, variant, request=None, allow_builtins=False):

@@ -1,5 +1,7 @@
 """Wrong implementations, modelled on learners' real mistakes (see the d2l notes)."""
+import math
 import random
+import time
 
 import numpy as np
 import torch
@@ -621,6 +623,275 @@ def huber_loss_subtracts_in_place(y_hat, y, delta=1.0):
     return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
 
 
+# --- Timer ----------------------------------------------------------------------
+# Spliced into a copy of linear_regression.py, which imports time and math.
+
+
+@wrong("Timer", "test_Timer_stop_returns_the_seconds_since_start", hint="restart the clock")
+class TimerStartDoesNotRestart:
+    def __init__(self):
+        self.times = []
+        self.tik = time.time()
+
+    def start(self):
+        pass
+
+    def stop(self):
+        self.times.append(time.time() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_stop_returns_the_seconds_since_start",
+       "test_Timer_starts_when_created", hint="not the clock's reading")
+class TimerStopReturnsTheClock:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = time.time()
+
+    def stop(self):
+        self.times.append(time.time() - self.tik)
+        return time.time()
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_starts_when_created", hint="__init__ starts the clock")
+class TimerInitDoesNotStart:
+    def __init__(self):
+        self.times = []
+        self.tik = 0.0
+
+    def start(self):
+        self.tik = time.perf_counter()
+
+    def stop(self):
+        self.times.append(time.perf_counter() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_sum_adds_every_recorded_time", "test_Timer_avg_is_the_mean_recorded_time",
+       "test_Timer_cumsum_lists_running_totals", hint="sum(self.times)")
+class TimerKeepsTheLastTimeOnly:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = time.time()
+
+    def stop(self):
+        self.times = [time.time() - self.tik]
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_avg_is_the_mean_recorded_time", hint="len(self.times)")
+class TimerAvgOverOneMore:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = time.time()
+
+    def stop(self):
+        self.times.append(time.time() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / (len(self.times) + 1)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_cumsum_lists_running_totals", hint=".tolist()")
+class TimerCumsumReturnsAnArray:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = time.time()
+
+    def stop(self):
+        self.times.append(time.time() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum()
+
+
+@wrong("Timer", "test_Timer_cumsum_lists_running_totals", hint="running totals")
+class TimerCumsumListsTheTimes:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = time.time()
+
+    def stop(self):
+        self.times.append(time.time() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return list(self.times)
+
+
+# --- normal ---------------------------------------------------------------------
+
+
+@wrong("normal", "test_normal_matches_the_density_on_numpy_arrays", "test_normal_integrates_to_one",
+       hint="sigma squared, not sigma")
+def normal_sigma_in_the_normaliser(x, mu, sigma):
+    p = 1 / math.sqrt(2 * math.pi * sigma)
+    return p * np.exp(-0.5 / sigma**2 * (x - mu)**2)
+
+
+@wrong("normal", "test_normal_matches_the_density_on_numpy_arrays", "test_normal_integrates_to_one",
+       hint="the exponent divides by 2 * sigma**2")
+def normal_sigma_in_the_exponent(x, mu, sigma):
+    p = 1 / math.sqrt(2 * math.pi * sigma**2)
+    return p * np.exp(-0.5 / sigma * (x - mu)**2)
+
+
+@wrong("normal", "test_normal_matches_the_density_on_numpy_arrays",
+       "test_normal_matches_the_density_on_tensors", "test_normal_integrates_to_one",
+       hint="the 1/2 is missing")
+def normal_without_the_half(x, mu, sigma):
+    p = 1 / math.sqrt(2 * math.pi * sigma**2)
+    return p * np.exp(-1 / sigma**2 * (x - mu)**2)
+
+
+@wrong("normal", "test_normal_matches_the_density_on_numpy_arrays", "test_normal_integrates_to_one",
+       hint="multiply by the normaliser")
+def normal_without_the_normaliser(x, mu, sigma):
+    return np.exp(-0.5 / sigma**2 * (x - mu)**2)
+
+
+@wrong("normal", "test_normal_returns_x_kind_shape_and_dtype", hint="torch.exp")
+def normal_always_numpy(x, mu, sigma):
+    p = 1 / math.sqrt(2 * math.pi * sigma**2)
+    return p * np.exp(-0.5 / sigma**2 * (np.asarray(x) - mu)**2)
+
+
+@wrong("normal", "test_normal_returns_x_kind_shape_and_dtype", hint="dtype")
+def normal_in_float64(x, mu, sigma):
+    if isinstance(x, torch.Tensor):
+        x = x.double()
+    p = 1 / math.sqrt(2 * math.pi * sigma**2)
+    return p * np.exp(-0.5 / sigma**2 * (x - mu)**2)
+
+
+@wrong("normal", "test_normal_leaves_x_unchanged", hint="x -= mu")
+def normal_centres_x_in_place(x, mu, sigma):
+    x -= mu
+    p = 1 / math.sqrt(2 * math.pi * sigma**2)
+    return p * np.exp(-0.5 / sigma**2 * x**2)
+
+
+# --- linreg_closed_form -----------------------------------------------------------
+
+
+@wrong("linreg_closed_form", "test_linreg_closed_form_fits_ill_conditioned_features",
+       "test_linreg_closed_form_fits_collinear_features", hint="squares how ill-conditioned")
+def linreg_closed_form_normal_equations(X, y):
+    A = torch.cat([X, torch.ones(len(X), 1)], dim=1)
+    theta = torch.linalg.solve(A.T @ A, A.T @ y.reshape(-1, 1))
+    return theta[:-1], theta[-1]
+
+
+@wrong("linreg_closed_form", "test_linreg_closed_form_matches_least_squares",
+       hint="the fit without a bias")
+def linreg_closed_form_without_bias(X, y):
+    U, s, Vh = torch.linalg.svd(X, full_matrices=False)
+    s_inv = torch.where(s > s.max() * max(X.shape) * 1.2e-7, 1 / s, torch.zeros_like(s))
+    w = Vh.T @ (s_inv.reshape(-1, 1) * (U.T @ y.reshape(-1, 1)))
+    return w, torch.zeros(1)
+
+
+@wrong("linreg_closed_form", "test_linreg_closed_form_returns_w_and_b_in_linregs_shapes",
+       hint="(d, 1) column")
+def linreg_closed_form_flat_w(X, y):
+    X_mean, y_mean = X.mean(dim=0), y.reshape(-1).mean()
+    U, s, Vh = torch.linalg.svd(X - X_mean, full_matrices=False)
+    s_inv = torch.where(s > s.max() * max(X.shape) * 1.2e-7, 1 / s, torch.zeros_like(s))
+    w = Vh.T @ (s_inv * (U.T @ (y.reshape(-1) - y_mean)))
+    return w, (y_mean - X_mean @ w).reshape(1)
+
+
+@wrong("linreg_closed_form", "test_linreg_closed_form_fits_more_features_than_examples",
+       "test_linreg_closed_form_fits_collinear_features")
+def linreg_closed_form_qr_without_pivoting(X, y):
+    A = torch.cat([X, torch.ones(len(X), 1)], dim=1)
+    Q, R = torch.linalg.qr(A)
+    theta = torch.linalg.solve_triangular(R, Q.T @ y.reshape(-1, 1), upper=True)
+    return theta[:-1], theta[-1]
+
+
+@wrong("linreg_closed_form", "test_linreg_closed_form_leaves_inputs_unchanged", hint="in-place")
+def linreg_closed_form_centres_in_place(X, y):
+    X_mean = X.mean(dim=0, keepdim=True)
+    X -= X_mean
+    y_mean = y.reshape(-1, 1).mean(dim=0, keepdim=True)
+    U, s, Vh = torch.linalg.svd(X, full_matrices=False)
+    s_inv = torch.where(s > s.max() * max(X.shape) * 1.2e-7, 1 / s, torch.zeros_like(s))
+    w = Vh.T @ (s_inv.reshape(-1, 1) * (U.T @ (y.reshape(-1, 1) - y_mean)))
+    return w, (y_mean - X_mean @ w).reshape(1)
+
+
 # --- cross_entropy_from_logits ----------------------------------------------------
 
 
@@ -731,6 +1002,56 @@ def cross_entropy_from_logits_max_over_examples(o, y):
 def cross_entropy_from_logits_subtracts_every_logit(o, y):
     m = o.max(dim=1, keepdim=True).values
     return m.squeeze(1) + torch.log(torch.exp(o - m).sum(dim=1)) - o.sum(dim=1)
+
+
+# --- net ------------------------------------------------------------------------
+# Each `setup` replaces the module's W and b (3.6.1); softmax is the module's own.
+
+
+@wrong("net", "test_net_W_is_784_by_10", hint="(784, 10), inputs by outputs",
+       setup="W = torch.normal(0, 0.01, size=(10, 784), requires_grad=True)\n")
+def net_with_W_transposed(X):
+    return softmax(torch.matmul(X.reshape((-1, W.shape[1])), W.T) + b)
+
+
+@wrong("net", "test_net_b_has_10_entries", hint="b = torch.zeros(num_outputs",
+       setup="b = torch.zeros((1, 10), requires_grad=True)\n")
+def net_with_b_a_row(X):
+    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+
+
+@wrong("net", "test_net_parameters_require_grad", hint="requires_grad=True",
+       setup="W = torch.normal(0, 0.01, size=(784, 10))\n")
+def net_with_W_not_requiring_grad(X):
+    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+
+
+@wrong("net", "test_net_W_is_drawn_from_normal_0_0_01", hint="torch.normal(0, 0.01",
+       setup="W = torch.randn(784, 10, requires_grad=True)\n")
+def net_with_standard_normal_W(X):
+    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+
+
+@wrong("net", "test_net_b_starts_at_zero", hint="torch.zeros(num_outputs",
+       setup="b = torch.ones(10, requires_grad=True)\n")
+def net_with_b_ones(X):
+    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
+
+
+@wrong("net", "test_net_returns_a_row_of_10_per_image", hint="one row of 10")
+def net_flattens_its_result(X):
+    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b).reshape(-1)
+
+
+@wrong("net", "test_net_matches_softmax_of_X_W_plus_b", hint="apply softmax")
+def net_returns_the_scores(X):
+    return torch.matmul(X.reshape((-1, W.shape[0])), W) + b
+
+
+@wrong("net", "test_net_matches_softmax_of_X_W_plus_b", hint="with this module's W and b")
+def net_with_its_own_W(X):
+    W = torch.normal(0, 0.01, size=(784, 10))
+    return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
 
 
 # --- training.py and concise.py ---------------------------------------------
@@ -1146,3 +1467,60 @@ def softmax_concise_std_0_1():
     net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
     nn.init.normal_(net[1].weight, std=0.1)
     return net
+
+
+# --- load_array -------------------------------------------------------------------
+# Spliced into a copy of concise.py, which imports torch.utils.data as data.
+
+
+@wrong("load_array", "test_load_array_returns_a_dataloader", hint="can be iterated over again")
+def load_array_as_a_generator(data_arrays, batch_size, is_train=True):
+    n = len(data_arrays[0])
+    indices = torch.randperm(n) if is_train else torch.arange(n)
+    for i in range(0, n, batch_size):
+        yield [a[indices[i:i + batch_size]] for a in data_arrays]
+
+
+@wrong("load_array", "test_load_array_returns_a_dataloader", hint="data.DataLoader")
+def load_array_returns_the_dataset(data_arrays, batch_size, is_train=True):
+    return data.TensorDataset(*data_arrays)
+
+
+@wrong("load_array", "test_load_array_batch_sizes", hint="drop_last")
+def load_array_drops_the_last_batch(data_arrays, batch_size, is_train=True):
+    return data.DataLoader(data.TensorDataset(*data_arrays), batch_size, shuffle=is_train,
+                           drop_last=True)
+
+
+@wrong("load_array", "test_load_array_visits_every_example_once", hint="with replacement")
+def load_array_draws_with_replacement(data_arrays, batch_size, is_train=True):
+    dataset = data.TensorDataset(*data_arrays)
+    sampler = data.RandomSampler(dataset, replacement=True)
+    return data.DataLoader(dataset, batch_size, sampler=sampler)
+
+
+@wrong("load_array", "test_load_array_keeps_features_and_labels_aligned",
+       "test_load_array_keeps_order_when_not_training", hint="one TensorDataset")
+def load_array_shuffles_features_alone(data_arrays, batch_size, is_train=True):
+    features, labels = data_arrays
+    dataset = data.TensorDataset(features[torch.randperm(len(features))], labels)
+    return data.DataLoader(dataset, batch_size, shuffle=is_train)
+
+
+@wrong("load_array", "test_load_array_keeps_order_when_not_training", hint="shuffle=is_train")
+def load_array_always_shuffles(data_arrays, batch_size, is_train=True):
+    return data.DataLoader(data.TensorDataset(*data_arrays), batch_size, shuffle=True)
+
+
+@wrong("load_array", "test_load_array_shuffles_when_training",
+       "test_load_array_reshuffles_every_pass", hint="shuffle=is_train")
+def load_array_never_shuffles(data_arrays, batch_size, is_train=True):
+    return data.DataLoader(data.TensorDataset(*data_arrays), batch_size)
+
+
+@wrong("load_array", "test_load_array_reshuffles_every_pass", hint="shuffling the tensors once")
+def load_array_shuffles_once(data_arrays, batch_size, is_train=True):
+    if is_train:
+        order = torch.randperm(len(data_arrays[0]))
+        data_arrays = [a[order] for a in data_arrays]
+    return data.DataLoader(data.TensorDataset(*data_arrays), batch_size)

@@ -1,6 +1,10 @@
 """Grading tests for exercises/concise.py (d2l 3.3 and 3.7)."""
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from grader import strategies as S
+from grader.checks import arrays
 from grader.checks import concise as C
 from grader.checks.common import seeded
 from grader.checks.training import check_linear_regression_training_converges, \
@@ -10,6 +14,46 @@ from grader.suite.softmax_regression import FASHION_BAR, FASHION_RECIPE
 from grader.training import train_linreg_concise, train_softmax_concise
 
 exercise = pytest.mark.exercise
+
+
+@exercise("load_array")
+def test_load_array_returns_a_dataloader(learner):
+    arrays.check_load_array_returns_a_dataloader(learner)
+
+
+@exercise("load_array")
+@given(case=S.batching_cases(), is_train=st.booleans())
+@example(case=(10, 25, 2), is_train=True).via("last batch smaller")
+@example(case=(50, 7, 1), is_train=False).via("batch_size > n")
+def test_load_array_batch_sizes(learner, case, is_train):
+    arrays.check_load_array_batch_sizes(learner, *case, is_train)
+
+
+@exercise("load_array")
+@given(case=S.batching_cases(), is_train=st.booleans())
+def test_load_array_visits_every_example_once(learner, case, is_train):
+    arrays.check_load_array_visits_every_example_once(learner, *case, is_train)
+
+
+@exercise("load_array")
+@given(case=S.batching_cases(), is_train=st.booleans())
+def test_load_array_keeps_features_and_labels_aligned(learner, case, is_train):
+    arrays.check_load_array_keeps_features_and_labels_aligned(learner, *case, is_train)
+
+
+@exercise("load_array")
+def test_load_array_keeps_order_when_not_training(learner):
+    arrays.check_load_array_keeps_order_when_not_training(learner)
+
+
+@exercise("load_array")
+def test_load_array_shuffles_when_training(learner):
+    arrays.check_load_array_shuffles_when_training(learner)
+
+
+@exercise("load_array")
+def test_load_array_reshuffles_every_pass(learner):
+    arrays.check_load_array_reshuffles_every_pass(learner)
 
 
 @exercise("linreg_concise")

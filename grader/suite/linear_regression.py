@@ -1,17 +1,134 @@
-"""Grading tests for exercises/linear_regression.py (d2l 3.2, and 3.3's Huber loss)."""
+"""Grading tests for exercises/linear_regression.py (d2l 3.1, 3.2, and 3.3's Huber loss)."""
 import pytest
 import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from grader import strategies as S
-from grader.checks import data, linear
+from grader.checks import basics, closed_form, data, linear
 from grader.checks.common import check_does_not_reseed_global_rngs, \
     check_gradient_matches_oracle, check_leaves_inputs_unchanged
 from grader.checks.training import check_linear_regression_training_converges
 from grader.oracle import ORACLE
 
 exercise = pytest.mark.exercise
+
+
+@exercise("Timer")
+@given(intervals=S.timer_intervals())
+@example(intervals=[(1.0, 2.5), (3.0, 0.5)]).via("a gap before the second run")
+def test_Timer_stop_returns_the_seconds_since_start(learner, intervals):
+    basics.check_timer_stop_returns_the_seconds_since_start(learner, intervals)
+
+
+@exercise("Timer")
+def test_Timer_starts_when_created(learner):
+    basics.check_timer_starts_when_created(learner, 1.25)
+
+
+@exercise("Timer")
+@given(intervals=S.timer_intervals())
+def test_Timer_sum_adds_every_recorded_time(learner, intervals):
+    basics.check_timer_sum_adds_every_recorded_time(learner, intervals)
+
+
+@exercise("Timer")
+@given(intervals=S.timer_intervals())
+@example(intervals=[(0.0, 1.0), (0.0, 3.0)]).via("two runs of different lengths")
+def test_Timer_avg_is_the_mean_recorded_time(learner, intervals):
+    basics.check_timer_avg_is_the_mean_recorded_time(learner, intervals)
+
+
+@exercise("Timer")
+@given(intervals=S.timer_intervals())
+@example(intervals=[(0.0, 1.0), (0.5, 2.0), (0.0, 0.25)]).via("three runs")
+def test_Timer_cumsum_lists_running_totals(learner, intervals):
+    basics.check_timer_cumsum_lists_running_totals(learner, intervals)
+
+
+@exercise("normal")
+@given(case=S.normal_cases(), as_numpy=st.booleans())
+def test_normal_returns_x_kind_shape_and_dtype(learner, case, as_numpy):
+    x, mu, sigma = case
+    basics.check_normal_returns_x_kind_shape_and_dtype(learner, x.double() if as_numpy else x,
+                                                       mu, sigma, as_numpy)
+
+
+@exercise("normal")
+@given(case=S.normal_cases())
+@example(case=(torch.tensor([-1.0, 0.0, 1.0, 2.5]), 0.0, 3.0)).via("sigma 3")
+def test_normal_matches_the_density_on_numpy_arrays(learner, case):
+    x, mu, sigma = case
+    basics.check_normal_matches_the_density(learner, x.double(), mu, sigma, True)
+
+
+@exercise("normal")
+@given(case=S.normal_cases())
+@example(case=(torch.tensor([-1.0, 0.0, 1.0, 2.5]), 0.0, 3.0)).via("sigma 3")
+def test_normal_matches_the_density_on_tensors(learner, case):
+    basics.check_normal_matches_the_density(learner, *case, False)
+
+
+@exercise("normal")
+def test_normal_integrates_to_one(learner):
+    # The book's three curves, and a narrow one.
+    for mu, sigma in [(0, 1), (0, 2), (3, 1), (-1, 0.5)]:
+        basics.check_normal_integrates_to_one(learner, mu, sigma)
+
+
+@exercise("normal")
+@given(case=S.normal_cases(), as_numpy=st.booleans())
+def test_normal_leaves_x_unchanged(learner, case, as_numpy):
+    x, mu, sigma = case
+    basics.check_normal_leaves_x_unchanged(learner, x.double() if as_numpy else x, mu, sigma,
+                                           as_numpy)
+
+
+@exercise("linreg_closed_form")
+@given(problem=S.least_squares_problems())
+def test_linreg_closed_form_returns_w_and_b_in_linregs_shapes(learner, problem):
+    closed_form.check_linreg_closed_form_returns_w_and_b(learner.linreg_closed_form, *problem)
+
+
+@exercise("linreg_closed_form")
+@given(problem=S.least_squares_problems())
+def test_linreg_closed_form_matches_least_squares(learner, problem):
+    closed_form.check_linreg_closed_form_fits_like_least_squares(
+        learner.linreg_closed_form, *problem, tol=1e-4,
+        hint="minimise sum((X @ w + b - y)**2): with X and y centred, w solves it and"
+             " b = mean(y) - mean(X) @ w")
+
+
+@exercise("linreg_closed_form")
+def test_linreg_closed_form_fits_ill_conditioned_features(learner):
+    # Condition number 3000: float32 holds it, but not its square (X^T X).
+    for seed in range(8):
+        X, y = S.least_squares_problem(seed, 30, 4, cond=3e3)
+        closed_form.check_linreg_closed_form_fits_like_least_squares(
+            learner.linreg_closed_form, X, y, tol=5e-3, hint=closed_form.CONDITIONING_HINT)
+
+
+@exercise("linreg_closed_form")
+@given(problem=S.least_squares_problems(wide=True))
+@example(problem=S.least_squares_problem(0, 3, 5)).via("3 examples, 5 features")
+def test_linreg_closed_form_fits_more_features_than_examples(learner, problem):
+    closed_form.check_linreg_closed_form_fits_like_least_squares(
+        learner.linreg_closed_form, *problem, tol=1e-3, hint=closed_form.SINGULAR_HINT)
+
+
+@exercise("linreg_closed_form")
+@given(problem=st.integers(1, 2).flatmap(lambda copies: S.least_squares_problems(copies=copies)))
+@example(problem=S.least_squares_problem(0, 10, 2, copies=1)).via("a feature twice")
+def test_linreg_closed_form_fits_collinear_features(learner, problem):
+    closed_form.check_linreg_closed_form_fits_like_least_squares(
+        learner.linreg_closed_form, *problem, tol=1e-3, hint=closed_form.SINGULAR_HINT)
+
+
+@exercise("linreg_closed_form")
+@given(problem=S.least_squares_problems())
+def test_linreg_closed_form_leaves_inputs_unchanged(learner, problem):
+    X, y = problem
+    check_leaves_inputs_unchanged(learner.linreg_closed_form, "linreg_closed_form", X=X, y=y)
 
 
 @exercise("synthetic_data")

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from grader import strategies as S
 from grader.checks import classification as C
+from grader.checks import model
 from grader.checks.common import check_gradient_matches_oracle, check_leaves_inputs_unchanged
 from grader.checks.training import check_softmax_regression_training_converges, converged_run, \
     softmax_regression_epochs
@@ -86,6 +87,43 @@ def test_softmax_trains_on_synthetic_classes(learner):
 @exercise("softmax")
 def test_softmax_trains_on_fashion_mnist(learner, fashion_runs, record_property, fashion_plot_dir):
     _train_fashion(fashion_runs, "softmax", record_property, fashion_plot_dir)
+
+
+@exercise("net")
+def test_net_W_is_784_by_10(learner):
+    model.check_net_W_is_784_by_10(learner)
+
+
+@exercise("net")
+def test_net_b_has_10_entries(learner):
+    model.check_net_b_has_10_entries(learner)
+
+
+@exercise("net")
+def test_net_parameters_require_grad(learner):
+    model.check_net_parameters_require_grad(learner)
+
+
+@exercise("net")
+def test_net_W_is_drawn_from_normal_0_0_01(learner):
+    model.check_net_W_is_drawn_from_normal_0_0_01(learner)
+
+
+@exercise("net")
+def test_net_b_starts_at_zero(learner):
+    model.check_net_b_starts_at_zero(learner)
+
+
+@exercise("net")
+@given(X=S.images())
+def test_net_returns_a_row_of_10_per_image(learner, X):
+    model.check_net_returns_a_row_of_10_per_image(learner, X)
+
+
+@exercise("net")
+@given(X=S.images())
+def test_net_matches_softmax_of_X_W_plus_b(learner, X):
+    model.check_net_matches_softmax_of_X_W_plus_b(learner, X)
 
 
 @exercise("cross_entropy")
