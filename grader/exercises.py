@@ -20,6 +20,9 @@ class Exercise:
     instance: it is a class; the grader calls its instances' methods behind the seam.
     uses: the other exercises it calls in d2l; while it is graded they are the
         oracle's, so a bug in one of them is not blamed on it (attribution).
+    helpers: the book's helpers outside the exercises it calls (2.4's set_axes and
+        use_svg_display, IPython's display): while it is graded they are the
+        grader's, put in its module even when the module does not define them.
     forbidden: the built-ins that do the whole job, by the names PyTorch gives
         them (torch.softmax, Tensor.softmax, F.softmax, torch.ops.aten._softmax
         are all "softmax"); forbidden_code: code of PyTorch's own that does the
@@ -35,6 +38,7 @@ class Exercise:
     iterates: bool = False
     instance: bool = False
     uses: tuple = ()
+    helpers: tuple = ()
     forbidden: tuple = ()
     forbidden_code: dict = field(default_factory=dict)
     build_from: str = ""
@@ -77,6 +81,14 @@ TABLE = (
              "log of the sum of exps is m + log(sum(exp(o - m))), m each row's max.",
              forbidden=("cross_entropy", "cross_entropy_loss", "log_softmax", "logsumexp"),
              build_from="max, exp, sum, log and indexing (the log-sum-exp trick)"),
+    Exercise("show_images", "training", ("imgs", "num_rows", "num_cols", "titles", "scale"), 2,
+             "3.5.1", "plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale)),"
+             " then axes.flatten()."),
+    Exercise("get_dataloader_workers", "training", (), 1, "3.5.2",
+             "return the number of processes that read the data: the book uses 4."),
+    Exercise("load_data_fashion_mnist", "training", ("batch_size", "resize"), 3, "3.5.3",
+             "ToTensor() (after Resize(resize) if resize); shuffle the training set only.",
+             uses=("get_dataloader_workers",)),
     Exercise("Accumulator", "training", ("n",), 5, "3.6.5",
              "keep a list of n floats; add(*args) adds float(arg) to each slot.", instance=True),
     Exercise("evaluate_accuracy", "training", ("net", "data_iter"), 5, "3.6.5",
@@ -85,15 +97,20 @@ TABLE = (
     Exercise("train_epoch_ch3", "training", ("net", "train_iter", "loss", "updater"), 10, "3.6.6",
              "an Optimizer steps on l.mean(); any other updater gets X.shape[0] after"
              " l.sum().backward().", uses=("Accumulator", "accuracy")),
+    Exercise("Animator", "training",
+             ("xlabel", "ylabel", "legend", "xlim", "ylim", "xscale", "yscale", "fmts", "nrows",
+              "ncols", "figsize"), 2, "3.6.6",
+             "add(x, y) appends each y[i] to line i, then redraws every line and calls"
+             " config_axes().", instance=True, helpers=("set_axes", "use_svg_display", "display")),
     Exercise("train_ch3", "training",
              ("net", "train_iter", "test_iter", "loss", "num_epochs", "updater"), 5, "3.6.6",
              "each epoch: train_epoch_ch3, then evaluate_accuracy on test_iter; keep each row.",
-             uses=("train_epoch_ch3", "evaluate_accuracy")),
+             uses=("train_epoch_ch3", "evaluate_accuracy", "Animator")),
     Exercise("get_fashion_mnist_labels", "training", ("labels",), 2, "3.5.1",
              "index a list of the ten names with int(i) for each label i."),
     Exercise("predict_ch3", "training", ("net", "test_iter", "n"), 3, "3.6.7",
              "take the first batch; the prediction is net(X).argmax(dim=1).",
-             uses=("get_fashion_mnist_labels",)),
+             uses=("get_fashion_mnist_labels", "show_images")),
     Exercise("linreg_concise", "concise", (), 5, "3.3.3",
              "net[0].weight.data.normal_(0, 0.01) and net[0].bias.data.fill_(0)."),
     Exercise("softmax_concise", "concise", (), 5, "3.7.1",
@@ -112,9 +129,9 @@ FILES = f"{', '.join(_FILES[:-1])} and {_FILES[-1]}"
 def seam_spec(allow_builtins=False):
     """What the seam needs to know of each exercise, as plain JSON-able data (the
     worker receives it over the pipe): {name: {module, iterates, instance,
-    uses, forbidden, forbidden_code}}. With allow_builtins, nothing is forbidden."""
+    uses, helpers, forbidden, forbidden_code}}. With allow_builtins, nothing is forbidden."""
     return {e.name: {"module": e.module, "iterates": e.iterates, "instance": e.instance,
-                     "uses": list(e.uses),
+                     "uses": list(e.uses), "helpers": list(e.helpers),
                      "forbidden": [] if allow_builtins else list(e.forbidden),
                      "forbidden_code": {} if allow_builtins else dict(e.forbidden_code)}
             for e in TABLE}

@@ -176,6 +176,8 @@ def main():
     import json
     config = json.loads(protocol_in.read(size))
     sys.path[:0] = config["site"]
+    # Figures are drawn, never shown, here: pyplot picks no window system.
+    os.environ["MPLBACKEND"] = "Agg"
     import torch
     torch.set_num_threads(config["threads"])
     limit_resources(config)
