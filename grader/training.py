@@ -508,12 +508,17 @@ def _color(line):
     return to_hex(line.get_color())
 
 
+def _floats(values):
+    """A line's data as floats, a missing point (None) as nan."""
+    return [float("nan") if v is None else float(v) for v in values]
+
+
 def describe_axes(ax):
     """[xlabel, ylabel, [xlim], [ylim], xscale, yscale, legend texts or None,
     lines as [x data, y data, line style, colour]] of one matplotlib axes."""
     legend = ax.get_legend()
-    lines = [[[float(v) for v in line.get_xdata()], [float(v) for v in line.get_ydata()],
-              line.get_linestyle(), _color(line)] for line in ax.get_lines()]
+    lines = [[_floats(line.get_xdata()), _floats(line.get_ydata()), line.get_linestyle(),
+              _color(line)] for line in ax.get_lines()]
     return [ax.get_xlabel(), ax.get_ylabel(), [float(v) for v in ax.get_xlim()],
             [float(v) for v in ax.get_ylim()], ax.get_xscale(), ax.get_yscale(),
             None if legend is None else [t.get_text() for t in legend.get_texts()], lines]

@@ -40,12 +40,16 @@ def check_show_images_returns_the_axes(learner, case):
     """It returns the num_rows * num_cols axes as one flat sequence."""
     c, got, expected = _images(learner, case)
     kind, length, all_axes = got[0]
-    if length != expected[0][1] or not all_axes:
-        c.fail("must return the axes, flattened",
-               expected=f"a flat array of {expected[0][1]} matplotlib axes",
-               got=f"{kind} of length {length}" + ("" if all_axes else ", not all of them axes"),
-               hint="_, axes = plt.subplots(...); axes = axes.flatten(); draw on them;"
-                    " return axes")
+    if not all_axes:
+        c.fail("must return the axes", expected=f"a flat array of {expected[0][1]} matplotlib axes",
+               got=kind, hint="_, axes = plt.subplots(...); axes = axes.flatten(); draw on them;"
+                              " return axes")
+    if length != expected[0][1]:
+        c.fail("returns the wrong number of axes",
+               expected=f"{expected[0][1]} axes (num_rows x num_cols) in one flat array",
+               got=f"{kind} of length {length}",
+               hint="plt.subplots(num_rows, num_cols, ...) makes the whole grid;"
+                    " axes.flatten() makes it one flat array of num_rows * num_cols axes")
 
 
 def check_show_images_sizes_the_figure(learner, case):

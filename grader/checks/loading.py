@@ -34,7 +34,7 @@ def check_get_dataloader_workers_returns_an_int(learner):
 def check_get_dataloader_workers_returns_a_positive_number(learner):
     """At least 1: the book reads the data with worker processes."""
     got = learner.get_dataloader_workers()
-    if not got >= 1:
+    if not (isinstance(got, (int, float)) and got >= 1):
         Called("get_dataloader_workers", "get_dataloader_workers()").fail(
             "must return a positive number", expected="a number of processes, at least 1",
             got=repr(got), hint="the book reads the data with 4 processes: return 4")
