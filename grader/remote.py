@@ -439,7 +439,7 @@ def _plain(value, depth=0):
     the drawing and loading recipes return."""
     if value is None or isinstance(value, (bool, int, float, str)) or _is_tensor(value):
         return True
-    return depth < 6 and isinstance(value, list) and all(_plain(v, depth + 1) for v in value)
+    return depth < 8 and isinstance(value, list) and all(_plain(v, depth + 1) for v in value)
 
 
 # What each recipe of grader.training returns, as a test of a worker's reply.
