@@ -310,7 +310,8 @@ def predict_fixed_net(fns, *, n):
     test_iter = batches(X, y, 8)
     with new_figures_closed():
         fns.show_images.last = None
-        result = fns.predict_ch3(net, test_iter) if n is None else fns.predict_ch3(net, test_iter, n)
+        result = fns.predict_ch3(net, test_iter) if n is None else \
+            fns.predict_ch3(net, test_iter, n)
         if result is None and fns.show_images.last is not None:  # the book's: shown, not returned
             titles = fns.show_images.last[1]
             if isinstance(titles, (list, tuple)) and all(isinstance(t, str) for t in titles):

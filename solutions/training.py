@@ -1,4 +1,5 @@
-"""Reading, drawing, evaluating, training and predicting: reference solutions (d2l 3.5, 3.6.5-3.6.7).
+"""Reading, drawing, evaluating, training and predicting: reference solutions
+(d2l 3.5, 3.6.5-3.6.7).
 
 The book's helpers from 2.4 that Animator calls, set_axes and use_svg_display,
 and IPython's display are the grader's: while Animator is graded it puts its

@@ -266,7 +266,8 @@ def get_dataloader_workers_at_most_the_cores():
 
 @alternative("load_data_fashion_mnist")
 def load_data_fashion_mnist_one_compose(batch_size, resize=None):
-    steps = [transforms.Resize(resize), transforms.ToTensor()] if resize else [transforms.ToTensor()]
+    steps = [transforms.Resize(resize)] if resize else []
+    steps.append(transforms.ToTensor())
     sets = [torchvision.datasets.FashionMNIST(root="../data", train=train,
                                               transform=transforms.Compose(steps), download=True)
             for train in (True, False)]

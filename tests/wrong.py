@@ -1123,7 +1123,8 @@ def show_images_not_flattened(imgs, num_rows, num_cols, titles=None, scale=1.5):
     return axes
 
 
-@wrong("show_images", "test_show_images_sizes_the_figure", hint="(num_cols * scale, num_rows * scale)")
+@wrong("show_images", "test_show_images_sizes_the_figure",
+       hint="(num_cols * scale, num_rows * scale)")
 def show_images_height_first(imgs, num_rows, num_cols, titles=None, scale=1.5):
     _, axes = plt.subplots(num_rows, num_cols, figsize=(num_rows * scale, num_cols * scale))
     axes = axes.flatten()
@@ -1318,7 +1319,7 @@ def load_data_fashion_mnist_shuffles_both(batch_size, resize=None):
 
 
 
-@wrong("Animator", "test_animator_draws_each_line_s_points", hint="cla")
+@wrong("Animator", "test_animator_draws_each_line_s_points", hint="cla() before plotting")
 class AnimatorNeverClears:
     """Plots every line again on top of the old ones: no cla()."""
 
@@ -1356,7 +1357,7 @@ class AnimatorNeverClears:
         display.clear_output(wait=True)
 
 
-@wrong("Animator", "test_animator_draws_each_line_s_points", hint="skipping a None")
+@wrong("Animator", "test_animator_draws_each_line_s_points", hint="is None")
 class AnimatorKeepsNone:
     """Appends the None of a missing point too."""
 
@@ -1433,7 +1434,8 @@ class AnimatorIgnoresFormats:
         display.clear_output(wait=True)
 
 
-@wrong("Animator", "test_animator_sets_labels_limits_and_scales", "test_animator_shows_the_legend", hint="cla() clears them")
+@wrong("Animator", "test_animator_sets_labels_limits_and_scales", "test_animator_shows_the_legend",
+       hint="cla() clears them")
 class AnimatorConfiguresOnce:
     """Sets the labels, limits and legend once, before add's cla() clears them."""
 

@@ -84,7 +84,8 @@ def check_show_images_shows_each_image(learner, case):
         if g[0] is None or e[0] is None or g[0].shape != e[0].shape or \
                 not torch.allclose(g[0], e[0], atol=1e-6):
             c.fail(f"axes {i} shows the wrong image",
-                   expected="nothing" if e[0] is None else f"image {i}, of shape {tuple(e[0].shape)}",
+                   expected="nothing" if e[0] is None else
+                   f"image {i}, of shape {tuple(e[0].shape)}",
                    got=_shown(g[0], e[0]),
                    hint="ax.imshow(img.numpy()) for a tensor and ax.imshow(img) for a PIL"
                         " image, the i-th image on the i-th axes of the flattened grid")
@@ -162,9 +163,18 @@ def check_animator_draws_each_line_s_points(learner, case):
     if points != wanted:
         c.fail("the lines do not hold the points added",
                expected=f"{len(wanted)} lines, [x values, y values] = {wanted}",
-               got=f"{len(points)} lines: {points}",
-               hint="add(x, y) appends y[i] (and x[i], or x) to line i, skipping a None;"
-                    " then clear the axes (cla) and plot every line again")
+               got=f"{len(points)} lines: {points}", hint=_points_hint(points, wanted))
+
+
+def _points_hint(points, wanted):
+    """The hint for lines that differ from those expected: what the difference shows."""
+    if len(points) > len(wanted):
+        return ("call self.axes[0].cla() before plotting the lines again: without it, each"
+                " add draws every line once more on top of the old ones")
+    if any(v != v for line in points for values in line for v in values):  # nan: a None drawn
+        return "skip a point whose x or y is None: if a is not None and b is not None"
+    return ("add(x, y) appends y[i] (and x[i], or x when it is a single number) to line i;"
+            " then plot every line again")
 
 
 def check_animator_draws_each_line_in_its_format(learner, case):
