@@ -6,8 +6,8 @@ submission's folder and the raw Fashion-MNIST files (for the learner's
 load_data_fashion_mnist) read-only, and small private tmpfs as /tmp and /dev/shm
 (SCRATCH_MB each; the rest of /dev is read-only). It sees no
 other process, no network, not the kit, the other submissions, the output
-folder, the home folder or the data cache (but its raw files). It dies with the judge, and so does
-everything it starts. Torch-free: the command's parent checks it before grading.
+folder, the home folder or the data cache (but its raw files). It dies with
+the judge, and so does everything it starts. Torch-free: the command's parent checks it before grading.
 """
 import os
 import pwd
