@@ -1,7 +1,81 @@
-"""Evaluating, training and predicting: your code goes here (d2l 3.5.1, 3.6.5-3.6.7)."""
+"""Reading, drawing, evaluating, training and predicting: your code goes here
+(d2l 3.5, 3.6.5-3.6.7).
+
+The book's helpers from 2.4 that Animator calls, set_axes and use_svg_display,
+and IPython's display are the grader's: while Animator is graded it puts its
+own in this module (they show nothing outside a notebook), so you need not
+write or import them; to draw in your own notebook, import them from d2l or
+define them as the book's 2.4 does.
+"""
+import matplotlib.pyplot as plt
 import torch
+import torchvision
+from torch.utils import data
+from torchvision import transforms
 
 from softmax_regression import accuracy
+
+
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    """Draw a list of images on a num_rows x num_cols grid, with matplotlib.
+
+    Args:
+        imgs: a sequence of images, each a (h, w) tensor (drawn as img.numpy())
+            or a PIL image (drawn as it is); at most num_rows * num_cols.
+        num_rows, num_cols: the grid, of at least 2 axes (plt.subplots gives a
+            single axes, with no flatten(), for 1 x 1).
+        titles: None, or one title (str) per image.
+        scale: inches per grid cell: the figure is (num_cols * scale,
+            num_rows * scale) inches, width first.
+
+    Returns:
+        the num_rows * num_cols axes as one flat array (axes.flatten()); image i
+        is on axes i, titled titles[i], with its x and y axes hidden.
+
+    Hint: plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale)), then axes.flatten().
+
+    d2l: 3.5.1 (reading the dataset)
+    """
+    raise NotImplementedError
+
+
+def get_dataloader_workers():
+    """How many worker processes read the data.
+
+    Returns:
+        a positive int, DataLoader's num_workers (the book uses 4).
+
+    Hint: return the number of processes that read the data: the book uses 4.
+
+    d2l: 3.5.2 (reading a minibatch)
+    """
+    raise NotImplementedError
+
+
+def load_data_fashion_mnist(batch_size, resize=None):
+    """Fashion-MNIST as two DataLoaders, the book's way: torchvision's
+    FashionMNIST with root="../data" and download=True.
+
+    Args:
+        batch_size: examples per batch.
+        resize: None, or the side of the square images after
+            transforms.Resize(resize), applied before ToTensor().
+
+    Returns:
+        (train_iter, test_iter): torch.utils.data.DataLoader over the 60,000
+        training and the 10,000 test images, with get_dataloader_workers()
+        workers; batches (X, y), X (batch, 1, 28, 28) float32 in [0, 1] (as
+        ToTensor() scales the bytes; (batch, 1, resize, resize) with resize),
+        y (batch,) int64. train_iter is shuffled, test_iter is not.
+
+    The grader runs it as printed, with the data files placed where "../data"
+    leads, so nothing is downloaded.
+
+    Hint: ToTensor() (after Resize(resize) if resize); shuffle the training set only.
+
+    d2l: 3.5.3 (putting all things together)
+    """
+    raise NotImplementedError
 
 
 class Accumulator:
@@ -73,6 +147,39 @@ def train_epoch_ch3(net, train_iter, loss, updater):
     raise NotImplementedError
 
 
+class Animator:
+    """Draws lines incrementally, point by point (training curves).
+
+    Animator(xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+             xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'),
+             nrows=1, ncols=1, figsize=(3.5, 2.5)):
+        calls use_svg_display(), then makes self.fig and self.axes (a list) with
+        plt.subplots(nrows, ncols, figsize=figsize); everything is drawn on
+        self.axes[0].
+    add(x, y): y is a number or a sequence of numbers (one per line), x a number
+        (the same for every line) or a sequence; appends (x[i], y[i]) to line i,
+        skipping a None, then clears self.axes[0], plots every line i with
+        fmts[i], applies set_axes(self.axes[0], xlabel, ylabel, xlim, ylim,
+        xscale, yscale, legend) and calls display.display(self.fig) and
+        display.clear_output(wait=True).
+
+    set_axes, use_svg_display and display are the grader's (see the top of this
+    file); outside a notebook nothing is shown.
+
+    Hint: add(x, y) appends each y[i] to line i, then redraws every line and calls config_axes().
+
+    d2l: 3.6.6 (training)
+    """
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'), nrows=1,
+                 ncols=1, figsize=(3.5, 2.5)):
+        raise NotImplementedError
+
+    def add(self, x, y):
+        raise NotImplementedError
+
+
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
     """Train for num_epochs epochs, evaluating on test_iter after each.
 
@@ -81,8 +188,10 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
 
     Returns:
         a list of num_epochs tuples (train loss, train accuracy, test
-        accuracy), one per epoch, from train_epoch_ch3 and evaluate_accuracy.
-        (The book draws them with an Animator instead; the kit checks them.)
+        accuracy), one per epoch, from train_epoch_ch3 and evaluate_accuracy;
+        or, as the book's does, None, having drawn each epoch's row with
+        animator.add(epoch + 1, train_metrics + (test_acc,)) on an Animator
+        (while train_ch3 is graded, the grader's Animator reads those rows).
 
     Hint: each epoch: train_epoch_ch3, then evaluate_accuracy on test_iter; keep each row.
 
@@ -119,8 +228,11 @@ def predict_ch3(net, test_iter, n=6):
 
     Returns:
         (predicted, true): two lists of n text labels (get_fashion_mnist_labels),
-        the prediction being the argmax of net(X) over the classes. (The book
-        shows the images with these as titles instead.)
+        the prediction being the argmax of net(X) over the classes; or, as the
+        book's does, None, having shown the n images with show_images(
+        X[0:n].reshape((n, 28, 28)), 1, n, titles=...), title i being
+        true + '\n' + predicted (while predict_ch3 is graded, the grader's
+        show_images reads the labels from those titles).
 
     Hint: take the first batch; the prediction is net(X).argmax(dim=1).
 

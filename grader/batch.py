@@ -9,7 +9,7 @@ import time
 from contextlib import nullcontext
 
 from grader.checks.training import SharedRuns
-from grader.fashion_mnist import shared_features
+from grader.fashion_mnist import raw_folder, shared_features
 from grader.grades import CheckResult, GradeBook, failed
 from grader.profiles import seed_suite, without_shrinking
 from grader.report import apply_from_scratch_rule, classify
@@ -43,6 +43,7 @@ def run_check(test_name, learner, fashion=shared_features, grading_seed=None, ru
     fixtures = {"learner": lambda: learner,
                 "record_property": lambda: lambda key, value: notes.append(value),
                 "fashion_plot_dir": lambda: None, "fashion_mnist": fashion,
+                "fashion_mnist_raw": lambda: raw_folder,
                 "fashion_runs": lambda: runs or SharedRuns(learner, fashion, lambda e: None)}
     inner = test.hypothesis.inner_test if hasattr(test, "hypothesis") else test
     try:

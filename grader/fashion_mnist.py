@@ -169,6 +169,32 @@ def load_fashion_mnist(root=None, *, debian_dir=DEBIAN_DIR, download=True) -> Fa
     return FashionMNIST(**data)
 
 
+def raw_folder(root=None) -> Path:
+    """The folder `<root>/FashionMNIST/raw/` holding the four decompressed files,
+    fetched as load_fashion_mnist fetches them (`root` defaults to
+    default_root()); raise DataUnavailable. The load_data_fashion_mnist checks
+    point the learner's torchvision at it."""
+    root = Path(root) if root is not None else default_root()
+    raw = root / "FashionMNIST" / "raw"
+    if not all((raw / n).is_file() for n in RAW_NAMES):
+        try:
+            raw.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise DataUnavailable(root, f"the folder {raw} cannot be created: {e}") from e
+        _fetch_raw(root, raw, DEBIAN_DIR, download=True)
+    return raw.resolve()
+
+
+def raw_folders_to_share(root=None):
+    """The folders a sandboxed submission must read to open raw_folder(root)'s
+    files (the folder, and where any of its files links to); none without data."""
+    try:
+        raw = raw_folder(root)
+    except DataUnavailable:
+        return []
+    return sorted({str(raw), *(os.path.dirname(os.path.realpath(raw / n)) for n in RAW_NAMES)})
+
+
 @functools.cache
 def shared_features(root=None):
     """load_features(root), once per process: the checks share one copy."""

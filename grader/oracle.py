@@ -4,9 +4,11 @@ DataLoader, a foreach update), never from the reference solutions, so that a cop
 that grades holds no answers. Most of them are the built-ins the from-scratch
 rule forbids learners. Same names and signatures as the exercises (grader.exercises).
 
-The training helpers of 3.6 (Accumulator to predict_ch3) call each other and the
+The training helpers of 3.5 and 3.6 (show_images to predict_ch3) call each other and the
 functions above, never a learner's: they stand in for the learner's own while
-one of the learner's is graded (attribution, see grader.seam.Learner).
+one of the learner's is graded (attribution, see grader.seam.Learner). So do
+the book's helpers from 2.4 and IPython (set_axes, use_svg_display, display),
+which the exercises do not ask learners to write.
 """
 import itertools
 import math
@@ -210,6 +212,134 @@ def predict_ch3(net, test_iter, n=6):
 def load_array(data_arrays, batch_size, is_train=True):
     """PyTorch's DataLoader over a TensorDataset, shuffled iff is_train."""
     return DataLoader(TensorDataset(*data_arrays), batch_size, shuffle=is_train)
+# --- Drawing and loading (3.5.1-3.5.3, 3.6.6) ----------------------------------
+# matplotlib and torchvision are imported when first drawn or loaded: most
+# gradings never need them.
+
+
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    """The images on a num_rows x num_cols grid of axes with their titles, axis
+    lines hidden; the flattened axes. The last call's (imgs, titles) stay in
+    show_images.last, for the recipe that reads what predict_ch3 showed."""
+    import matplotlib.pyplot as plt
+    show_images.last = (imgs, titles)
+    _, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale))
+    axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs)):
+        ax.imshow(img.numpy() if torch.is_tensor(img) else img)
+        ax.get_xaxis().set_visible(False)
+        ax.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return axes
+
+
+show_images.last = None
+
+
+def get_dataloader_workers():
+    """The book's 4 processes."""
+    return 4
+
+
+def load_data_fashion_mnist(batch_size, resize=None, root="../data"):
+    """DataLoaders over torchvision's FashionMNIST under `root`, as ToTensor()
+    (after Resize(resize)) reads it: the training set shuffled, the test set not."""
+    import torchvision
+    from torchvision import transforms
+    steps = ([transforms.Resize(resize)] if resize else []) + [transforms.ToTensor()]
+    trans = transforms.Compose(steps)
+    train, test = (torchvision.datasets.FashionMNIST(root=root, train=split, transform=trans,
+                                                     download=True) for split in (True, False))
+    return (DataLoader(train, batch_size, shuffle=True, num_workers=get_dataloader_workers()),
+            DataLoader(test, batch_size, shuffle=False, num_workers=get_dataloader_workers()))
+
+
+def _notebook_display():
+    """IPython.display when this runs in a Jupyter kernel, else None."""
+    import sys
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython else None
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    from IPython import display as shown
+    return shown
+
+
+class display:  # noqa: N801 - stands in for the module `from IPython import display`
+    """IPython's display module as the book uses it: in a notebook the figure is
+    shown (and the last one cleared) as there; anywhere else nothing is shown."""
+
+    @staticmethod
+    def display(*objs, **kwargs):
+        shown = _notebook_display()
+        if shown is not None:
+            shown.display(*objs, **kwargs)
+
+    @staticmethod
+    def clear_output(wait=False):
+        shown = _notebook_display()
+        if shown is not None:
+            shown.clear_output(wait=wait)
+
+
+def use_svg_display():
+    """The book's 2.4 helper: SVG figures in a notebook; nothing elsewhere."""
+    if _notebook_display() is not None:
+        try:
+            from matplotlib_inline import backend_inline
+        except ImportError:
+            return
+        backend_inline.set_matplotlib_formats("svg")
+
+
+def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
+    """The book's 2.4 helper: labels, scales, limits, legend and grid of one axes."""
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    axes.set_xlim(xlim)
+    axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid()
+
+
+class Animator:
+    """The book's incremental plotter: add(x, y) appends y[i] (at x[i], or x) to
+    line i and redraws every line in its format on the first axes. The last one
+    made stays in Animator.last, for the recipe that reads what train_ch3 drew."""
+    last = None
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"), nrows=1,
+                 ncols=1, figsize=(3.5, 2.5)):
+        import matplotlib.pyplot as plt
+        use_svg_display()
+        self.fig, axes = plt.subplots(nrows, ncols, figsize=figsize)
+        self.axes = [axes] if nrows * ncols == 1 else list(axes.flatten())
+        self.labels = (xlabel, ylabel, xlim, ylim, xscale, yscale, legend or [])
+        self.X, self.Y, self.fmts = None, None, fmts
+        Animator.last = self
+
+    def add(self, x, y):
+        if not hasattr(y, "__len__"):
+            y = [y]
+        if not hasattr(x, "__len__"):
+            x = [x] * len(y)
+        if not self.X:
+            self.X, self.Y = [[] for _ in y], [[] for _ in y]
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(a)
+                self.Y[i].append(b)
+        self.axes[0].cla()
+        for xs, ys, fmt in zip(self.X, self.Y, self.fmts):
+            self.axes[0].plot(xs, ys, fmt)
+        set_axes(self.axes[0], *self.labels)
+        display.display(self.fig)
+        display.clear_output(wait=True)
 
 
 def _small_normal_weights(net):
@@ -238,7 +368,11 @@ ORACLE = SimpleNamespace(Timer=Timer, normal=normal, linreg_closed_form=linreg_c
                          Accumulator=Accumulator, evaluate_accuracy=evaluate_accuracy,
                          train_epoch_ch3=train_epoch_ch3, train_ch3=train_ch3,
                          get_fashion_mnist_labels=get_fashion_mnist_labels,
-                         predict_ch3=predict_ch3, linreg_concise=linreg_concise,
+                         predict_ch3=predict_ch3, show_images=show_images,
+                         get_dataloader_workers=get_dataloader_workers,
+                         load_data_fashion_mnist=load_data_fashion_mnist, Animator=Animator,
+                         set_axes=set_axes, use_svg_display=use_svg_display, display=display,
+                         linreg_concise=linreg_concise,
                          softmax_concise=softmax_concise)
 
 

@@ -3,6 +3,7 @@ grade report (per-check statuses, the summary table, --grade-json)."""
 import gc
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import torch
 from grader import feedback, profiles
 from grader.checks.training import SharedRuns
 from grader.exercises import FILES, NAMES, seam_spec
-from grader.fashion_mnist import shared_features
+from grader.fashion_mnist import raw_folder, shared_features
 from grader.grades import CheckResult, GradeBook, failed, parse_points
 from grader.oracle import ORACLE
 from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, HELP_IMPL, \
@@ -48,6 +49,8 @@ def pytest_configure(config):
     # One thread: the checks' tensors are small, and more threads than a busy
     # machine has free cores make every operation wait for the others.
     torch.set_num_threads(1)
+    # The drawing checks draw headless: pyplot opens no window (unless asked to).
+    os.environ.setdefault("MPLBACKEND", "Agg")
     config.addinivalue_line("markers", "exercise(name): the exercise a grading test belongs to")
     # The book's float(l.sum()) in train_epoch_ch3 makes torch warn; it is right there.
     config.addinivalue_line("filterwarnings",
@@ -181,6 +184,14 @@ def fashion_mnist(request):
     """((X_train, y_train), (X_test, y_test)): features that read as float32 (n, 784)
     in [0, 1] (grader.fashion_mnist.load_features), int64 labels."""
     return shared_features(_data_root(request.config))
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist_raw(request):
+    """A function giving the folder of the four raw Fashion-MNIST files
+    (grader.fashion_mnist.raw_folder): called by the check, so that missing
+    data is that check's error."""
+    return lambda: raw_folder(_data_root(request.config))
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from grader import oracle, sandbox as sandbox_, seam, training, wire
+from grader import fashion_mnist, oracle, sandbox as sandbox_, seam, training, wire
 from grader.exercises import BY_NAME, MODULES
 from grader.seam import (BrokenModule, Crashed, Endless, LearnerError, Missing, NotAttempted,
                          RecipeCrashed, TimedOut)
@@ -54,7 +54,8 @@ class Link:
         self.cwd = tempfile.TemporaryDirectory(prefix="d2lkit-worker-")
         command = [sandbox_.interpreter(), "-I", "-S", "-c", WORKER_SOURCE]
         self.proc = subprocess.Popen(
-            sandbox_.wrap(command, folder) if sandbox else command, stdin=subprocess.PIPE,
+            sandbox_.wrap(command, folder, fashion_mnist.raw_folders_to_share()) if sandbox
+            else command, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=self.cwd.name,
             start_new_session=True, **self._identity(user))
         config = json.dumps({"site": sandbox_.site_dirs(), "folder": str(folder),
@@ -472,6 +473,12 @@ def _load_array_run(result):
     return (isinstance(result, tuple) and len(result) == 3 and isinstance(result[0], bool)
             and _is_text(result[1])
             and _is_list_of(result[2], lambda one_pass: _is_list_of(one_pass, batch)))
+def _plain(value, depth=0):
+    """Numbers, text, booleans, None, float32 tensors, and lists of them: what
+    the drawing and loading recipes return."""
+    if value is None or isinstance(value, (bool, int, float, str)) or _is_tensor(value):
+        return True
+    return depth < 8 and isinstance(value, list) and all(_plain(v, depth + 1) for v in value)
 
 
 # What each recipe of grader.training returns, as a test of a worker's reply.
@@ -489,7 +496,8 @@ RECIPE_RESULTS = {"drive_timer": lambda result: _is_list_of(result, _numbers),
                   or (_is_list_of(result, _texts) and len(result) == 2),
                   "describe_model": _model,
                   "train_linreg_concise": _linear_run,
-                  "train_softmax_concise": _softmax_run}
+                  "train_softmax_concise": _softmax_run,
+                  "draw_images": _plain, "drive_animator": _plain, "load_fashion": _plain}
 
 
 def _opaque_error(type_name, message):

@@ -2,11 +2,12 @@
 
 Inside, the worker has its own PID, network, IPC, UTS and user namespaces; it
 sees read-only the interpreter, site-packages and the system libraries, its own
-submission's folder read-only, and small private tmpfs as /tmp and /dev/shm
+submission's folder and the raw Fashion-MNIST files (for the learner's
+load_data_fashion_mnist) read-only, and small private tmpfs as /tmp and /dev/shm
 (SCRATCH_MB each; the rest of /dev is read-only). It sees no
 other process, no network, not the kit, the other submissions, the output
-folder, the home folder or the data cache. It dies with the judge, and so does
-everything it starts. Torch-free: the command's parent checks it before grading.
+folder, the home folder or the data cache (but its raw files). It dies with
+the judge, and so does everything it starts. Torch-free: the command's parent checks it before grading.
 """
 import os
 import pwd
@@ -47,8 +48,10 @@ def _system_binds():
     return binds
 
 
-def wrap(command, folder):
-    """`command` (a list) run in the sandbox, with `folder` readable at its own path."""
+def wrap(command, folder, read_only=()):
+    """`command` (a list) run in the sandbox, with `folder` and the folders
+    `read_only` (the raw data set, which the learner's own loader opens)
+    readable at their own paths."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxUnavailable(f"bwrap is not installed: {INSTALL_HINT}")
@@ -57,7 +60,8 @@ def wrap(command, folder):
     binds = ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm",
              "--remount-ro", "/dev", "--size", size, "--tmpfs", "/tmp", *_system_binds()]
     bound = [d for d in SYSTEM_DIRS if os.path.isdir(d)]
-    for path in (sys.base_prefix, interpreter(), *site_dirs(), str(Path(folder).resolve())):
+    for path in (sys.base_prefix, interpreter(), *site_dirs(), str(Path(folder).resolve()),
+                 *read_only):
         if not any(path == d or path.startswith(d.rstrip("/") + "/") for d in bound):
             binds += ["--ro-bind", path, path]
             bound.append(path)

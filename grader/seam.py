@@ -312,14 +312,30 @@ class Learner:
 
     @contextmanager
     def _standing_in(self, spec, fn):
-        """While `fn` runs, the exercises it uses are the stand-ins in its module."""
-        names = getattr(fn, "__globals__", {})
+        """While `fn` runs, the exercises it uses are the stand-ins in its module,
+        and so are the book's helpers it calls, even those the module lacks."""
+        names = _module_names(fn)
         mine = {name: names[name] for name in spec["uses"] if name in names and name in self.stand_ins}
-        names.update({name: self.stand_ins[name] for name in mine})
+        helpers = [name for name in spec.get("helpers", ()) if name in self.stand_ins]
+        lacking = [name for name in helpers if name not in names]
+        mine.update({name: names[name] for name in helpers if name in names})
+        names.update({name: self.stand_ins[name] for name in [*mine, *lacking]})
         try:
             yield
         finally:
             names.update(mine)
+            for name in lacking:
+                names.pop(name, None)
+
+
+def _module_names(fn):
+    """The globals of the module that defined `fn`: a function's, a bound method's,
+    or a class's (through a method it defines); {} if there are none."""
+    names = getattr(fn, "__globals__", None)
+    if names is None and isinstance(fn, type):
+        methods = [v for v in vars(fn).values() if hasattr(v, "__globals__")]
+        names = methods[0].__globals__ if methods else None
+    return {} if names is None else names
 
 
 class Instance:

@@ -274,7 +274,9 @@ def train_epochs(fns, *, num_epochs, seed):
     updater, lr 1) for num_epochs on a fixed problem, separate training and
     test sets: its result as a list of numbers() per epoch (text if not a
     list). The problem is easy enough that after 3 epochs the book's asserts
-    in train_ch3 hold (train loss < 0.5, accuracies > 0.7)."""
+    in train_ch3 hold (train loss < 0.5, accuracies > 0.7). The book's
+    train_ch3 returns None and draws the rows with an Animator, the oracle's
+    while it runs: then the rows are what that Animator was given."""
     X, y, W, b = classification_problem(seed, 60, noise=0.5)
     W = torch.zeros_like(W, requires_grad=True)
     b = torch.zeros_like(b, requires_grad=True)
@@ -282,15 +284,21 @@ def train_epochs(fns, *, num_epochs, seed):
     def net(X):
         return fns.softmax(torch.matmul(X, W) + b)
 
-    rows = fns.train_ch3(net, batches(X[:40], y[:40], 16), batches(X[40:], y[40:], 16),
-                         fns.cross_entropy, num_epochs, lambda size: fns.sgd([W, b], 1.0, size))
+    with new_figures_closed():
+        fns.Animator.last = None
+        rows = fns.train_ch3(net, batches(X[:40], y[:40], 16), batches(X[40:], y[40:], 16),
+                             fns.cross_entropy, num_epochs, lambda size: fns.sgd([W, b], 1.0, size))
+        if rows is None and fns.Animator.last is not None:  # the book's: drawn, not returned
+            rows = [list(row) for row in zip(*(fns.Animator.last.Y or []))]
     return [numbers(row) for row in rows] if isinstance(rows, (list, tuple)) else number(rows)
 
 
 def predict_fixed_net(fns, *, n):
     """fns.predict_ch3 of a fixed classifier of 28 x 28 images on a test
     iterator of batches of 8: (predicted, true) as texts() (text if not a pair).
-    n=None: called with the default n."""
+    n=None: called with the default n. The book's predict_ch3 returns None and
+    shows the images with show_images, the oracle's while it runs, titled
+    true + '\\n' + predicted: then the labels are read from those titles."""
     gen = torch.Generator().manual_seed(3)
     X = torch.rand(20, 1, 28, 28, generator=gen)
     y = torch.randint(10, (20,), generator=gen)
@@ -300,7 +308,15 @@ def predict_fixed_net(fns, *, n):
         return torch.matmul(X.reshape(len(X), -1), W)
 
     test_iter = batches(X, y, 8)
-    result = fns.predict_ch3(net, test_iter) if n is None else fns.predict_ch3(net, test_iter, n)
+    with new_figures_closed():
+        fns.show_images.last = None
+        result = fns.predict_ch3(net, test_iter) if n is None else \
+            fns.predict_ch3(net, test_iter, n)
+        if result is None and fns.show_images.last is not None:  # the book's: shown, not returned
+            titles = fns.show_images.last[1]
+            if isinstance(titles, (list, tuple)) and all(isinstance(t, str) for t in titles):
+                pairs = [t.split("\n", 1) + [""] for t in titles]
+                result = ([pred for _, pred, *_ in pairs], [true for true, *_ in pairs])
     if isinstance(result, tuple) and len(result) == 2:
         return [texts(result[0]), texts(result[1])]
     return texts(result)
@@ -501,3 +517,179 @@ def iterate_load_array(fns, *, n, d, batch_size, is_train, passes):
                 break  # a batch holds at least one example: more never end
         seen.append(batches)
     return isinstance(loader, DataLoader), type(loader).__name__, seen
+# --- Recipes for drawing (3.5.1, 3.6.6) and loading (3.5.3) ---------------------
+
+
+class new_figures_closed:  # noqa: N801 - a context manager, used as a function
+    """Closes the matplotlib figures made inside the block (none is shown)."""
+
+    def __enter__(self):
+        self.before = set(_pyplot().get_fignums()) if _pyplot() else set()
+        return self
+
+    def __exit__(self, *exc):
+        for num in set(_pyplot().get_fignums()) - self.before if _pyplot() else ():
+            _pyplot().close(num)
+
+
+def _pyplot():
+    """matplotlib.pyplot if something imported it (no figure exists without it), else None."""
+    import sys
+    return sys.modules.get("matplotlib.pyplot")
+
+
+def image_case(case):
+    """(imgs, num_rows, num_cols, titles, scale) of a show_images check: "tensors",
+    five (28, 28) float tensors on 2 x 3 axes with titles; "pil", four PIL images
+    on 1 x 4 axes, no titles, scale 2."""
+    gen = torch.Generator().manual_seed(5)
+    if case == "tensors":
+        imgs = torch.rand(5, 28, 28, generator=gen)
+        return imgs, 2, 3, [f"image {i}\nlabel {i}" for i in range(5)], 1.5
+    from PIL import Image
+    pixels = torch.randint(256, (4, 28, 28), generator=gen, dtype=torch.uint8)
+    return [Image.fromarray(p.numpy(), mode="L") for p in pixels], 1, 4, None, 2
+
+
+def _array(image):
+    """An AxesImage's data as a float32 tensor."""
+    import numpy as np
+    return torch.from_numpy(np.array(image.get_array(), dtype=np.float32))
+
+
+def _hidden(axis, ax):
+    return not axis.get_visible() or not ax.axison
+
+
+def draw_images(fns, *, case):
+    """fns.show_images on image_case(case): [what it returned, as [type name, its
+    length or None, whether every item is an Axes]; the figure it drew on (that of
+    the first axes returned, else the last new one), as [[width, height] in
+    inches, one [image data or None, title, x axis hidden, y axis hidden] per
+    axes]] (text where there is none)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+    imgs, num_rows, num_cols, titles, scale = image_case(case)
+    with new_figures_closed() as made:
+        result = fns.show_images(imgs, num_rows, num_cols, titles, scale)
+        items = list(result.flatten() if hasattr(result, "flatten") else result) \
+            if hasattr(result, "__len__") else []
+        returned = [type(result).__name__, len(result) if hasattr(result, "__len__") else None,
+                    bool(items) and all(isinstance(ax, Axes) for ax in items)]
+        new = sorted(set(plt.get_fignums()) - made.before)
+        fig = items[0].figure if returned[2] else plt.figure(new[-1]) if new else None
+        if fig is None:
+            return [returned, "no figure was drawn"]
+        axes = [[_array(ax.images[-1]) if ax.images else None, ax.get_title(),
+                 _hidden(ax.xaxis, ax), _hidden(ax.yaxis, ax)] for ax in fig.axes]
+        return [returned, [[float(v) for v in fig.get_size_inches()], axes]]
+
+
+# Animator(*args) and its add(x, y) calls, for the Animator checks: the book's
+# use in train_ch3, and one with every argument set and points missing (None).
+ANIMATOR_CASES = {
+    "book": (("epoch", None, ["train loss", "train acc", "test acc"], [1, 3], [0.3, 0.9]),
+             [(1, (0.9, 0.6, 0.65)), (2, (0.6, 0.75, 0.7)), (3, (0.5, 0.8, 0.78))]),
+    "scales": (("x", "loss", ["a", "b"], None, None, "log", "log", ("g-.", "r:"), 1, 2, (5, 2)),
+               [([1, 1], [2.0, 3.0]), ([2, 2], [4.0, None]), ([4, 4], [8.0, 1.5])]),
+}
+
+
+def _color(line):
+    from matplotlib.colors import to_hex
+    return to_hex(line.get_color())
+
+
+def _floats(values):
+    """A line's data as floats, a missing point (None) as nan."""
+    return [float("nan") if v is None else float(v) for v in values]
+
+
+def describe_axes(ax):
+    """[xlabel, ylabel, [xlim], [ylim], xscale, yscale, legend texts or None,
+    lines as [x data, y data, line style, colour]] of one matplotlib axes."""
+    legend = ax.get_legend()
+    lines = [[_floats(line.get_xdata()), _floats(line.get_ydata()), line.get_linestyle(),
+              _color(line)] for line in ax.get_lines()]
+    return [ax.get_xlabel(), ax.get_ylabel(), [float(v) for v in ax.get_xlim()],
+            [float(v) for v in ax.get_ylim()], ax.get_xscale(), ax.get_yscale(),
+            None if legend is None else [t.get_text() for t in legend.get_texts()], lines]
+
+
+def drive_animator(fns, *, case):
+    """fns.Animator(*args) then its add(x, y) calls, of ANIMATOR_CASES[case]:
+    [the figure's size in inches, describe_axes of each of its axes] (text if
+    there is no figure in its `fig`)."""
+    from matplotlib.figure import Figure
+    args, adds = ANIMATOR_CASES[case]
+    with new_figures_closed():
+        animator = fns.Animator(*args)
+        for x, y in adds:
+            animator.add(x, y)
+        fig = getattr(animator, "fig", None)
+        if not isinstance(fig, Figure):
+            return f"animator.fig is {type(fig).__name__}, not a matplotlib Figure"
+        return [[float(v) for v in fig.get_size_inches()], [describe_axes(ax) for ax in fig.axes]]
+
+
+def _first_batch(loader):
+    """[X's shape, X's dtype, X's first 4 images as float32, y's values] of the
+    first batch of `loader` (text if it cannot be read), reading no more."""
+    try:
+        with warnings.catch_warnings():  # more workers than cores: slower, not wrong
+            warnings.filterwarnings("ignore", "This DataLoader will create")
+            batches = iter(loader)
+            X, y = next(batches)
+        del batches  # ends the loader's worker processes now
+    except Exception as e:  # the learner's dataset or transform breaks on reading
+        return f"{type(e).__name__}: {e}"
+    if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)):
+        return f"a batch of {type(X).__name__} and {type(y).__name__}, not two tensors"
+    return [list(X.shape), str(X.dtype).removeprefix("torch."),
+            X[:4].detach().to(torch.float32).clone(), [int(v) for v in y.flatten()]]
+
+
+def describe_loader(loader):
+    """[type name, whether it is a DataLoader, number of examples (len of its
+    dataset, or text), its first batch (_first_batch)] of one of the loaders
+    load_data_fashion_mnist returns."""
+    from torch.utils.data import DataLoader
+    if not isinstance(loader, DataLoader):
+        return [type(loader).__name__, False, None, None]
+    try:
+        size = len(loader.dataset)
+    except Exception as e:
+        size = f"{type(e).__name__}: {e}"
+    return [type(loader).__name__, True, size, _first_batch(loader)]
+
+
+def load_fashion(fns, *, raw, batch_size, resize=None):
+    """fns.load_data_fashion_mnist(batch_size[, resize]) run as the book runs it,
+    from a scratch folder whose ../data/FashionMNIST/raw/ links to the files in
+    `raw`, so that torchvision finds them there and downloads nothing: the
+    describe_loader of the training and test loaders, from their first batch
+    only (text if the result is not a pair)."""
+    import os
+    import shutil
+    import tempfile
+    scratch = tempfile.mkdtemp(prefix="d2lkit-fashion-")
+    try:
+        os.makedirs(os.path.join(scratch, "data", "FashionMNIST", "raw"))
+        os.mkdir(os.path.join(scratch, "work"))
+        for name in os.listdir(raw):
+            os.symlink(os.path.join(raw, name),
+                       os.path.join(scratch, "data", "FashionMNIST", "raw", name))
+        here = os.getcwd()
+        os.chdir(os.path.join(scratch, "work"))
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "This DataLoader will create")
+                result = fns.load_data_fashion_mnist(batch_size) if resize is None else \
+                    fns.load_data_fashion_mnist(batch_size, resize)
+        finally:
+            os.chdir(here)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            return f"{type(result).__name__}: {result!r:.120}"
+        return [describe_loader(loader) for loader in result]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

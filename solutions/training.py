@@ -1,7 +1,101 @@
-"""Evaluating, training and predicting: reference solutions (d2l 3.5.1, 3.6.5-3.6.7)."""
+"""Reading, drawing, evaluating, training and predicting: reference solutions
+(d2l 3.5, 3.6.5-3.6.7).
+
+The book's helpers from 2.4 that Animator calls, set_axes and use_svg_display,
+and IPython's display are the grader's: while Animator is graded it puts its
+own in this module (they show nothing outside a notebook), so you need not
+write or import them; to draw in your own notebook, import them from d2l or
+define them as the book's 2.4 does.
+"""
+import matplotlib.pyplot as plt
 import torch
+import torchvision
+from torch.utils import data
+from torchvision import transforms
 
 from softmax_regression import accuracy
+
+
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    """Draw a list of images on a num_rows x num_cols grid, with matplotlib.
+
+    Args:
+        imgs: a sequence of images, each a (h, w) tensor (drawn as img.numpy())
+            or a PIL image (drawn as it is); at most num_rows * num_cols.
+        num_rows, num_cols: the grid, of at least 2 axes (plt.subplots gives a
+            single axes, with no flatten(), for 1 x 1).
+        titles: None, or one title (str) per image.
+        scale: inches per grid cell: the figure is (num_cols * scale,
+            num_rows * scale) inches, width first.
+
+    Returns:
+        the num_rows * num_cols axes as one flat array (axes.flatten()); image i
+        is on axes i, titled titles[i], with its x and y axes hidden.
+
+    Hint: plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale)), then axes.flatten().
+
+    d2l: 3.5.1 (reading the dataset)
+    """
+    figsize = (num_cols * scale, num_rows * scale)
+    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize)
+    axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs)):
+        ax.imshow(img.numpy() if torch.is_tensor(img) else img)
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return axes
+
+
+def get_dataloader_workers():
+    """How many worker processes read the data.
+
+    Returns:
+        a positive int, DataLoader's num_workers (the book uses 4).
+
+    Hint: return the number of processes that read the data: the book uses 4.
+
+    d2l: 3.5.2 (reading a minibatch)
+    """
+    return 4
+
+
+def load_data_fashion_mnist(batch_size, resize=None):
+    """Fashion-MNIST as two DataLoaders, the book's way: torchvision's
+    FashionMNIST with root="../data" and download=True.
+
+    Args:
+        batch_size: examples per batch.
+        resize: None, or the side of the square images after
+            transforms.Resize(resize), applied before ToTensor().
+
+    Returns:
+        (train_iter, test_iter): torch.utils.data.DataLoader over the 60,000
+        training and the 10,000 test images, with get_dataloader_workers()
+        workers; batches (X, y), X (batch, 1, 28, 28) float32 in [0, 1] (as
+        ToTensor() scales the bytes; (batch, 1, resize, resize) with resize),
+        y (batch,) int64. train_iter is shuffled, test_iter is not.
+
+    The grader runs it as printed, with the data files placed where "../data"
+    leads, so nothing is downloaded.
+
+    Hint: ToTensor() (after Resize(resize) if resize); shuffle the training set only.
+
+    d2l: 3.5.3 (putting all things together)
+    """
+    trans = [transforms.ToTensor()]
+    if resize:
+        trans.insert(0, transforms.Resize(resize))
+    trans = transforms.Compose(trans)
+    mnist_train = torchvision.datasets.FashionMNIST(
+        root="../data", train=True, transform=trans, download=True)
+    mnist_test = torchvision.datasets.FashionMNIST(
+        root="../data", train=False, transform=trans, download=True)
+    return (data.DataLoader(mnist_train, batch_size, shuffle=True,
+                            num_workers=get_dataloader_workers()),
+            data.DataLoader(mnist_test, batch_size, shuffle=False,
+                            num_workers=get_dataloader_workers()))
 
 
 class Accumulator:
@@ -93,6 +187,66 @@ def train_epoch_ch3(net, train_iter, loss, updater):
     return metric[0] / metric[2], metric[1] / metric[2]
 
 
+class Animator:
+    """Draws lines incrementally, point by point (training curves).
+
+    Animator(xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+             xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'),
+             nrows=1, ncols=1, figsize=(3.5, 2.5)):
+        calls use_svg_display(), then makes self.fig and self.axes (a list) with
+        plt.subplots(nrows, ncols, figsize=figsize); everything is drawn on
+        self.axes[0].
+    add(x, y): y is a number or a sequence of numbers (one per line), x a number
+        (the same for every line) or a sequence; appends (x[i], y[i]) to line i,
+        skipping a None, then clears self.axes[0], plots every line i with
+        fmts[i], applies set_axes(self.axes[0], xlabel, ylabel, xlim, ylim,
+        xscale, yscale, legend) and calls display.display(self.fig) and
+        display.clear_output(wait=True).
+
+    set_axes, use_svg_display and display are the grader's (see the top of this
+    file); outside a notebook nothing is shown.
+
+    Hint: add(x, y) appends each y[i] to line i, then redraws every line and calls config_axes().
+
+    d2l: 3.6.6 (training)
+    """
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'), nrows=1,
+                 ncols=1, figsize=(3.5, 2.5)):
+        if legend is None:
+            legend = []
+        use_svg_display()
+        self.fig, self.axes = plt.subplots(nrows, ncols, figsize=figsize)
+        if nrows * ncols == 1:
+            self.axes = [self.axes, ]
+        # The settings are kept in a function: cla() in add() clears them.
+        self.config_axes = lambda: set_axes(
+            self.axes[0], xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+        self.X, self.Y, self.fmts = None, None, fmts
+
+    def add(self, x, y):
+        if not hasattr(y, "__len__"):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, "__len__"):
+            x = [x] * n
+        if not self.X:
+            self.X = [[] for _ in range(n)]
+        if not self.Y:
+            self.Y = [[] for _ in range(n)]
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(a)
+                self.Y[i].append(b)
+        self.axes[0].cla()
+        for x, y, fmt in zip(self.X, self.Y, self.fmts):
+            self.axes[0].plot(x, y, fmt)
+        self.config_axes()
+        display.display(self.fig)
+        display.clear_output(wait=True)
+
+
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
     """Train for num_epochs epochs, evaluating on test_iter after each.
 
@@ -101,8 +255,10 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
 
     Returns:
         a list of num_epochs tuples (train loss, train accuracy, test
-        accuracy), one per epoch, from train_epoch_ch3 and evaluate_accuracy.
-        (The book draws them with an Animator instead; the kit checks them.)
+        accuracy), one per epoch, from train_epoch_ch3 and evaluate_accuracy;
+        or, as the book's does, None, having drawn each epoch's row with
+        animator.add(epoch + 1, train_metrics + (test_acc,)) on an Animator
+        (while train_ch3 is graded, the grader's Animator reads those rows).
 
     Hint: each epoch: train_epoch_ch3, then evaluate_accuracy on test_iter; keep each row.
 
@@ -146,8 +302,11 @@ def predict_ch3(net, test_iter, n=6):
 
     Returns:
         (predicted, true): two lists of n text labels (get_fashion_mnist_labels),
-        the prediction being the argmax of net(X) over the classes. (The book
-        shows the images with these as titles instead.)
+        the prediction being the argmax of net(X) over the classes; or, as the
+        book's does, None, having shown the n images with show_images(
+        X[0:n].reshape((n, 28, 28)), 1, n, titles=...), title i being
+        true + '\n' + predicted (while predict_ch3 is graded, the grader's
+        show_images reads the labels from those titles).
 
     Hint: take the first batch; the prediction is net(X).argmax(dim=1).
 

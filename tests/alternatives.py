@@ -3,9 +3,13 @@ import math
 import random
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
+import torchvision
 from torch import nn
+from torch.utils import data
+from torchvision import transforms
 
 from tests.catalogue import alternative
 
@@ -293,6 +297,90 @@ def predict_ch3_next_iter(net, test_iter, n=6):
     X, y = next(iter(test_iter))
     predicted = net(X[:n]).argmax(dim=-1)
     return get_fashion_mnist_labels(predicted), get_fashion_mnist_labels(y[:n])
+
+
+@alternative("show_images")
+def show_images_axis_off(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    fig, grid = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale))
+    axes = grid.reshape(-1)
+    for i, img in enumerate(imgs):
+        axes[i].imshow(img.numpy() if isinstance(img, torch.Tensor) else np.asarray(img))
+        axes[i].axis("off")
+        if titles is not None:
+            axes[i].set_title(titles[i])
+    return axes
+
+
+@alternative("get_dataloader_workers")
+def get_dataloader_workers_at_most_the_cores():
+    import os
+    return min(4, os.cpu_count() or 1)
+
+
+@alternative("load_data_fashion_mnist")
+def load_data_fashion_mnist_one_compose(batch_size, resize=None):
+    steps = [transforms.Resize(resize)] if resize else []
+    steps.append(transforms.ToTensor())
+    sets = [torchvision.datasets.FashionMNIST(root="../data", train=train,
+                                              transform=transforms.Compose(steps), download=True)
+            for train in (True, False)]
+    return tuple(data.DataLoader(d, batch_size=batch_size, shuffle=train, num_workers=4)
+                 for d, train in zip(sets, (True, False)))
+
+
+@alternative("Animator")
+class AnimatorWithOwnSettings:
+    """Keeps the points in lists of pairs and sets the axes itself."""
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'), nrows=1,
+                 ncols=1, figsize=(3.5, 2.5)):
+        use_svg_display()
+        self.fig, axes = plt.subplots(nrows, ncols, figsize=figsize)
+        self.axes = np.array(axes).reshape(-1).tolist()
+        self.settings = (xlabel, ylabel, xlim, ylim, xscale, yscale, legend or [])
+        self.fmts, self.points = fmts, []
+
+    def add(self, x, y):
+        ys = list(y) if hasattr(y, "__len__") else [y]
+        xs = list(x) if hasattr(x, "__len__") else [x] * len(ys)
+        if not self.points:
+            self.points = [[] for _ in ys]
+        for line, a, b in zip(self.points, xs, ys):
+            if a is not None and b is not None:
+                line.append((a, b))
+        ax = self.axes[0]
+        ax.cla()
+        for line, fmt in zip(self.points, self.fmts):
+            ax.plot([a for a, _ in line], [b for _, b in line], fmt)
+        set_axes(ax, *self.settings)
+        display.display(self.fig)
+        display.clear_output(wait=True)
+
+
+@alternative("train_ch3")
+def train_ch3_as_the_book_prints_it(net, train_iter, test_iter, loss, num_epochs, updater):
+    animator = Animator(xlabel='epoch', xlim=[1, num_epochs], ylim=[0.3, 0.9],
+                        legend=['train loss', 'train acc', 'test acc'])
+    for epoch in range(num_epochs):
+        train_metrics = train_epoch_ch3(net, train_iter, loss, updater)
+        test_acc = evaluate_accuracy(net, test_iter)
+        animator.add(epoch + 1, train_metrics + (test_acc,))
+    train_loss, train_acc = train_metrics
+    assert train_loss < 0.5, train_loss
+    assert train_acc <= 1 and train_acc > 0.7, train_acc
+    assert test_acc <= 1 and test_acc > 0.7, test_acc
+
+
+@alternative("predict_ch3")
+def predict_ch3_as_the_book_prints_it(net, test_iter, n=6):
+    for X, y in test_iter:
+        break
+    trues = get_fashion_mnist_labels(y)
+    preds = get_fashion_mnist_labels(net(X).argmax(axis=1))
+    titles = [true + '\n' + pred for true, pred in zip(trues, preds)]
+    show_images(
+        X[0:n].reshape((n, 28, 28)), 1, n, titles=titles[0:n])
 
 
 @alternative("linreg_concise")

@@ -95,6 +95,9 @@ ATTACKS = {
                        "{kit}/pwned-{tag}", "{out}/grades.json", "{out}/grades.csv",
                        "{out}/pwned-{tag}", "{home}/pwned-{tag}", "{home}/.bashrc",
                        "{cache}/fashion-mnist.pt", "{cache}/pwned-{tag}",
+                       # bound read-only, for the learner's load_data_fashion_mnist
+                       "{cache}/FashionMNIST/raw/train-labels-idx1-ubyte",
+                       "{cache}/FashionMNIST/raw/pwned-{tag}",
                        "/tmp/pwned-{tag}", *glob.glob("{subs}/*/*.py"),
                        *glob.glob("{subs}/*/exercises/*.py"), "{subs}/pwned-{tag}"]
             for path in targets:

@@ -3,9 +3,13 @@ import math
 import random
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
+import torchvision
 from torch import nn
+from torch.utils import data
+from torchvision import transforms
 
 from tests.catalogue import wrong
 
@@ -1410,6 +1414,472 @@ def predict_ch3_argmax_over_examples(net, test_iter, n=6):
         break
     preds = get_fashion_mnist_labels(net(X).argmax(axis=0))
     return preds[0:n], get_fashion_mnist_labels(y)[0:n]
+
+
+# --- show_images, get_dataloader_workers, load_data_fashion_mnist, Animator --------
+# (3.5.1-3.5.3 and 3.6.6) and the book's train_ch3, which draws instead of returning
+
+
+@wrong("show_images", "test_show_images_returns_the_axes", hint="flatten()")
+def show_images_returns_the_figure(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    fig, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale))
+    for i, (ax, img) in enumerate(zip(axes.flatten(), imgs)):
+        ax.imshow(img.numpy() if torch.is_tensor(img) else img)
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return fig
+
+
+@wrong("show_images", "test_show_images_returns_the_axes", hint="axes.flatten()")
+def show_images_not_flattened(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    _, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale))
+    for i, (ax, img) in enumerate(zip(axes.flatten(), imgs)):
+        ax.imshow(img.numpy() if torch.is_tensor(img) else img)
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return axes
+
+
+@wrong("show_images", "test_show_images_sizes_the_figure",
+       hint="(num_cols * scale, num_rows * scale)")
+def show_images_height_first(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    _, axes = plt.subplots(num_rows, num_cols, figsize=(num_rows * scale, num_cols * scale))
+    axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs)):
+        ax.imshow(img.numpy() if torch.is_tensor(img) else img)
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return axes
+
+
+@wrong("show_images", "test_show_images_draws_one_axes_per_cell", hint="the whole grid")
+def show_images_with_colorbars(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    _, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale))
+    axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs)):
+        plt.colorbar(ax.imshow(img.numpy() if torch.is_tensor(img) else img), ax=ax)
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return axes
+
+
+@wrong("show_images", "test_show_images_shows_each_image", hint="ax.imshow(img.numpy())")
+def show_images_transposed(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    _, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale))
+    axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs)):
+        ax.imshow(img.numpy().T if torch.is_tensor(img) else img)
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return axes
+
+
+@wrong("show_images", "test_show_images_titles_each_image", hint="ax.set_title(titles[i])")
+def show_images_without_titles(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    _, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale))
+    axes = axes.flatten()
+    for ax, img in zip(axes, imgs):
+        ax.imshow(img.numpy() if torch.is_tensor(img) else img)
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+    return axes
+
+
+@wrong("show_images", "test_show_images_hides_the_axis_lines", hint="get_yaxis()")
+def show_images_hides_only_x(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    _, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale))
+    axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs)):
+        ax.imshow(img.numpy() if torch.is_tensor(img) else img)
+        ax.axes.get_xaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return axes
+
+
+@wrong("get_dataloader_workers", "test_get_dataloader_workers_returns_an_int", hint="not '4'")
+def get_dataloader_workers_text():
+    return "4"
+
+
+@wrong("get_dataloader_workers", "test_get_dataloader_workers_returns_an_int",
+       "test_get_dataloader_workers_returns_a_positive_number", hint="NoneType")
+def get_dataloader_workers_forgets_return():
+    4  # noqa: B018 - the mistake: no return
+
+
+@wrong("get_dataloader_workers", "test_get_dataloader_workers_returns_a_positive_number",
+       hint="return 4")
+def get_dataloader_workers_zero():
+    return 0
+
+
+@wrong("load_data_fashion_mnist", "test_load_data_fashion_mnist_returns_two_data_loaders",
+       hint="return (data.DataLoader")
+def load_data_fashion_mnist_training_only(batch_size, resize=None):
+    trans = transforms.Compose(([transforms.Resize(resize)] if resize else [])
+                               + [transforms.ToTensor()])
+    mnist_train = torchvision.datasets.FashionMNIST(root="../data", train=True, transform=trans,
+                                                    download=True)
+    return data.DataLoader(mnist_train, batch_size, shuffle=True,
+                           num_workers=get_dataloader_workers())
+
+
+@wrong("load_data_fashion_mnist", "test_load_data_fashion_mnist_yields_image_batches",
+       hint="transforms.ToTensor() turns each PIL image")
+def load_data_fashion_mnist_without_transform(batch_size, resize=None):
+    mnist_train = torchvision.datasets.FashionMNIST(root="../data", train=True, download=True)
+    mnist_test = torchvision.datasets.FashionMNIST(root="../data", train=False, download=True)
+    return (data.DataLoader(mnist_train, batch_size, shuffle=True, num_workers=0),
+            data.DataLoader(mnist_test, batch_size, shuffle=False, num_workers=0))
+
+
+@wrong("load_data_fashion_mnist", "test_load_data_fashion_mnist_yields_image_batches",
+       hint="PILToTensor")
+def load_data_fashion_mnist_pil_to_tensor(batch_size, resize=None):
+    trans = [transforms.PILToTensor()]
+    if resize:
+        trans.insert(0, transforms.Resize(resize))
+    mnist_train = torchvision.datasets.FashionMNIST(
+        root="../data", train=True, transform=transforms.Compose(trans), download=True)
+    mnist_test = torchvision.datasets.FashionMNIST(
+        root="../data", train=False, transform=transforms.Compose(trans), download=True)
+    return (data.DataLoader(mnist_train, batch_size, shuffle=True,
+                            num_workers=get_dataloader_workers()),
+            data.DataLoader(mnist_test, batch_size, shuffle=False,
+                            num_workers=get_dataloader_workers()))
+
+
+@wrong("load_data_fashion_mnist", "test_load_data_fashion_mnist_resizes_images",
+       hint="transforms.Resize(resize)")
+def load_data_fashion_mnist_ignores_resize(batch_size, resize=None):
+    trans = transforms.ToTensor()
+    mnist_train = torchvision.datasets.FashionMNIST(
+        root="../data", train=True, transform=trans, download=True)
+    mnist_test = torchvision.datasets.FashionMNIST(
+        root="../data", train=False, transform=trans, download=True)
+    return (data.DataLoader(mnist_train, batch_size, shuffle=True,
+                            num_workers=get_dataloader_workers()),
+            data.DataLoader(mnist_test, batch_size, shuffle=False,
+                            num_workers=get_dataloader_workers()))
+
+
+@wrong("load_data_fashion_mnist", "test_load_data_fashion_mnist_scales_pixels_to_0_1",
+       "test_load_data_fashion_mnist_keeps_the_test_set_in_order", hint="no Normalize")
+def load_data_fashion_mnist_normalized(batch_size, resize=None):
+    trans = [transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]
+    if resize:
+        trans.insert(0, transforms.Resize(resize))
+    trans = transforms.Compose(trans)
+    mnist_train = torchvision.datasets.FashionMNIST(
+        root="../data", train=True, transform=trans, download=True)
+    mnist_test = torchvision.datasets.FashionMNIST(
+        root="../data", train=False, transform=trans, download=True)
+    return (data.DataLoader(mnist_train, batch_size, shuffle=True,
+                            num_workers=get_dataloader_workers()),
+            data.DataLoader(mnist_test, batch_size, shuffle=False,
+                            num_workers=get_dataloader_workers()))
+
+
+@wrong("load_data_fashion_mnist", "test_load_data_fashion_mnist_has_60000_and_10000_examples",
+       "test_load_data_fashion_mnist_keeps_the_test_set_in_order", hint="train=False")
+def load_data_fashion_mnist_tests_on_the_training_set(batch_size, resize=None):
+    trans = [transforms.ToTensor()]
+    if resize:
+        trans.insert(0, transforms.Resize(resize))
+    trans = transforms.Compose(trans)
+    mnist_train = torchvision.datasets.FashionMNIST(
+        root="../data", train=True, transform=trans, download=True)
+    return (data.DataLoader(mnist_train, batch_size, shuffle=True,
+                            num_workers=get_dataloader_workers()),
+            data.DataLoader(mnist_train, batch_size, shuffle=False,
+                            num_workers=get_dataloader_workers()))
+
+
+@wrong("load_data_fashion_mnist", "test_load_data_fashion_mnist_shuffles_the_training_set",
+       hint="shuffle=True")
+def load_data_fashion_mnist_train_in_order(batch_size, resize=None):
+    trans = [transforms.ToTensor()]
+    if resize:
+        trans.insert(0, transforms.Resize(resize))
+    trans = transforms.Compose(trans)
+    mnist_train = torchvision.datasets.FashionMNIST(
+        root="../data", train=True, transform=trans, download=True)
+    mnist_test = torchvision.datasets.FashionMNIST(
+        root="../data", train=False, transform=trans, download=True)
+    return (data.DataLoader(mnist_train, batch_size, num_workers=get_dataloader_workers()),
+            data.DataLoader(mnist_test, batch_size, num_workers=get_dataloader_workers()))
+
+
+@wrong("load_data_fashion_mnist", "test_load_data_fashion_mnist_keeps_the_test_set_in_order",
+       hint="shuffle=False")
+def load_data_fashion_mnist_shuffles_both(batch_size, resize=None):
+    trans = [transforms.ToTensor()]
+    if resize:
+        trans.insert(0, transforms.Resize(resize))
+    trans = transforms.Compose(trans)
+    mnist_train = torchvision.datasets.FashionMNIST(
+        root="../data", train=True, transform=trans, download=True)
+    mnist_test = torchvision.datasets.FashionMNIST(
+        root="../data", train=False, transform=trans, download=True)
+    return (data.DataLoader(mnist_train, batch_size, shuffle=True,
+                            num_workers=get_dataloader_workers()),
+            data.DataLoader(mnist_test, batch_size, shuffle=True,
+                            num_workers=get_dataloader_workers()))
+
+
+
+
+@wrong("Animator", "test_animator_draws_each_line_s_points", hint="cla() before plotting")
+class AnimatorNeverClears:
+    """Plots every line again on top of the old ones: no cla()."""
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'), nrows=1,
+                 ncols=1, figsize=(3.5, 2.5)):
+        if legend is None:
+            legend = []
+        use_svg_display()
+        self.fig, self.axes = plt.subplots(nrows, ncols, figsize=figsize)
+        if nrows * ncols == 1:
+            self.axes = [self.axes, ]
+        self.config_axes = lambda: set_axes(
+            self.axes[0], xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+        self.X, self.Y, self.fmts = None, None, fmts
+
+    def add(self, x, y):
+        if not hasattr(y, "__len__"):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, "__len__"):
+            x = [x] * n
+        if not self.X:
+            self.X = [[] for _ in range(n)]
+        if not self.Y:
+            self.Y = [[] for _ in range(n)]
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(a)
+                self.Y[i].append(b)
+        for x, y, fmt in zip(self.X, self.Y, self.fmts):
+            self.axes[0].plot(x, y, fmt)
+        self.config_axes()
+        display.display(self.fig)
+        display.clear_output(wait=True)
+
+
+@wrong("Animator", "test_animator_draws_each_line_s_points", hint="is None")
+class AnimatorKeepsNone:
+    """Appends the None of a missing point too."""
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'), nrows=1,
+                 ncols=1, figsize=(3.5, 2.5)):
+        if legend is None:
+            legend = []
+        use_svg_display()
+        self.fig, self.axes = plt.subplots(nrows, ncols, figsize=figsize)
+        if nrows * ncols == 1:
+            self.axes = [self.axes, ]
+        self.config_axes = lambda: set_axes(
+            self.axes[0], xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+        self.X, self.Y, self.fmts = None, None, fmts
+
+    def add(self, x, y):
+        if not hasattr(y, "__len__"):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, "__len__"):
+            x = [x] * n
+        if not self.X:
+            self.X = [[] for _ in range(n)]
+        if not self.Y:
+            self.Y = [[] for _ in range(n)]
+        for i, (a, b) in enumerate(zip(x, y)):
+            self.X[i].append(a)
+            self.Y[i].append(b)
+        self.axes[0].cla()
+        for x, y, fmt in zip(self.X, self.Y, self.fmts):
+            self.axes[0].plot(x, y, fmt)
+        self.config_axes()
+        display.display(self.fig)
+        display.clear_output(wait=True)
+
+
+@wrong("Animator", "test_animator_draws_each_line_in_its_format", hint="fmts[i]")
+class AnimatorIgnoresFormats:
+    """Plots every line in matplotlib's default style."""
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'), nrows=1,
+                 ncols=1, figsize=(3.5, 2.5)):
+        if legend is None:
+            legend = []
+        use_svg_display()
+        self.fig, self.axes = plt.subplots(nrows, ncols, figsize=figsize)
+        if nrows * ncols == 1:
+            self.axes = [self.axes, ]
+        self.config_axes = lambda: set_axes(
+            self.axes[0], xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+        self.X, self.Y, self.fmts = None, None, fmts
+
+    def add(self, x, y):
+        if not hasattr(y, "__len__"):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, "__len__"):
+            x = [x] * n
+        if not self.X:
+            self.X = [[] for _ in range(n)]
+        if not self.Y:
+            self.Y = [[] for _ in range(n)]
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(a)
+                self.Y[i].append(b)
+        self.axes[0].cla()
+        for x, y, fmt in zip(self.X, self.Y, self.fmts):
+            self.axes[0].plot(x, y)
+        self.config_axes()
+        display.display(self.fig)
+        display.clear_output(wait=True)
+
+
+@wrong("Animator", "test_animator_sets_labels_limits_and_scales", "test_animator_shows_the_legend",
+       hint="cla() clears them")
+class AnimatorConfiguresOnce:
+    """Sets the labels, limits and legend once, before add's cla() clears them."""
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'), nrows=1,
+                 ncols=1, figsize=(3.5, 2.5)):
+        if legend is None:
+            legend = []
+        use_svg_display()
+        self.fig, self.axes = plt.subplots(nrows, ncols, figsize=figsize)
+        if nrows * ncols == 1:
+            self.axes = [self.axes, ]
+        self.config_axes = lambda: set_axes(
+            self.axes[0], xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+        self.X, self.Y, self.fmts = None, None, fmts
+        self.config_axes()
+
+    def add(self, x, y):
+        if not hasattr(y, "__len__"):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, "__len__"):
+            x = [x] * n
+        if not self.X:
+            self.X = [[] for _ in range(n)]
+        if not self.Y:
+            self.Y = [[] for _ in range(n)]
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(a)
+                self.Y[i].append(b)
+        self.axes[0].cla()
+        for x, y, fmt in zip(self.X, self.Y, self.fmts):
+            self.axes[0].plot(x, y, fmt)
+        display.display(self.fig)
+        display.clear_output(wait=True)
+
+
+@wrong("Animator", "test_animator_sets_labels_limits_and_scales", hint="set_axes(")
+class AnimatorSwapsLimits:
+    """Passes ylim as xlim and xlim as ylim."""
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'), nrows=1,
+                 ncols=1, figsize=(3.5, 2.5)):
+        if legend is None:
+            legend = []
+        use_svg_display()
+        self.fig, self.axes = plt.subplots(nrows, ncols, figsize=figsize)
+        if nrows * ncols == 1:
+            self.axes = [self.axes, ]
+        self.config_axes = lambda: set_axes(
+            self.axes[0], xlabel, ylabel, ylim, xlim, xscale, yscale, legend)
+        self.X, self.Y, self.fmts = None, None, fmts
+
+    def add(self, x, y):
+        if not hasattr(y, "__len__"):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, "__len__"):
+            x = [x] * n
+        if not self.X:
+            self.X = [[] for _ in range(n)]
+        if not self.Y:
+            self.Y = [[] for _ in range(n)]
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(a)
+                self.Y[i].append(b)
+        self.axes[0].cla()
+        for x, y, fmt in zip(self.X, self.Y, self.fmts):
+            self.axes[0].plot(x, y, fmt)
+        self.config_axes()
+        display.display(self.fig)
+        display.clear_output(wait=True)
+
+
+@wrong("Animator", "test_animator_shows_the_legend", hint="axes.legend(legend)")
+class AnimatorWithoutLegend:
+    """Never passes the legend on."""
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'), nrows=1,
+                 ncols=1, figsize=(3.5, 2.5)):
+        if legend is None:
+            legend = []
+        use_svg_display()
+        self.fig, self.axes = plt.subplots(nrows, ncols, figsize=figsize)
+        if nrows * ncols == 1:
+            self.axes = [self.axes, ]
+        self.config_axes = lambda: set_axes(
+            self.axes[0], xlabel, ylabel, xlim, ylim, xscale, yscale, [])
+        self.X, self.Y, self.fmts = None, None, fmts
+
+    def add(self, x, y):
+        if not hasattr(y, "__len__"):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, "__len__"):
+            x = [x] * n
+        if not self.X:
+            self.X = [[] for _ in range(n)]
+        if not self.Y:
+            self.Y = [[] for _ in range(n)]
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(a)
+                self.Y[i].append(b)
+        self.axes[0].cla()
+        for x, y, fmt in zip(self.X, self.Y, self.fmts):
+            self.axes[0].plot(x, y, fmt)
+        self.config_axes()
+        display.display(self.fig)
+        display.clear_output(wait=True)
+
+
+@wrong("train_ch3", "test_train_ch3_returns_a_row_per_epoch")
+def train_ch3_draws_without_test_accuracy(net, train_iter, test_iter, loss, num_epochs, updater):
+    animator = Animator(xlabel='epoch', xlim=[1, num_epochs], ylim=[0.3, 0.9],
+                        legend=['train loss', 'train acc'])
+    for epoch in range(num_epochs):
+        train_metrics = train_epoch_ch3(net, train_iter, loss, updater)
+        animator.add(epoch + 1, train_metrics)
 
 
 @wrong("linreg_concise", "test_linreg_concise_starts_from_small_normal_weights", hint="N(0, 0.01)")

@@ -55,6 +55,14 @@ def test_normal_returns_x_kind_shape_and_dtype(learner, case, as_numpy):
 
 
 @exercise("normal")
+@given(case=S.normal_cases(), as_numpy=st.booleans())
+def test_normal_leaves_x_unchanged(learner, case, as_numpy):
+    x, mu, sigma = case
+    basics.check_normal_leaves_x_unchanged(learner, x.double() if as_numpy else x, mu, sigma,
+                                           as_numpy)
+
+
+@exercise("normal")
 @given(case=S.normal_cases())
 @example(case=(torch.tensor([-1.0, 0.0, 1.0, 2.5]), 0.0, 3.0)).via("sigma 3")
 def test_normal_matches_the_density_on_numpy_arrays(learner, case):
@@ -76,18 +84,17 @@ def test_normal_integrates_to_one(learner):
         basics.check_normal_integrates_to_one(learner, mu, sigma)
 
 
-@exercise("normal")
-@given(case=S.normal_cases(), as_numpy=st.booleans())
-def test_normal_leaves_x_unchanged(learner, case, as_numpy):
-    x, mu, sigma = case
-    basics.check_normal_leaves_x_unchanged(learner, x.double() if as_numpy else x, mu, sigma,
-                                           as_numpy)
-
-
 @exercise("linreg_closed_form")
 @given(problem=S.least_squares_problems())
 def test_linreg_closed_form_returns_w_and_b_in_linregs_shapes(learner, problem):
     closed_form.check_linreg_closed_form_returns_w_and_b(learner.linreg_closed_form, *problem)
+
+
+@exercise("linreg_closed_form")
+@given(problem=S.least_squares_problems())
+def test_linreg_closed_form_leaves_inputs_unchanged(learner, problem):
+    X, y = problem
+    check_leaves_inputs_unchanged(learner.linreg_closed_form, "linreg_closed_form", X=X, y=y)
 
 
 @exercise("linreg_closed_form")
@@ -122,13 +129,6 @@ def test_linreg_closed_form_fits_more_features_than_examples(learner, problem):
 def test_linreg_closed_form_fits_collinear_features(learner, problem):
     closed_form.check_linreg_closed_form_fits_like_least_squares(
         learner.linreg_closed_form, *problem, tol=1e-3, hint=closed_form.SINGULAR_HINT)
-
-
-@exercise("linreg_closed_form")
-@given(problem=S.least_squares_problems())
-def test_linreg_closed_form_leaves_inputs_unchanged(learner, problem):
-    X, y = problem
-    check_leaves_inputs_unchanged(learner.linreg_closed_form, "linreg_closed_form", X=X, y=y)
 
 
 @exercise("synthetic_data")

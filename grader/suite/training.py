@@ -1,13 +1,104 @@
-"""Grading tests for exercises/training.py (d2l 3.5.1 and 3.6.5-3.6.7)."""
+"""Grading tests for exercises/training.py (d2l 3.5 and 3.6.5-3.6.7)."""
 import pytest
 import torch
 from hypothesis import example, given
 
 from grader import strategies as S
-from grader.checks import loops as C
+from grader.checks import drawing as D, loading as L, loops as C
 from grader.oracle import ORACLE
 
 exercise = pytest.mark.exercise
+# The cases each drawing check runs (grader.training.image_case, ANIMATOR_CASES).
+IMAGE_CASES = ("tensors", "pil")
+ANIMATOR_CASES = ("book", "scales")
+
+
+@exercise("show_images")
+def test_show_images_returns_the_axes(learner):
+    for case in IMAGE_CASES:
+        D.check_show_images_returns_the_axes(learner, case)
+
+
+@exercise("show_images")
+def test_show_images_sizes_the_figure(learner):
+    for case in IMAGE_CASES:
+        D.check_show_images_sizes_the_figure(learner, case)
+
+
+@exercise("show_images")
+def test_show_images_draws_one_axes_per_cell(learner):
+    for case in IMAGE_CASES:
+        D.check_show_images_draws_one_axes_per_cell(learner, case)
+
+
+@exercise("show_images")
+def test_show_images_shows_each_image(learner):
+    for case in IMAGE_CASES:
+        D.check_show_images_shows_each_image(learner, case)
+
+
+@exercise("show_images")
+def test_show_images_titles_each_image(learner):
+    for case in IMAGE_CASES:
+        D.check_show_images_titles_each_image(learner, case)
+
+
+@exercise("show_images")
+def test_show_images_hides_the_axis_lines(learner):
+    for case in IMAGE_CASES:
+        D.check_show_images_hides_the_axis_lines(learner, case)
+
+
+@exercise("get_dataloader_workers")
+def test_get_dataloader_workers_returns_an_int(learner):
+    L.check_get_dataloader_workers_returns_an_int(learner)
+
+
+@exercise("get_dataloader_workers")
+def test_get_dataloader_workers_returns_a_positive_number(learner):
+    L.check_get_dataloader_workers_returns_a_positive_number(learner)
+
+
+@exercise("load_data_fashion_mnist")
+def test_load_data_fashion_mnist_returns_two_data_loaders(learner, fashion_mnist_raw):
+    L.check_load_data_fashion_mnist_returns_two_data_loaders(learner, fashion_mnist_raw)
+
+
+@exercise("load_data_fashion_mnist")
+def test_load_data_fashion_mnist_yields_image_batches(learner, fashion_mnist_raw):
+    L.check_load_data_fashion_mnist_yields_image_batches(learner, fashion_mnist_raw)
+
+
+@exercise("load_data_fashion_mnist")
+def test_load_data_fashion_mnist_resizes_images(learner, fashion_mnist_raw):
+    L.check_load_data_fashion_mnist_resizes_images(learner, fashion_mnist_raw)
+
+
+@exercise("load_data_fashion_mnist")
+def test_load_data_fashion_mnist_scales_pixels_to_0_1(learner, fashion_mnist_raw):
+    L.check_load_data_fashion_mnist_scales_pixels_to_0_1(learner, fashion_mnist_raw)
+
+
+@exercise("load_data_fashion_mnist")
+def test_load_data_fashion_mnist_has_60000_and_10000_examples(learner, fashion_mnist_raw,
+                                                               fashion_mnist):
+    (X_train, _), (X_test, _) = fashion_mnist
+    L.check_load_data_fashion_mnist_has_60000_and_10000_examples(
+        learner, fashion_mnist_raw, len(X_train), len(X_test))
+
+
+@exercise("load_data_fashion_mnist")
+def test_load_data_fashion_mnist_shuffles_the_training_set(learner, fashion_mnist_raw,
+                                                            fashion_mnist):
+    L.check_load_data_fashion_mnist_shuffles_the_training_set(learner, fashion_mnist_raw,
+                                                              fashion_mnist[0][1])
+
+
+@exercise("load_data_fashion_mnist")
+def test_load_data_fashion_mnist_keeps_the_test_set_in_order(learner, fashion_mnist_raw,
+                                                              fashion_mnist):
+    L.check_load_data_fashion_mnist_keeps_the_test_set_in_order(learner, fashion_mnist_raw,
+                                                                *fashion_mnist[1])
 
 
 @exercise("Accumulator")
@@ -60,6 +151,30 @@ def test_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss(learner):
 @exercise("train_epoch_ch3")
 def test_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss(learner):
     C.check_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss(learner)
+
+
+@exercise("Animator")
+def test_animator_draws_each_line_s_points(learner):
+    for case in ANIMATOR_CASES:
+        D.check_animator_draws_each_line_s_points(learner, case)
+
+
+@exercise("Animator")
+def test_animator_draws_each_line_in_its_format(learner):
+    for case in ANIMATOR_CASES:
+        D.check_animator_draws_each_line_in_its_format(learner, case)
+
+
+@exercise("Animator")
+def test_animator_sets_labels_limits_and_scales(learner):
+    for case in ANIMATOR_CASES:
+        D.check_animator_sets_labels_limits_and_scales(learner, case)
+
+
+@exercise("Animator")
+def test_animator_shows_the_legend(learner):
+    for case in ANIMATOR_CASES:
+        D.check_animator_shows_the_legend(learner, case)
 
 
 @exercise("train_ch3")
