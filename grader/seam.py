@@ -4,7 +4,8 @@ Also executed, as source, inside the submission's own process (grader/worker.py)
 so it imports nothing from the grader: what it must know of the exercises
 comes in as plain data (grader.exercises.seam_spec()).
 
-`Learner` loads the learner's modules and hands out guarded callables: each
+`Learner` loads the learner's files (the .py modules and any .ipynb notebooks
+beside them, see load_module and load_notebook) and hands out guarded callables: each
 call runs under a time limit and under the from-scratch rule, and turns
 whatever escapes the learner's code into one of the outcomes below, so a
 check never sees a raw learner exception. Nothing else in the grader calls
@@ -156,6 +157,11 @@ class BookCalled(BaseException):
         self.written, self.origin = written, origin
 
 
+# The d2l calls made since the guard last looked: one that the learner's own
+# try/except hid still fails the exercise.
+BOOK_CALLS = []
+
+
 class BookPackage:
     """Stands for the d2l package, or a name imported from it, in the learner's
     code: an attribute is another stand-in, a call raises BookCalled. `written`
@@ -170,7 +176,8 @@ class BookPackage:
         return BookPackage(f"{self._written}.{name}", f"{self._origin}.{name}")
 
     def __call__(self, *args, **kwargs):
-        raise BookCalled(self._written, self._origin)
+        BOOK_CALLS.append(BookCalled(self._written, self._origin))
+        raise BOOK_CALLS[-1]
 
     def __repr__(self):
         return f"<{self._written}, from the d2l package, which is not loaded while grading>"
@@ -742,6 +749,7 @@ class Learner:
 
         def guarded(*args):
             scratch = FromScratch(*rule) if any(rule) else nullcontext()
+            BOOK_CALLS.clear()
             try:
                 with time_limit(self.call_timeout, label), scratch, self._standing_in(spec, fn):
                     result = fn(*args)
@@ -755,6 +763,8 @@ class Learner:
             except Exception as e:
                 raise LearnerError(exercise, describe_call(fn, args), e,
                                    _learner_frames(e, self.folder), label) from None
+            if BOOK_CALLS:
+                raise BookAnswer(exercise, book_message(label, exercise, BOOK_CALLS[0]))
             if getattr(scratch, "used", None):
                 self.builtins_used.setdefault(exercise, scratch.used)
             if spec["instance"] and not method:
