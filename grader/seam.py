@@ -577,8 +577,9 @@ class LocalRNG:
 
     @staticmethod
     def state():
+        # numpy's key as int64: torch before 2.4 cannot compare uint32 tensors.
         return (torch.get_rng_state(), random.getstate(),
-                torch.from_numpy(np.random.get_state()[1].copy()))
+                torch.from_numpy(np.random.get_state()[1].astype(np.int64)))
 
 
 class FromScratch(TorchFunctionMode):

@@ -13,7 +13,9 @@ broken: Python 3.10, torch 2.1.2 + torchvision 0.16.2 + numpy 2.2.6 (the pair
   of issue 20, outside the declared ranges) with the kit installed --no-deps:
   the grader must stop with one message that says what to install, and grade
   nothing.
-Each venv is made in a temporary folder and removed after; pip's cache is kept.
+Each venv is made in a temporary folder, with a copy of the kit (its files in
+git) to install, so that nothing is written into this checkout; both are
+removed after.
 It downloads PyTorch's wheels from PyPI (a few GB the first time) and takes
 minutes per pair.
 """
@@ -64,10 +66,10 @@ def versions(python):
     return dict(zip(("python", "torch", "torchvision", "numpy"), done.stdout.split()))
 
 
-def grade(python, folder):
-    """(score, max_score, pytest's exit status, its output) of the references."""
+def grade(python, folder, kit):
+    """(score, max_score, pytest's exit status, its output) of the references of `kit`."""
     out = folder / "grade.json"
-    done = run([python, "-m", "pytest", str(KIT / "exercises"), "--impl", str(KIT / "solutions"),
+    done = run([python, "-m", "pytest", str(kit / "exercises"), "--impl", str(kit / "solutions"),
                 "--grade-json", str(out), "-q", "-p", "no:randomly"], cwd=folder,
                capture_output=True)
     if not out.is_file():
@@ -76,19 +78,36 @@ def grade(python, folder):
     return grade["score"], grade["max_score"], done.returncode, done.stdout
 
 
-def pair(name, python, packages, kit_args):
-    """Install `packages`, then the kit with `kit_args`; grade the references."""
+def copy_kit(into):
+    """The kit's files that git tracks, copied into the folder `into`."""
+    listed = subprocess.run(["git", "ls-files"], cwd=KIT, capture_output=True, text=True,
+                            check=True).stdout.splitlines()
+    for name in listed:
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(KIT / name, target)
+    return into
+
+
+def pair(name, python, packages, kit_args, keep=None):
+    """Install `packages`, then a copy of the kit with `kit_args` + its folder;
+    grade the references. In `keep`/name if given (its venv reused if there)."""
     print(f"{name}: {python} {' '.join(packages) or '(default resolution)'}", flush=True)
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"d2lkit-install-{name}-") as tmp:
-        py = venv(python, Path(tmp) / "venv")
-        pip(py, "--upgrade", "pip")
-        if packages:
-            pip(py, *packages)
-        pip(py, *kit_args)
+        place = Path(keep) / name if keep else Path(tmp)
+        shutil.rmtree(place / "kit", ignore_errors=True)
+        kit = copy_kit(place / "kit")
+        reuse = (place / "venv" / "bin" / "python").exists()
+        py = place / "venv" / "bin" / "python" if reuse else venv(python, place / "venv")
+        if not reuse:
+            pip(py, "--upgrade", "pip")
+            if packages:
+                pip(py, *packages)
+        pip(py, *kit_args, str(kit))
         installed = versions(py)
         installed_in = time.monotonic() - start
-        score, max_score, status, output = grade(py, Path(tmp))
+        score, max_score, status, output = grade(py, place, kit)
     return {"pair": name, **installed, "score": score, "max_score": max_score, "exit": status,
             "install_s": round(installed_in), "total_s": round(time.monotonic() - start),
             "output": output}
@@ -113,16 +132,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", nargs="+", default=["oldest", "newest"],
                         choices=["oldest", "newest", "broken"])
+    parser.add_argument("--keep", metavar="DIR", help="make the venvs in DIR/<pair> and keep"
+                                                      " them (a rerun reuses them)")
     args = parser.parse_args()
     floor = floors()
     plans = {
         "oldest": (find_python("3.10"), [f"torch=={floor['torch']}",
-                                  f"torchvision=={floor['torchvision']}"], ["-e", str(KIT)]),
-        "newest": (newest_python(), [], ["-e", str(KIT)]),
+                                  f"torchvision=={floor['torchvision']}"], ["-e"]),
+        "newest": (newest_python(), [], ["-e"]),
         "broken": (find_python("3.10"), ["torch==2.1.2", "torchvision==0.16.2", "numpy==2.2.6"],
-                   ["--no-deps", "-e", str(KIT)]),
+                   ["--no-deps", "-e"]),
     }
-    results = [pair(name, *plans[name]) for name in args.pairs]
+    results = [pair(name, *plans[name], keep=args.keep) for name in args.pairs]
     ok = True
     for r in results:
         print(f"{r['pair']:<7} python {r['python']:<8} torch {r['torch']:<12} torchvision"
