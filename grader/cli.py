@@ -66,6 +66,12 @@ def main(argv=None):
     j.add_argument("config")
     commands.add_parser("autograde", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.command in ("grade", "watch"):
+        from grader.environment import BrokenEnvironment, check
+        try:  # a broken torch/numpy/torchvision would fail correct code
+            check()
+        except BrokenEnvironment as e:
+            parser.exit(2, f"python -m grader {args.command}: {e}\n")
     if args.command == "judge":
         from grader.judging import judge
         config = json.loads(args.config)

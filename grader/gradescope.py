@@ -33,7 +33,8 @@ ROOT_ENV, USER_ENV, DEFAULT_USER = "AUTOGRADER_ROOT", "D2LKIT_USER", "d2lkit"
 # Folders of an upload never searched for the learner's modules: the kit's own
 # grader (its suite has modules of the same names), packages, hidden folders.
 IGNORED = {"__MACOSX", "__pycache__", "grader", "site-packages", "node_modules"}
-UPLOAD_HINT = f"upload {FILES}, at the top of your upload or in an exercises/ folder"
+UPLOAD_HINT = (f"upload {FILES}, or a notebook (.ipynb) that defines your functions, at the top"
+               " of your upload or in an exercises/ folder")
 
 
 class SetupBroken(Exception):
@@ -78,35 +79,59 @@ def bundle(out, *, points, options, visibility, data):
     return out
 
 
-def find_modules(upload):
-    """{module: sorted relative paths of the files named <module>.py} anywhere in
-    `upload`, except in IGNORED or hidden folders; symbolic links are not followed."""
-    found = {module: [] for module in MODULES}
+def _learner_files(upload):
+    """The relative paths of the files in `upload`, except in IGNORED or hidden
+    folders (.ipynb_checkpoints too); symbolic links are not followed."""
     for folder, dirs, files in os.walk(upload):
         dirs[:] = [d for d in dirs if d not in IGNORED and not d.startswith(".")]
         for name in files:
             path = Path(folder) / name
-            if path.suffix == ".py" and path.stem in found and not path.is_symlink():
-                found[path.stem].append(path.relative_to(upload))
+            if not path.is_symlink():
+                yield path.relative_to(upload)
+
+
+def find_modules(upload):
+    """{module: sorted relative paths of the files named <module>.py} anywhere in
+    `upload` (see _learner_files)."""
+    found = {module: [] for module in MODULES}
+    for path in _learner_files(upload):
+        if path.suffix == ".py" and path.stem in found:
+            found[path.stem].append(path)
     return {module: sorted(paths) for module, paths in found.items()}
 
 
+def find_notebooks(upload):
+    """The sorted relative paths of the notebooks (.ipynb) anywhere in `upload`."""
+    return sorted(p for p in _learner_files(upload) if p.suffix == ".ipynb")
+
+
 def stage(upload, into):
-    """Copy the learner's modules from `upload` into the folder `into`, readable
-    by all, writable by none but us; {module: (status, message)} for each module
-    that is missing or ambiguous, and so not copied."""
+    """Copy the learner's modules and notebooks from `upload` into the folder
+    `into`, readable by all, writable by none but us (a notebook in a sub-folder
+    under a name that holds its path, if two have the same name); {module:
+    (status, message)} for each module that is ambiguous, or missing while
+    there is no notebook either, and so not copied."""
     problems = {}
+    notebooks = find_notebooks(upload)
+    names = [p.name for p in notebooks]
+    for path in notebooks:
+        name = path.name if names.count(path.name) == 1 else "-".join(path.parts)
+        _copy(Path(upload) / path, into / name)
     for module, paths in find_modules(upload).items():
-        if not paths:
+        if not paths and not notebooks:
             problems[module] = ("missing", f"{module}.py is not in your upload: {UPLOAD_HINT}.")
         elif len(paths) > 1:
             problems[module] = ("error", f"your upload has {len(paths)} files named {module}.py"
                                          f" ({', '.join(map(str, paths))}), and the grader cannot"
                                          " tell which one is yours: upload just one.")
-        else:
-            shutil.copyfile(Path(upload) / paths[0], into / f"{module}.py")
-            os.chmod(into / f"{module}.py", 0o644)
+        elif paths:
+            _copy(Path(upload) / paths[0], into / f"{module}.py")
     return problems
+
+
+def _copy(source, target):
+    shutil.copyfile(source, target)
+    os.chmod(target, 0o644)
 
 
 def overrule(entry, problems):

@@ -40,13 +40,20 @@ GRACE = 10.0
 NOT_IN_KEY = ("threads",)
 
 
+def holds_learner_files(folder):
+    """Whether `folder` holds one of the learner's modules or a notebook."""
+    return any((folder / f"{m}.py").is_file() for m in MODULES) or any(folder.glob("*.ipynb"))
+
+
 def find_submissions(root):
-    """(id, folder holding the two modules) for each sub-folder, sorted by id."""
+    """(id, folder holding the learner's files: their modules, notebooks or both)
+    for each sub-folder, sorted by id: the sub-folder itself, or its exercises/
+    folder if the sub-folder holds none of them at its top."""
     found = []
     for folder in sorted(p for p in Path(root).iterdir() if p.is_dir()):
         inner = folder / "exercises"
-        found.append((folder.name, inner if inner.is_dir() and not any(
-            (folder / f"{m}.py").is_file() for m in MODULES) else folder))
+        found.append((folder.name, inner if inner.is_dir() and not holds_learner_files(folder)
+                      else folder))
     return found
 
 
@@ -106,6 +113,7 @@ def judge(points, options, parent):
                                 import_timeout=options["import_timeout"],
                                 memory_mb=options["memory_mb"],
                                 cpu_seconds=options["timeout"] + 60, user=options.get("user"))
+        emit({"notes": learner.load_notes()})
         if not number:
             grade, checks = loading.result()
             loader.shutdown()
@@ -247,7 +255,8 @@ def fold(messages, points, unfinished):
         checks = [(f"grading {name}", name) for name in NAMES]
     for name, exercise in checks:
         book.record(exercise, results.get(name) or CheckResult(name, *unfinished))
-    return book.as_json()
+    notes = next((m["notes"] for m in messages if "notes" in m), {})
+    return {**book.as_json(), "notes": list(notes.values())}
 
 
 def grade_all(root, out, *, jobs, points, options, regrade=False):

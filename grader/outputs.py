@@ -82,6 +82,9 @@ def _summary_md(entry, note):
     if todo:
         lines.append(f"Start with `{todo[0]}` ({_label(todo[1]['status'])}): its test below"
                      " says what was expected and what your code gave.")
+    notes = entry.get("notes") or []
+    if notes:
+        lines.append("About your files:\n\n" + _code_block("\n".join(notes)))
     return "\n\n".join(lines + [note] * bool(note))
 
 
@@ -89,6 +92,8 @@ def feedback_text(entry):
     lines = [f"d2l chapter 3: {entry['id']}: {entry['score']}/{entry['max_score']}", ""]
     for name, r in entry["exercises"].items():
         lines.append(f"{name:<{NAME_WIDTH}} {r['status']:<14} {r['score']:>3}/{r['max_score']}")
+    if entry.get("notes"):
+        lines += ["", "--- about your files", *entry["notes"]]
     for name, r in entry["exercises"].items():
         if r["status"] != "passed":
             lines += ["", f"--- {name}: {r['status']}", r["feedback"]]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import feedback, profiles
+from grader import environment, feedback, profiles
 from grader.checks.training import SharedRuns
 from grader.exercises import FILES, NAMES, seam_spec
 from grader.fashion_mnist import raw_folder, shared_features
@@ -46,6 +46,10 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    try:  # a broken torch/numpy/torchvision would fail correct code
+        environment.check()
+    except environment.BrokenEnvironment as e:
+        raise pytest.UsageError(str(e)) from None
     # One thread: the checks' tensors are small, and more threads than a busy
     # machine has free cores make every operation wait for the others.
     torch.set_num_threads(1)
@@ -107,6 +111,8 @@ def allow_builtins(config):
 
 BOOK = pytest.StashKey[GradeBook]()
 PROGRESS = pytest.StashKey[tuple]()
+# What was not run or failed when the learner's files were loaded, one note per file.
+NOTES = pytest.StashKey[list]()
 
 
 def _exercise(item):
@@ -169,8 +175,10 @@ def learner(request):
     """The implementation under grading, behind the seam (grader.seam.Learner)."""
     config = request.config
     folder = resolve_impl(config.getoption("impl"), config.rootpath)
-    return Learner(folder, seam_spec(allow_builtins(config)),
-                   call_timeout=config.getoption("call_timeout"), stand_ins=vars(ORACLE))
+    learner = Learner(folder, seam_spec(allow_builtins(config)),
+                      call_timeout=config.getoption("call_timeout"), stand_ins=vars(ORACLE))
+    config.stash[NOTES] = list(learner.load_notes().values())
+    return learner
 
 
 def _data_root(config):
@@ -308,6 +316,11 @@ def pytest_terminal_summary(terminalreporter, config):
         return
     grade = book.as_json()
     tw = terminalreporter
+    notes = config.stash.get(NOTES, [])
+    if notes:
+        tw.section("d2l chapter 3: about your files", sep="=", bold=True)
+        for note in notes:
+            tw.write_line(note)
     to_read = feedback.messages(grade)
     if to_read and grading_learner(config):
         tw.section("d2l chapter 3: what to fix", sep="=", bold=True)
@@ -328,7 +341,7 @@ def pytest_sessionfinish(session, exitstatus):
     book = session.config.stash[BOOK]
     if not book.checks:
         return
-    grade = book.as_json()
+    grade = {**book.as_json(), "notes": session.config.stash.get(NOTES, [])}
     path = session.config.getoption("grade_json")
     if path:
         Path(path).write_text(json.dumps(grade, indent=2) + "\n")

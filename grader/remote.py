@@ -88,6 +88,7 @@ class Link:
             if message[0] == "importing":
                 self.importing = message[1]
             else:
+                self.notes = message[2] if len(message) > 2 else {}
                 return message[1]
 
     def _send_raw(self, data):
@@ -226,7 +227,7 @@ class RemoteLearner:
         self.options = dict(spec=spec, call_timeout=call_timeout, import_timeout=import_timeout,
                             memory_mb=memory_mb, threads=threads, cpu_seconds=cpu_seconds,
                             sandbox=sandbox, user=user)
-        self.status = {}
+        self.status, self.notes = {}, {}
         self.builtins_used = {}
         self.link = None
         self.graph_ids = itertools.count()
@@ -250,6 +251,7 @@ class RemoteLearner:
                 break
             for module, outcome in report.items():
                 self.status[module] = None if outcome is None else OUTCOMES[outcome[0]](module, outcome[1])
+            self.notes = {**self.link.notes, **self.notes}
             return
         self.link = None
 
@@ -279,6 +281,10 @@ class RemoteLearner:
                                     " must return its result: no sys.exit or os._exit, and"
                                     f" memory is limited to {self.options['memory_mb']} MB"
                           ) from None
+
+    def load_notes(self):
+        """As seam.Learner.load_notes, from what the first worker reported."""
+        return dict(self.notes)
 
     def take_builtin_used(self, exercise):
         """As seam.Learner.take_builtin_used, from what the worker reported."""

@@ -4,18 +4,24 @@ Also executed, as source, inside the submission's own process (grader/worker.py)
 so it imports nothing from the grader: what it must know of the exercises
 comes in as plain data (grader.exercises.seam_spec()).
 
-`Learner` loads the learner's modules and hands out guarded callables: each
+`Learner` loads the learner's files (the .py modules and any .ipynb notebooks
+beside them, see load_module and load_notebook) and hands out guarded callables: each
 call runs under a time limit and under the from-scratch rule, and turns
 whatever escapes the learner's code into one of the outcomes below, so a
 check never sees a raw learner exception. Nothing else in the grader calls
 learner code.
 """
+import ast
 import importlib.util
 import inspect
+import json
+import linecache
 import random
+import re
 import signal
 import sys
 import traceback
+import types
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -60,6 +66,12 @@ class Crashed(Outcome):
 class Endless(Outcome):
     """The learner's iterator yielded more items than its input has elements: it
     would never end. A failure, settled at once (no shrinking: any input shows it)."""
+    status = "failed"
+
+
+class BookAnswer(Outcome):
+    """The learner's function called the book's d2l package, which grading never
+    loads (it ships the book's answers): a failure of the exercise it ran in."""
     status = "failed"
 
 
@@ -111,36 +123,437 @@ def _learner_frames(error, folder):
             for f in frames if Path(f.filename).resolve().is_relative_to(folder)]
 
 
-def load_module(folder, module, import_timeout=None, siblings=()):
-    """Import folder/<module>.py under a unique name; a failure becomes an Outcome
-    (Missing or BrokenModule) that is returned, not raised. `siblings` are the
-    other learner modules, which it may import from the same folder."""
-    path = folder / f"{module}.py"
-    if not path.is_file():
-        return Missing(module, f"{path.name} is missing from {folder.name}/")
-    # A unique name, so several implementations can live in one process; the
-    # folder goes on sys.path so that one learner module may import the other.
-    spec = importlib.util.spec_from_file_location(f"_d2lkit_{abs(hash(folder))}_{module}", path)
-    mod = importlib.util.module_from_spec(spec)
+# Reading the learner's files. A .py module is imported whole, as Python would,
+# but for two kinds of line that come from the book's notebooks: IPython's
+# `%magic` and `!shell` lines (a SyntaxError in Python) are left out, and an
+# import of the d2l package binds a stand-in instead (BookPackage), so that no
+# function of the book's package is ever graded. A notebook (.ipynb) is read as
+# JSON, its outputs unread; of its code cells, in order, only imports,
+# definitions (def, class) and simple assignments run (kept_statement), each
+# statement on its own, so that one that fails does not lose the rest: a
+# learner's training runs, plots and endless loops are never run.
+
+BOOK_BINDING = "__d2lkit_book__"
+SHELL_LINE = re.compile(r"^[ \t]*(?:[%!]|[A-Za-z_]\w*[ \t]*=[ \t]*[%!])")
+# Cell magics whose body is Python (run as it is); any other cell magic's is not.
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+# Libraries whose functions a kept assignment may call (W = torch.normal(...)).
+LIBRARIES = {"torch", "torchvision", "numpy", "math"}
+# Built-ins a kept assignment may call.
+SIMPLE_CALLS = {"int", "float", "bool", "str", "tuple", "list", "dict", "set", "range", "len",
+                "abs", "min", "max", "round"}
+
+
+class SourceProblem(Exception):
+    """A learner's file that cannot be read as code; str() says why, for the learner."""
+
+
+class BookCalled(BaseException):
+    """The learner's code called the d2l package's code. A BaseException, so that
+    the learner's own try/except does not hide it."""
+
+    def __init__(self, written, origin):
+        super().__init__(written)
+        self.written, self.origin = written, origin
+
+
+# The d2l calls made since the guard last looked: one that the learner's own
+# try/except hid still fails the exercise.
+BOOK_CALLS = []
+
+
+class BookPackage:
+    """Stands for the d2l package, or a name imported from it, in the learner's
+    code: an attribute is another stand-in, a call raises BookCalled. `written`
+    is how the learner's code names it (d2l.sgd), `origin` its name in d2l."""
+
+    def __init__(self, written, origin):
+        self._written, self._origin = written, origin
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return BookPackage(f"{self._written}.{name}", f"{self._origin}.{name}")
+
+    def __call__(self, *args, **kwargs):
+        BOOK_CALLS.append(BookCalled(self._written, self._origin))
+        raise BOOK_CALLS[-1]
+
+    def __repr__(self):
+        return f"<{self._written}, from the d2l package, which is not loaded while grading>"
+
+
+def book_message(label, exercise, error):
+    """What a learner reads when `label` (their exercise, or its method) calls d2l."""
+    if error.origin.rsplit(".", 1)[-1] == exercise:
+        return (f"{label} calls {error.written}(...), the d2l package's own {exercise}: this"
+                f" exercise asks you to write it yourself. The kit does not need the d2l package:"
+                f" call your own {exercise}(...), not {error.written}(...).")
+    return (f"{label} calls {error.written}(...), from the book's d2l package, which is not"
+            " loaded while grading. The kit does not need the d2l package: call your own"
+            f" functions, for example your own sgd(...), not d2l.sgd(...), and leave plots out.")
+
+
+def _is_book(name):
+    return name == "d2l" or name.startswith("d2l.")
+
+
+class _BookImports(ast.NodeTransformer):
+    """Turns each import of the d2l package, wherever it is, into assignments
+    of stand-ins; `lines` are the line numbers of those it turned."""
+
+    def __init__(self):
+        self.lines = []
+
+    def _bind(self, node, bindings):
+        self.lines.append(node.lineno)
+        made = [ast.Assign([ast.Name(local, ast.Store())],
+                           ast.Call(ast.Name(BOOK_BINDING, ast.Load()),
+                                    [ast.Constant(local), ast.Constant(origin)], []))
+                for local, origin in bindings]
+        for statement in made:
+            ast.fix_missing_locations(ast.copy_location(statement, node))
+        return made or [ast.copy_location(ast.Pass(), node)]
+
+    def visit_Import(self, node):
+        if not any(_is_book(a.name) for a in node.names):
+            return node
+        others = [a for a in node.names if not _is_book(a.name)]
+        made = self._bind(node, [(a.asname, a.name) if a.asname else
+                                 (a.name.split(".")[0], "d2l")
+                                 for a in node.names if _is_book(a.name)])
+        return [ast.copy_location(ast.Import(others), node)] * bool(others) + made
+
+    def visit_ImportFrom(self, node):
+        if node.level or not _is_book(node.module or ""):
+            return node
+        return self._bind(node, [(a.asname or a.name, f"{node.module}.{a.name}")
+                                 for a in node.names if a.name != "*"])
+
+
+def read_source(path):
+    """The text of a learner's .py file, decoded as Python decodes source (UTF-8
+    unless a coding line says otherwise); raises SourceProblem."""
+    data = path.read_bytes()
+    try:
+        return importlib.util.decode_source(data)
+    except (UnicodeDecodeError, SyntaxError) as e:
+        line = data[:getattr(e, "start", 0)].count(b"\n") + 1
+        raise SourceProblem(f"{path.name} is not UTF-8 text (line {line} holds a byte that UTF-8"
+                            " does not allow): save it as UTF-8 in your editor and hand it in"
+                            " again.") from None
+
+
+def parse_source(source, filename):
+    """(tree, numbers of the lines blanked): `source` parsed as Python, as it is if
+    it parses, else with IPython's magic and shell lines (%..., !..., x = !...)
+    blanked, which keeps every other line's number. Raises SyntaxError."""
+    try:
+        return ast.parse(source, filename), []
+    except SyntaxError:
+        lines = source.splitlines(keepends=True)
+        blanked = [n for n, line in enumerate(lines, 1) if SHELL_LINE.match(line)]
+        if not blanked:
+            raise
+        for n in blanked:
+            lines[n - 1] = "\n"
+        return ast.parse("".join(lines), filename), blanked
+
+
+def _is_docstring(node):
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+
+
+def _is_stub(node):
+    """A def whose body only raises NotImplementedError (after its docstring),
+    or a class whose methods are all such defs: the kit's untouched stub."""
+    if isinstance(node, ast.ClassDef):
+        defs = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        return bool(defs) and all(map(_is_stub, defs))
+    body = node.body[1:] if _is_docstring(node.body[0]) else node.body
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+
+
+def _bound_names(target):
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _bound_names(element)
+
+
+def definitions(statements):
+    """{name: whether it is implemented} for each name that top-level
+    `statements` bind by def, class or assignment, by its last binding: a stub
+    (see _is_stub) is not an implementation."""
+    found = {}
+    for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found[node.name] = not _is_stub(node)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found.update((name, True) for t in targets for name in _bound_names(t))
+    return found
+
+
+def _simple(node, libraries):
+    """Whether evaluating the expression `node` calls only the libraries' functions
+    (by the names `libraries` bound) and SIMPLE_CALLS; a lambda's body does not
+    run when it is assigned."""
+    if isinstance(node, ast.Lambda):
+        return all(_simple(d, libraries) for d in node.args.defaults + node.args.kw_defaults
+                   if d is not None)
+    if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+        return False
+    if isinstance(node, ast.Call):
+        root = node.func
+        while isinstance(root, (ast.Attribute, ast.Call)):
+            root = root.value if isinstance(root, ast.Attribute) else root.func
+        if not isinstance(root, ast.Name) or not (
+                root.id in libraries or (root.id in SIMPLE_CALLS and root is node.func)):
+            return False
+    return all(_simple(child, libraries) for child in ast.iter_child_nodes(node))
+
+
+def kept_statement(node, libraries):
+    """Whether a notebook's top-level statement runs when it is graded: an import,
+    a def or class, or an assignment to plain names of an expression that calls
+    only torch (and the like: `libraries` are the names bound to them) and a few
+    built-ins, such as `W = torch.normal(0, 0.01, size=(784, 10), requires_grad=True)`
+    or `lr = 0.1`."""
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                         ast.ClassDef)):
+        return True
+    if isinstance(node, ast.Assign):
+        targets, value = node.targets, node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets, value = [node.target], node.value
+    else:
+        return False
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
+            and value.func.id == BOOK_BINDING:
+        return True  # a d2l import, turned into a stand-in
+    plain = all(isinstance(t, ast.Name) or (isinstance(t, (ast.Tuple, ast.List)) and all(
+        isinstance(e, ast.Name) for e in t.elts)) for t in targets)
+    return plain and _simple(value, libraries)
+
+
+def _library_names(node):
+    """The names an import binds to LIBRARIES or to what they hold."""
+    if isinstance(node, ast.Import):
+        return {a.asname or a.name.split(".")[0] for a in node.names
+                if a.name.split(".")[0] in LIBRARIES}
+    if isinstance(node, ast.ImportFrom) and not node.level and \
+            (node.module or "").split(".")[0] in LIBRARIES:
+        return {a.asname or a.name for a in node.names}
+    return set()
+
+
+def _numbers(word, numbers):
+    """cell 2, or cells 1, 2 and 5 (sorted, once each)."""
+    items = [str(n) for n in sorted(set(numbers))]
+    if len(items) == 1:
+        return f"{word} {items[0]}"
+    return f"{word}s {', '.join(items[:-1])} and {items[-1]}"
+
+
+class LoadNotes:
+    """What was not run, or failed, when one learner file was loaded: collected
+    while loading, told as one note (a sentence per kind)."""
+
+    def __init__(self, name, notebook):
+        self.name, self.notebook = name, notebook
+        self.shell, self.book, self.skipped, self.failed, self.unreadable = [], [], [], [], []
+        self.stopped = None
+
+    def text(self):
+        """The note, or None if there is nothing to tell."""
+        name, where = self.name, "cell" if self.notebook else "line"
+        said = []
+        if self.book:
+            said.append(f"{name}: the grader did not import the d2l package"
+                        f" ({_numbers(where, self.book)}): the kit does not need it, so call your"
+                        " own functions, for example your own sgd(...), not d2l.sgd(...).")
+        if self.shell:
+            said.append(f"{name}: the grader skipped the magic and shell lines (%... and !...)"
+                        f" in {_numbers(where, self.shell)}; they are not Python.")
+        if self.skipped:
+            said.append(f"{name}: the grader did not run the statements of"
+                        f" {_numbers('cell', self.skipped)} that are not imports, definitions or"
+                        " simple assignments, such as training runs, plots and prints: a notebook is"
+                        " graded on its definitions.")
+        for cell, line, error in self.failed:
+            said.append(f"{name}: cell {cell}, line {line} failed ({type(error).__name__}:"
+                        f" {error}), and the grader went on without it.")
+        for cell, error in self.unreadable:
+            said.append(f"{name}: cell {cell} is not valid Python (SyntaxError: {error.msg},"
+                        f" line {error.lineno}), and the grader skipped it.")
+        if self.stopped:
+            said.append(f"{name}: running its definitions took longer than {self.stopped:g} s,"
+                        " so the grader stopped there; the cells after it were not run.")
+        return "\n".join(said) or None
+
+
+def notebook_cells(path):
+    """[(cell number, counted from 1 over all cells, source)] of a notebook's code
+    cells, nbformat 4 or 3, outputs unread; raises SourceProblem."""
+    try:
+        notebook = json.loads(path.read_bytes())
+    except UnicodeDecodeError:
+        raise SourceProblem(f"{path.name} is not UTF-8 text, as every notebook Jupyter saves is:"
+                            " open it in Jupyter, save it again and hand it in again.") from None
+    except ValueError as e:
+        raise SourceProblem(f"{path.name} is not a notebook the grader can read: it is not valid"
+                            f" JSON ({e}). Open it in Jupyter; if it opens, save it again and"
+                            " hand that in.") from None
+    version = notebook.get("nbformat") if isinstance(notebook, dict) else None
+    if version == 3:
+        cells, key = [c for sheet in notebook.get("worksheets") or [] if isinstance(sheet, dict)
+                      for c in sheet.get("cells") or []], "input"
+    elif isinstance(version, int) and version >= 4 and isinstance(notebook.get("cells"), list):
+        cells, key = notebook["cells"], "source"
+    else:
+        raise SourceProblem(f"{path.name} is not a notebook the grader can read (its nbformat is"
+                            f" {version!r}, not 3 or 4): open it in Jupyter, save it again and"
+                            " hand that in.")
+    code = []
+    for number, cell in enumerate(cells, 1):
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            text = cell.get(key, "")
+            text = "".join(text) if isinstance(text, list) else text
+            if isinstance(text, str):
+                code.append((number, text))
+    if not code:
+        raise SourceProblem(f"{path.name} has no code cells, so it has nothing to grade.")
+    return code
+
+
+@contextmanager
+def _importing(folder, siblings):
+    """While learner code loads: `folder` first on sys.path, so that one learner
+    module may import another, and none of `siblings` (the learner's module
+    names) left in sys.modules from another implementation, before or after."""
     sys.path.insert(0, str(folder))
-    siblings = {module, *siblings}
     saved = {name: sys.modules.pop(name) for name in siblings if name in sys.modules}
     try:
-        with time_limit(import_timeout, module):
-            spec.loader.exec_module(mod)
-    except TimedOut:
-        return BrokenModule(module, f"importing {path.name} did not finish within"
-                                    f" {import_timeout:g} s: is there a loop that never ends?")
-    except BaseException as e:  # noqa: B036 - even SystemExit at import is a broken module
-        where = "".join(f"\n  at       {line}" for line in _learner_frames(e, folder))
-        return BrokenModule(module, f"{path.name} could not be imported: "
-                                    f"{type(e).__name__}: {e}{where}")
+        yield
     finally:
         sys.path.remove(str(folder))
         for name in siblings:
             sys.modules.pop(name, None)
         sys.modules.update(saved)
-    return mod
+
+
+class Loaded:
+    """A learner file once loaded: `module` (a module, or an Outcome if it could
+    not be loaded), `defined` ({name: implemented?}, see definitions()) and
+    `note` (LoadNotes.text())."""
+
+    def __init__(self, module, defined=None, note=None):
+        self.module, self.defined, self.note = module, defined or {}, note
+
+
+def _unique_name(folder, stem):
+    safe = re.sub(r"\W", "_", stem)
+    return f"_d2lkit_{abs(hash(folder))}_{safe}"
+
+
+def load_module(folder, module, import_timeout=None, siblings=()):
+    """Import folder/<module>.py under a unique name (see the comment above for
+    the book's lines); a Loaded whose module is an Outcome (Missing or
+    BrokenModule) if it could not be. `siblings` are the other learner modules,
+    which it may import from the same folder."""
+    path = folder / f"{module}.py"
+    if not path.is_file():
+        return Loaded(Missing(module, f"{path.name} is missing from {folder.name}/"))
+    notes = LoadNotes(path.name, notebook=False)
+    try:
+        tree, notes.shell = parse_source(read_source(path), str(path))
+    except SourceProblem as e:
+        return Loaded(BrokenModule(module, str(e)))
+    except SyntaxError as e:
+        return Loaded(BrokenModule(module, f"{path.name} could not be imported: SyntaxError: {e}"))
+    books = _BookImports()
+    tree = books.visit(tree)
+    notes.book = books.lines
+    # A unique name, so several implementations can live in one process.
+    spec = importlib.util.spec_from_file_location(_unique_name(folder, module), path)
+    mod = importlib.util.module_from_spec(spec)
+    mod.__dict__[BOOK_BINDING] = BookPackage
+    try:
+        with _importing(folder, {module, *siblings}), time_limit(import_timeout, module):
+            exec(compile(tree, str(path), "exec"), mod.__dict__)
+    except TimedOut:
+        return Loaded(BrokenModule(module, f"importing {path.name} did not finish within"
+                                           f" {import_timeout:g} s: is there a loop that never"
+                                           " ends?"))
+    except BaseException as e:  # noqa: B036 - even SystemExit at import is a broken module
+        where = "".join(f"\n  at       {line}" for line in _learner_frames(e, folder))
+        return Loaded(BrokenModule(module, f"{path.name} could not be imported: "
+                                           f"{type(e).__name__}: {e}{where}"))
+    return Loaded(mod, definitions(tree.body), notes.text())
+
+
+def load_notebook(path, folder, import_timeout=None, siblings=()):
+    """Run the kept statements (kept_statement) of the notebook at `path`, in
+    order, into a module of its own; a Loaded (its module an Outcome if the
+    notebook cannot be read at all). A statement that fails is noted and
+    skipped; after `import_timeout` s in all, the rest is skipped."""
+    try:
+        cells = notebook_cells(path)
+    except SourceProblem as e:
+        return Loaded(BrokenModule(path.stem, str(e)), note=str(e))
+    module = types.ModuleType(_unique_name(folder, path.name))
+    module.__file__ = str(path)
+    module.__dict__[BOOK_BINDING] = BookPackage
+    notes, defined, libraries = LoadNotes(path.name, notebook=True), {}, set()
+    try:
+        with _importing(folder, siblings), time_limit(import_timeout, path.stem):
+            for number, text in cells:
+                _run_cell(number, text, path, module, notes, defined, libraries)
+    except TimedOut:
+        notes.stopped = import_timeout
+    return Loaded(module, defined, notes.text())
+
+
+def _run_cell(number, text, path, module, notes, defined, libraries):
+    """Run the kept statements of one code cell (see load_notebook)."""
+    magic = re.match(r"\s*%%(\w+)", text)
+    if magic and magic.group(1) not in PYTHON_CELL_MAGICS:
+        notes.shell.append(number)  # %%bash, %%writefile, ...: not Python
+        return
+    filename = f"{path} [cell {number}]"
+    try:
+        tree, blanked = parse_source(text, filename)
+    except SyntaxError as e:
+        notes.unreadable.append((number, e))
+        return
+    notes.shell += [number] * bool(blanked)
+    books = _BookImports()
+    tree = books.visit(tree)
+    notes.book += [number] * bool(books.lines)
+    # So that tracebacks show the cell's lines.
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+    for node in tree.body:
+        if not kept_statement(node, libraries):
+            if not _is_docstring(node):
+                notes.skipped.append(number)
+            continue
+        libraries |= _library_names(node)
+        try:
+            exec(compile(ast.Module([node], []), filename, "exec"), module.__dict__)
+        except (Exception, SystemExit, BookCalled) as e:
+            notes.failed.append((number, node.lineno, e))
+            continue
+        defined.update(definitions([node]))
+
+
+def notebooks_in(folder):
+    """The notebooks in `folder` (not in its sub-folders), sorted by name."""
+    return sorted(p for p in Path(folder).glob("*.ipynb") if p.is_file())
 
 
 def tensors_in(args):
@@ -164,8 +577,9 @@ class LocalRNG:
 
     @staticmethod
     def state():
+        # numpy's key as int64: torch before 2.4 cannot compare uint32 tensors.
         return (torch.get_rng_state(), random.getstate(),
-                torch.from_numpy(np.random.get_state()[1].copy()))
+                torch.from_numpy(np.random.get_state()[1].astype(np.int64)))
 
 
 class FromScratch(TorchFunctionMode):
@@ -242,20 +656,74 @@ class Learner:
         self.spec, self.call_timeout = spec, call_timeout
         self.stand_ins = stand_ins or {}
         all_modules = list(dict.fromkeys(s["module"] for s in spec.values()))
-        self._modules = {}
+        wanted = all_modules if modules is None else list(modules)
+        self._modules, self._found, self._py, self.notes = {}, {}, {}, {}
         self.builtins_used = {}
-        for name in all_modules if modules is None else modules:
-            if loaded is not None:
+        if loaded is not None:
+            for name in wanted:
                 self._modules[name] = loaded.get(name) or Missing(name, f"{name} is not loaded")
-                continue
+            return
+        if on_import and wanted:
+            on_import(wanted[0])  # a notebook that hangs is blamed on the first module
+        notebooks = {path.name: load_notebook(path, self.folder, import_timeout, all_modules)
+                     for path in notebooks_in(self.folder)}
+        for name in wanted:
             if on_import:
                 on_import(name)
-            self._modules[name] = load_module(self.folder, name, import_timeout, all_modules)
+            py = load_module(self.folder, name, import_timeout, all_modules)
+            self._modules[name] = py.module
+            self._place(name, py, notebooks)
+        self.notes = {name: file.note for name, file in
+                      [*((f"{m}.py", self._py[m]) for m in wanted), *notebooks.items()]
+                      if file.note}
+
+    def _place(self, module, py, notebooks):
+        """Where each exercise of `module` comes from: its one implementation, in
+        module.py or a notebook (two are an error that says where: no silent
+        choice); with none, module.py's stub or a notebook's, else why not."""
+        self._py[module] = py
+        for exercise in (e for e, s in self.spec.items() if s["module"] == module):
+            files = {f"{module}.py": py} if py.defined.get(exercise) else {}
+            files.update((name, nb) for name, nb in notebooks.items() if nb.defined.get(exercise))
+            stubs = [nb for nb in notebooks.values() if exercise in nb.defined]
+            if len(files) > 1:
+                found = BrokenModule(exercise, (
+                    f"{exercise} is written both in {' and in '.join(files)}, and the grader"
+                    " cannot tell which one to grade: keep it in one file, and in the other"
+                    " delete it or put the kit's stub back."))
+            elif files:
+                found = getattr(next(iter(files.values())).module, exercise, None)
+            elif not isinstance(py.module, Outcome):
+                found = getattr(py.module, exercise, None)
+            elif stubs:
+                found = getattr(stubs[-1].module, exercise, None)
+            elif isinstance(py.module, BrokenModule) or not notebooks:
+                found = py.module
+            else:
+                found = None
+            if found is None and notebooks:
+                found = Missing(exercise, self._missing(module, exercise, notebooks))
+            self._found[exercise] = found
+        if notebooks:
+            self._modules[module] = None  # each exercise says for itself
+
+    def _missing(self, module, exercise, notebooks):
+        """Why `exercise` was found in none of the learner's files."""
+        kind = "class" if self.spec[exercise]["instance"] else "function"
+        names = " or ".join(notebooks)
+        py = self._py[module].module
+        there = (f"{module}.py is missing" if isinstance(py, Missing)
+                 else f"{module}.py has no {kind} {exercise}()")
+        return f"{there}, and no notebook of yours ({names}) defines {exercise}()."
 
     def load_report(self):
-        """{module: None if it loaded, else (status, message)}."""
+        """{module: None if it loaded (or notebooks stand in for it), else (status, message)}."""
         return {name: (m.status, m.message) if isinstance(m, Outcome) else None
                 for name, m in self._modules.items()}
+
+    def load_notes(self):
+        """{file name: what was not run or failed in it, and why}, for files with something to say."""
+        return dict(self.notes)
 
     def take_builtin_used(self, exercise):
         """The first forbidden built-in `exercise` called since the last take, or None."""
@@ -270,13 +738,15 @@ class Learner:
         return module_tensors(module, names)
 
     def __getattr__(self, exercise):
-        if exercise not in self.spec:
+        if exercise not in self.spec or exercise.startswith("_"):
             raise AttributeError(exercise)
         module_name = self.spec[exercise]["module"]
         module = self._modules[module_name]
         if isinstance(module, Outcome):
             raise type(module)(exercise, module.message)
-        fn = getattr(module, exercise, None)
+        fn = self._found[exercise] if exercise in self._found else getattr(module, exercise, None)
+        if isinstance(fn, Outcome):
+            raise type(fn)(exercise, fn.message)
         if not callable(fn):
             kind = "class" if self.spec[exercise]["instance"] else "function"
             raise Missing(exercise, f"{module_name}.py has no {kind} {exercise}()")
@@ -290,6 +760,7 @@ class Learner:
 
         def guarded(*args):
             scratch = FromScratch(*rule) if any(rule) else nullcontext()
+            BOOK_CALLS.clear()
             try:
                 with time_limit(self.call_timeout, label), scratch, self._standing_in(spec, fn):
                     result = fn(*args)
@@ -297,10 +768,14 @@ class Learner:
                         result = _take_all(exercise, iter(result), len(args[-1]))
             except NotImplementedError:
                 raise NotAttempted(exercise, f"{label}() still raises NotImplementedError: write"
-                                             f" it in {spec['module']}.py") from None
+                                             f" it in {_file_of(fn, spec['module'])}") from None
+            except BookCalled as e:
+                raise BookAnswer(exercise, book_message(label, exercise, e)) from None
             except Exception as e:
                 raise LearnerError(exercise, describe_call(fn, args), e,
                                    _learner_frames(e, self.folder), label) from None
+            if BOOK_CALLS:
+                raise BookAnswer(exercise, book_message(label, exercise, BOOK_CALLS[0]))
             if getattr(scratch, "used", None):
                 self.builtins_used.setdefault(exercise, scratch.used)
             if spec["instance"] and not method:
@@ -336,6 +811,13 @@ def _module_names(fn):
         methods = [v for v in vars(fn).values() if hasattr(v, "__globals__")]
         names = methods[0].__globals__ if methods else None
     return {} if names is None else names
+
+
+def _file_of(fn, module):
+    """The learner's file that defines `fn`: its notebook, else module.py."""
+    code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__init__", None), "__code__", None)
+    filename = getattr(code, "co_filename", "")
+    return Path(filename.split(" [cell ")[0]).name if ".ipynb" in filename else f"{module}.py"
 
 
 class Instance:

@@ -193,7 +193,7 @@ def main():
                            import_timeout=config["import_timeout"], modules=config["modules"],
                            on_import=lambda module: wire.write(protocol_out, ("importing", module)),
                            stand_ins=vars(oracle.ORACLE))
-    wire.write(protocol_out, ("loaded", learner.load_report()))
+    wire.write(protocol_out, ("loaded", learner.load_report(), learner.load_notes()))
     Worker(seam, training, oracle, wire, learner, protocol_out).serve(protocol_in)
 
 

@@ -26,6 +26,7 @@ from grader.exercises import BY_NAME, MODULES, NAMES
 from grader.gradescope import bundle, data_files
 from grader.grades import parse_points
 from tests.conftest import KIT_ROOT
+from tests.test_notebook_submissions import module_cells, notebook, reference_notebook
 
 LINEAR, SOFTMAX, *OTHERS = MODULES
 # The user the learner's code runs as here (setup.sh creates a user of its own).
@@ -162,6 +163,17 @@ def upload_tampering(up):
     write_others(up, REFERENCE)
 
 
+def upload_notebook(up):
+    """The learner's notebook alone, with Jupyter's checkpoint copy (hidden, so
+    ignored: its softmax would make two implementations)."""
+    up.mkdir(parents=True, exist_ok=True)
+    (up / "chapter3.ipynb").write_text(reference_notebook())
+    checkpoints = up / ".ipynb_checkpoints"
+    checkpoints.mkdir()
+    (checkpoints / "chapter3-checkpoint.ipynb").write_text(
+        notebook(module_cells(REFERENCE) + ["def softmax(X):\n    return X\n"]))
+
+
 def upload_nothing(up):
     (up / "notes.txt").write_text("forgot the files")
 
@@ -180,6 +192,7 @@ CASES = {
     "two_copies": (upload_two_copies, {**{n: "error" for n in LINEAR_NAMES},
                                        **{n: "not attempted" for n in REST_NAMES}}),
     "nothing": (upload_nothing, {n: "missing" for n in NAMES}),
+    "notebook": (upload_notebook, {n: "passed" for n in NAMES}),
     # in a container where bubblewrap cannot start (here: it is not on PATH)
     "tampering_without_sandbox": (upload_tampering, {**{n: "not attempted" for n in LINEAR_NAMES},
                                                      **{n: "passed" for n in REST_NAMES}}),
@@ -247,6 +260,9 @@ def test_run_autograder_grades_the_upload(image, tmp_root, case):
             in outputs["softmax"]
     if case == "syntax_error":
         assert "SyntaxError" in outputs["linreg"]
+    if case == "notebook":
+        assert "About your files" in results["output"]
+        assert "chapter3.ipynb: the grader did not import the d2l package" in results["output"]
     if case == "hang":
         assert "softmax did not finish within 5 s" in outputs["softmax"]
 
