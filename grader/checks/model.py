@@ -99,6 +99,10 @@ def check_net_matches_softmax_of_X_W_plus_b(learner, X):
     W, b = found["W"]["value"], found["b"]["value"]
     c, got = _net(learner, X)
     got = c.tensor(got, (len(X), 10))
+    if W.dim() != 2 or W.shape[0] != X[0].numel():
+        c.fail("its values cannot be checked: W does not have one row per pixel",
+               expected=f"W of shape ({X[0].numel()}, 10)", got=f"W of shape {tuple(W.shape)}",
+               hint="fix W's shape first: its own check says how")
     logits = torch.matmul(X.reshape(len(X), -1), W) + b
     expected = net_with(W, b)(X)
     if not torch.allclose(got.double(), expected.double(), rtol=1e-4, atol=1e-6):
