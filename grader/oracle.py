@@ -12,6 +12,7 @@ which the exercises do not ask learners to write.
 """
 import itertools
 import math
+import statistics
 import time
 from types import SimpleNamespace
 
@@ -24,24 +25,23 @@ class Timer:
     """Elapsed seconds by time.perf_counter, recorded at each stop; running from creation."""
 
     def __init__(self):
-        self.times = []
-        self.start()
+        self.laps, self.since = [], time.perf_counter()
 
     def start(self):
-        self.tik = time.perf_counter()
+        self.since = time.perf_counter()
 
     def stop(self):
-        self.times.append(time.perf_counter() - self.tik)
-        return self.times[-1]
+        self.laps.append(time.perf_counter() - self.since)
+        return self.laps[-1]
 
     def avg(self):
-        return math.fsum(self.times) / len(self.times)
+        return statistics.fmean(self.laps)
 
     def sum(self):
-        return math.fsum(self.times)
+        return math.fsum(self.laps)
 
     def cumsum(self):
-        return list(itertools.accumulate(self.times))
+        return list(itertools.accumulate(self.laps))
 
 
 def normal(x, mu, sigma):

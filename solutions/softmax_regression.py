@@ -23,7 +23,7 @@ def softmax(X):
 
 num_inputs, num_outputs = 784, 10
 W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)
-b = torch.zeros(num_outputs, requires_grad=True)
+b = torch.zeros(num_outputs).requires_grad_()
 
 
 def net(X):

@@ -34,7 +34,8 @@ def _program(steps):
     for step in steps:
         if step[0] == "wait":
             waited += step[1]
-            lines.append(f"# the clock moves on {_show(step[1])} s, to {_show(waited)} s")
+            if step[1]:
+                lines.append(f"# the clock moves on {_show(step[1])} s, to {_show(waited)} s")
         else:
             lines.append(f"timer.{step[0]}()")
     return "\n           ".join(lines)
@@ -169,6 +170,7 @@ def check_normal_matches_the_density(learner, x, mu, sigma, as_numpy):
     if got is None or got.shape != expected.shape:
         c.fail("the result has the wrong shape", expected=f"shape {tuple(x.shape)}", got="another")
     if not torch.allclose(got, expected, rtol=rtol, atol=atol):
+        shown = (lambda t: repr(t.numpy())) if as_numpy else (lambda t: t.float())
         # A mistake's hint only when it alone explains the values (at sigma = 2 a
         # missing 1/2 and sigma for sigma**2 in the exponent give the same).
         matches = [h for mistake, h in MISTAKES if torch.allclose(
@@ -176,7 +178,7 @@ def check_normal_matches_the_density(learner, x, mu, sigma, as_numpy):
         hint = matches[0] if len(matches) == 1 else (
             "p = 1 / math.sqrt(2 * math.pi * sigma**2), then p * np.exp(-0.5 / sigma**2 *"
             " (x - mu)**2)")
-        c.fail("wrong values", expected=expected, got=got, hint=hint)
+        c.fail("wrong values", expected=shown(expected), got=shown(got), hint=hint)
 
 
 def check_normal_integrates_to_one(learner, mu, sigma):

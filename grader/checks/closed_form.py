@@ -29,8 +29,13 @@ def least_squares_predictions(X, y, *, bias=True):
     return A @ theta
 
 
-def _solve(linreg_closed_form, X, y):
-    c = Called("linreg_closed_form", X=X, y=y)
+def _solve(linreg_closed_form, X, y, about=None):
+    """(Called, w, b) of a call that returned a pair of the right shapes; `about`
+    describes X and y in words, for inputs too large to show."""
+    shown = {"X": X, "y": y} if about is None else {
+        "X": f"a ({X.shape[0]}, {X.shape[1]}) float32 tensor, {about}",
+        "y": f"a tensor of shape {tuple(y.shape)}"}
+    c = Called("linreg_closed_form", call="linreg_closed_form(X, y)", **shown)
     result = linreg_closed_form(X.clone(), y.clone())
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
         c.fail("the result must be a pair (w, b)", expected="a tuple (w, b) of two tensors",
@@ -46,10 +51,11 @@ def check_linreg_closed_form_returns_w_and_b(linreg_closed_form, X, y):
     _solve(linreg_closed_form, X, y)
 
 
-def check_linreg_closed_form_fits_like_least_squares(linreg_closed_form, X, y, *, tol, hint):
+def check_linreg_closed_form_fits_like_least_squares(linreg_closed_form, X, y, *, tol, hint,
+                                                    about=None):
     """X @ w + b equals the least-squares predictions to within tol * (1 + max |y|);
-    `hint` for a failure where the bias is not what is missing."""
-    c, w, b = _solve(linreg_closed_form, X, y)
+    `hint` for a failure where the bias is not what is missing; `about` as for _solve."""
+    c, w, b = _solve(linreg_closed_form, X, y, about)
     got = X.double() @ w.double() + b.double()
     expected = least_squares_predictions(X, y)
     atol = tol * (1 + float(y.abs().max()))
