@@ -42,7 +42,7 @@ def net(X):
         it neither changes W and b nor their gradients. It calls your
         softmax (the grader's stands in for it while net is graded).
 
-    Hint: requires_grad=True on W and b; net(X) = softmax(torch.matmul(X.reshape((-1, 784)), W) + b).
+    Hint: requires_grad=True on W and b; net(X) is softmax(X.reshape((-1, 784)) @ W + b).
 
     d2l: 3.6.1 (initializing model parameters), 3.6.3 (defining the model)
     """

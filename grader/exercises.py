@@ -80,8 +80,7 @@ TABLE = (
              "exp(1000.) is inf in float32; subtract each row's max before exp.",
              forbidden=("softmax", "log_softmax"), build_from="exp and sum"),
     Exercise("net", "softmax_regression", ("X",), 3, "3.6.3",
-             "requires_grad=True on W and b;"
-             " net(X) = softmax(torch.matmul(X.reshape((-1, 784)), W) + b).",
+             "requires_grad=True on W and b; net(X) is softmax(X.reshape((-1, 784)) @ W + b).",
              uses=("softmax",)),
     Exercise("cross_entropy", "softmax_regression", ("y_hat", "y"), 4, "3.6.4",
              "y_hat[range(len(y_hat)), y] picks each row's true-class probability.",

@@ -361,14 +361,14 @@ def softmax_concise():
 
 
 ORACLE = SimpleNamespace(Timer=Timer, normal=normal, linreg_closed_form=linreg_closed_form,
-                         net=net, load_array=load_array, synthetic_data=synthetic_data, data_iter=data_iter, linreg=linreg,
+                         synthetic_data=synthetic_data, data_iter=data_iter, linreg=linreg,
                          squared_loss=squared_loss, sgd=sgd, huber_loss=huber_loss,
-                         softmax=softmax, cross_entropy=cross_entropy, accuracy=accuracy,
+                         softmax=softmax, net=net, cross_entropy=cross_entropy, accuracy=accuracy,
                          cross_entropy_from_logits=cross_entropy_from_logits,
                          Accumulator=Accumulator, evaluate_accuracy=evaluate_accuracy,
                          train_epoch_ch3=train_epoch_ch3, train_ch3=train_ch3,
                          get_fashion_mnist_labels=get_fashion_mnist_labels,
-                         predict_ch3=predict_ch3, show_images=show_images,
+                         predict_ch3=predict_ch3, load_array=load_array, show_images=show_images,
                          get_dataloader_workers=get_dataloader_workers,
                          load_data_fashion_mnist=load_data_fashion_mnist, Animator=Animator,
                          set_axes=set_axes, use_svg_display=use_svg_display, display=display,

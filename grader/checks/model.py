@@ -7,7 +7,8 @@ from grader.checks.common import Called
 from grader.oracle import net_with
 
 INIT_HINT = ("W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True) and"
-             " b = torch.zeros(num_outputs, requires_grad=True), num_inputs = 784, num_outputs = 10")
+             " b = torch.zeros(num_outputs, requires_grad=True), num_inputs = 784,"
+             " num_outputs = 10")
 
 
 def probe_images():
