@@ -183,6 +183,15 @@ def main():
     os.environ["MPLBACKEND"] = "Agg"
     import torch
     torch.set_num_threads(config["threads"])
+    # The book's training.py reads with torchvision and draws with pyplot (seconds
+    # of imports, torch._dynamo among them): imported here like torch, so that the
+    # learner's import time limit counts only the learner's own code.
+    import importlib
+    for name in ("torchvision", "matplotlib.pyplot"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
     limit_resources(config)
     seam = source_module("d2lkit_seam", config["seam_source"])
     training = source_module("d2lkit_training", config["training_source"])
