@@ -975,7 +975,7 @@ def train_epoch_ch3_returns_accuracy_first(net, train_iter, loss, updater):
 
 
 @wrong("train_epoch_ch3", "test_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss",
-       hint="backpropagate l.sum()")
+       hint="backpropagate l.sum()", not_in=("accumulate float(l.sum())",))
 def train_epoch_ch3_mean_loss_for_sgd(net, train_iter, loss, updater):
     if isinstance(net, torch.nn.Module):
         net.train()

@@ -122,6 +122,13 @@ def _hint_unless_eval_mode(got, hint):
     return hint if got[3] and all(got[3]) else EVAL_MODE_NOTE
 
 
+def _updater_calls_differ(got, expected):
+    """The custom updater was called with other batch sizes or gradients (got[4])."""
+    return len(got[4]) != len(expected[4]) or any(
+        s != es or g is None or not torch.allclose(g, eg, rtol=1e-4, atol=1e-6)
+        for (s, g), (es, eg) in zip(got[4], expected[4]))
+
+
 def _epoch(learner, optimizer):
     call = EPOCH_CALL.format("an SGD optimizer (a torch.optim.Optimizer, lr=0.1)" if optimizer
                              else "lambda batch_size: sgd([W, b], 0.1, batch_size)")
@@ -139,8 +146,13 @@ def check_train_epoch_ch3_returns_mean_loss_and_accuracy(learner):
                         " the fraction right, over all examples of the epoch",
                got=_show(got[0]) if isinstance(got[0], list) else got[0],
                hint=_hint_unless_eval_mode(
-                   got, "accumulate float(l.sum()), accuracy(y_hat, y) and y.numel() for each"
-                        " batch; return (metric[0] / metric[2], metric[1] / metric[2])"))
+                   got, "the updater was called with other batch sizes or gradients (see the"
+                        " check of the updater's calls), so the epoch trained differently and"
+                        " its loss follows: with a custom updater, backpropagate l.sum() and"
+                        " call updater(X.shape[0]) once per batch"
+                   if _updater_calls_differ(got, expected) else
+                   "accumulate float(l.sum()), accuracy(y_hat, y) and y.numel() for each"
+                   " batch; return (metric[0] / metric[2], metric[1] / metric[2])"))
 
 
 def check_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss(learner):
