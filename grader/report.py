@@ -72,7 +72,7 @@ class CheckFailed(AssertionError):
 
 # The exercises whose gradient the checks follow back to their tensor inputs
 # (which then require grad), by their inputs' names.
-_DIFFERENTIATED = {"linreg": "X, w or b", "squared_loss": "y_hat or y", "huber_loss": "y_hat or y",
+_DIFFERENTIATED = {"linreg": "w or b", "squared_loss": "y_hat", "huber_loss": "y_hat",
                    "softmax": "X", "cross_entropy": "y_hat", "cross_entropy_from_logits": "o"}
 _SHAPES = "must match the size of tensor"
 _IN_PLACE = "leaf Variable that requires grad is being used in an in-place operation"
@@ -103,6 +103,10 @@ KNOWN_ERRORS = [
        f"your {name} changes its input {inputs} in place (x -= ..., x.exp_(), x[...] = ...):"
        " build a new tensor instead, x = x - ..., and leave the caller's tensors as they were")
       for name, inputs in _DIFFERENTIATED.items()),
+    *(("out of bounds for dimension 0", (name,),
+       f"a label was used as a row number ({x}[y] picks rows): index rows and columns together,"
+       f" {x}[range(len({x})), y]") for name, x in (("cross_entropy", "y_hat"),
+                                                   ("cross_entropy_from_logits", "o"))),
     ("Dimension out of range", ("accuracy",),
      "y_hat can also be a 1-D tensor of predicted labels: take the argmax only when y_hat"
      " has more than one column"),

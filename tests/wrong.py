@@ -508,7 +508,7 @@ def cross_entropy_sum(y_hat, y):
 
 
 @wrong("cross_entropy", "test_cross_entropy_returns_one_loss_per_example",
-       hint="y_hat[y] picks whole rows")
+       hint="index rows and columns together")
 def cross_entropy_indexes_rows_by_label(y_hat, y):
     return -torch.log(y_hat[y])
 
