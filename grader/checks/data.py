@@ -109,8 +109,11 @@ def check_data_iter_batch_sizes(data_iter, batch_size, n, d):
     expected = [min(batch_size, n - i) for i in range(0, n, batch_size)]
     if got != expected:
         c.fail("wrong batch sizes", expected=_sizes(expected), got=_sizes(got),
-               hint="loop `for i in range(0, num_examples, batch_size)` and keep the last,"
-                    " smaller batch: indices[i: min(i + batch_size, num_examples)]")
+               hint="only the last batch may be smaller: shuffle the indices of all examples"
+                    " and cut them into batches in order, not just the order of the batches"
+               if sorted(got) == sorted(expected) else
+               "loop `for i in range(0, num_examples, batch_size)` and keep the last,"
+               " smaller batch: indices[i: min(i + batch_size, num_examples)]")
 
 
 def _sizes(sizes):
