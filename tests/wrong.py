@@ -125,7 +125,8 @@ def data_iter_no_shuffle(batch_size, features, labels):
         yield features[i:i + batch_size], labels[i:i + batch_size]
 
 
-@wrong("data_iter", "test_data_iter_batch_sizes", "test_data_iter_shuffles_examples", hint="not just the order of the batches")
+@wrong("data_iter", "test_data_iter_batch_sizes", "test_data_iter_shuffles_examples",
+       hint="not just the order of the batches")
 def data_iter_shuffles_batch_order_only(batch_size, features, labels):
     starts = list(range(0, len(features), batch_size))
     random.shuffle(starts)
