@@ -94,13 +94,14 @@ def synthetic_data(w, b, num_examples):
     """Generate y = Xw + b + noise.
 
     Args:
-        w: (d,) float tensor of true weights.
+        w: (d,) float32 tensor of true weights.
         b: float, the true bias.
         num_examples: int n, how many examples to draw.
 
     Returns:
         (X, y): X is an (n, d) tensor drawn from N(0, 1); y is an (n, 1)
-        column, Xw + b plus noise drawn from N(0, 0.01). Both have w's dtype.
+        column, Xw + b plus noise drawn from N(0, 0.01). Both are float32,
+        torch.normal's default dtype, as in the book's code.
         Every call draws fresh data from the global random generator.
 
     Hint: torch.normal(mean, std, size) draws the features and the noise.
@@ -195,11 +196,13 @@ def huber_loss(y_hat, y, delta=1.0):
 
     Returns:
         Float tensor with y_hat's shape, not reduced (no sum, no mean). With
-        e = y_hat - y: e**2 / 2 where |e| <= delta, delta * (|e| - delta / 2)
-        elsewhere, as PyTorch's nn.HuberLoss(reduction="none", delta=delta).
-        Differentiable in y_hat; y_hat and y are not modified.
+        e = y_hat - y, the book's formula (its sigma is delta here):
+        |e| - delta / 2 where |e| > delta, e**2 / (2 * delta) elsewhere.
+        PyTorch calls this nn.SmoothL1Loss(reduction="none", beta=delta);
+        its nn.HuberLoss is delta times it. Differentiable in y_hat; y_hat and
+        y are not modified.
 
-    Hint: e = y_hat - y: e**2 / 2 where |e| <= delta, delta * (|e| - delta / 2) beyond.
+    Hint: e = y_hat - y: |e| - delta / 2 where |e| > delta, e**2 / (2 * delta) elsewhere.
 
     d2l: 3.3, exercise 2 (replace the loss by Huber's loss)
     """

@@ -73,7 +73,7 @@ TABLE = (
              forbidden_code={"torch.optim": "torch.optim"},
              build_from="an in-place update of each param under torch.no_grad()"),
     Exercise("huber_loss", "linear_regression", ("y_hat", "y", "delta"), 4, "3.3, exercise 2",
-             "e = y_hat - y: e**2 / 2 where |e| <= delta, delta * (|e| - delta / 2) beyond.",
+             "e = y_hat - y: |e| - delta / 2 where |e| > delta, e**2 / (2 * delta) elsewhere.",
              forbidden=("huber_loss", "smooth_l1_loss"),
              build_from="abs, a square and torch.where"),
     Exercise("softmax", "softmax_regression", ("X",), 8, "3.6.2",

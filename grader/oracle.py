@@ -1,5 +1,5 @@
 """The grader's truth: the chapter-3 functions built from PyTorch's own
-operations (torch.softmax, nll_loss, cross_entropy, mse_loss, huber_loss, linear,
+operations (torch.softmax, nll_loss, cross_entropy, mse_loss, smooth_l1_loss, linear,
 DataLoader, a foreach update), never from the reference solutions, so that a copy of the kit
 that grades holds no answers. Most of them are the built-ins the from-scratch
 rule forbids learners. Same names and signatures as the exercises (grader.exercises).
@@ -64,7 +64,8 @@ def linreg_closed_form(X, y):
 
 
 def synthetic_data(w, b, num_examples):
-    """(X (n, d) ~ N(0, 1), y (n, 1) = X w + b + N(0, 0.01) noise), of w's dtype."""
+    """(X (n, d) ~ N(0, 1), y (n, 1) = X w + b + N(0, 0.01) noise), float32 as
+    the book's torch.normal draws them (w is float32)."""
     X = torch.randn(num_examples, len(w), dtype=w.dtype)
     y = F.linear(X, w.reshape(1, -1), torch.as_tensor([b], dtype=w.dtype))
     return X, y + 0.01 * torch.randn_like(y)
@@ -95,8 +96,10 @@ def sgd(params, lr, batch_size):
 
 
 def huber_loss(y_hat, y, delta=1.0):
-    """Per example, y_hat's shape: PyTorch's HuberLoss, not reduced."""
-    return F.huber_loss(y_hat, y.reshape(y_hat.shape), reduction="none", delta=delta)
+    """Per example, y_hat's shape, not reduced: d2l-zh 2.x 3.3 exercise 2's
+    |e| - delta / 2 beyond delta, e**2 / (2 delta) within, which PyTorch calls
+    SmoothL1Loss (beta=delta); its HuberLoss is delta times this."""
+    return F.smooth_l1_loss(y_hat, y.reshape(y_hat.shape), reduction="none", beta=delta)
 
 
 def softmax(X):

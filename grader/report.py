@@ -13,7 +13,10 @@ _PRINT = dict(precision=4, threshold=48, edgeitems=3, linewidth=88, sci_mode=Non
 def show(value):
     """A short, readable rendering of a tensor (or anything else; text as it is;
     an object whose repr is an address or several lines, such as a function, a
-    DataLoader or an optimizer, by its type: <DataLoader>)."""
+    DataLoader or an optimizer, by its type: <DataLoader>; a net the grader
+    made, whose class name means nothing to the learner, as <nn.Module>)."""
+    if isinstance(value, torch.nn.Module) and type(value).__module__.startswith("grader"):
+        return "<nn.Module>"
     if isinstance(value, str):
         return value
     if isinstance(value, (list, tuple, dict, int, float, type(None))):
@@ -67,27 +70,59 @@ class CheckFailed(AssertionError):
         self.failure = failure
 
 
-# (words in PyTorch's error message, exercises or None for any, the usual mistake)
+# The exercises whose gradient the checks follow back to their tensor inputs
+# (which then require grad), by their inputs' names.
+_DIFFERENTIATED = {"linreg": "w or b", "squared_loss": "y_hat", "huber_loss": "y_hat",
+                   "softmax": "X", "cross_entropy": "y_hat", "cross_entropy_from_logits": "o"}
+_SHAPES = "must match the size of tensor"
+_IN_PLACE = "leaf Variable that requires grad is being used in an in-place operation"
+
+# (words in the error's message, the exercises where those words tell the usual
+# mistake, that mistake). An error gets a hint only where its kind and the
+# function it came from tell which mistake it is: the same words mean another
+# mistake in another function, and none that this table can tell elsewhere.
 KNOWN_ERRORS = [
-    ("must match the size of tensor", None,
-     "shapes do not line up: does a sum or max over dim=1 need keepdim=True, or y a reshape"
-     " to y_hat.shape?"),
-    ("leaf Variable that requires grad is being used in an in-place operation", None,
-     "update the parameters inside `with torch.no_grad():`"),
+    (_SHAPES, ("linreg",),
+     "X is (n, d) and w is (d, 1): the model is a matrix product, torch.matmul(X, w) + b,"
+     " not the elementwise X * w or w * X"),
+    ("mat1 and mat2 shapes cannot be multiplied", ("linreg",),
+     "X is (n, d) and w is (d, 1): multiply them in this order, torch.matmul(X, w)"),
+    (_SHAPES, ("squared_loss", "huber_loss"),
+     "y_hat and y have different shapes: reshape y to y_hat.shape before subtracting"),
+    (_SHAPES, ("softmax",),
+     "a sum or max over the classes of each row (dim=1) needs keepdim=True to line up with"
+     " X's rows: X_exp.sum(dim=1, keepdim=True)"),
+    (_SHAPES, ("cross_entropy_from_logits",),
+     "a max or sum over the classes of each row (dim=1) gives one value per row: use"
+     " keepdim=True where it meets o's (n, q) values, and no keepdim where it meets the"
+     " (n,) true-class logits"),
+    (_IN_PLACE, ("sgd",),
+     "update the parameters inside `with torch.no_grad():`, so that autograd does not"
+     " record the update"),
+    *((_IN_PLACE, (name,),
+       f"your {name} changes its input {inputs} in place (x -= ..., x.exp_(), x[...] = ...):"
+       " build a new tensor instead, x = x - ..., and leave the caller's tensors as they were")
+      for name, inputs in _DIFFERENTIATED.items()),
+    *(("out of bounds for dimension 0", (name,),
+       f"a label was used as a row number ({x}[y] picks rows): index rows and columns together,"
+       f" {x}[range(len({x})), y]") for name, x in (("cross_entropy", "y_hat"),
+                                                   ("cross_entropy_from_logits", "o"))),
     ("Dimension out of range", ("accuracy",),
      "y_hat can also be a 1-D tensor of predicted labels: take the argmax only when y_hat"
      " has more than one column"),
-    ("object is not callable", ("train_epoch_ch3",),
+    ("'SGD' object is not callable", ("train_epoch_ch3",),
      "updater may be a torch.optim.Optimizer: then call updater.zero_grad(),"
      " l.mean().backward() and updater.step() instead of updater(batch_size)"),
-    ("has no attribute 'eval'", None,
+    ("'function' object has no attribute 'eval'", None,
      "net may be a plain function: call net.eval() only if isinstance(net, torch.nn.Module)"),
-    ("has no attribute 'train'", None,
+    ("'function' object has no attribute 'train'", None,
      "net may be a plain function: call net.train() only if isinstance(net, torch.nn.Module)"),
 ]
 
 
 def _hint_for(error):
+    """The usual mistake behind `error` (see KNOWN_ERRORS), if its words and its
+    function tell it; else only where to look."""
     text = str(error.error)
     for words, exercises, hint in KNOWN_ERRORS:
         if words in text and (exercises is None or error.exercise in exercises):

@@ -180,8 +180,9 @@ def numbers(value):
 
 
 def texts(value):
-    """A result that should be a list of strings, as a list; anything else as text."""
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+    """A result that should be a sequence (list, tuple) of strings, as a list;
+    anything else as text."""
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return [str(v) for v in value]
     return f"{type(value).__name__}: {value!r:.120}"
 

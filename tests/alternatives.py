@@ -108,14 +108,14 @@ def huber_loss_by_clamping(y_hat, y, delta=1.0):
     # the error split into its squared part (up to delta) and its linear rest
     error = (y_hat - y.reshape(y_hat.shape)).abs()
     inner = error.clamp(max=delta)
-    return inner ** 2 / 2 + delta * (error - inner)
+    return inner ** 2 / (2 * delta) + (error - inner)
 
 
 @alternative("huber_loss")
 def huber_loss_with_a_mask(y_hat, y, delta=1.0):
     error = y_hat - y.reshape(y_hat.shape)
     small = (error.abs() < delta).to(error.dtype)
-    return small * 0.5 * error ** 2 + (1 - small) * delta * (error.abs() - 0.5 * delta)
+    return small * 0.5 * error ** 2 / delta + (1 - small) * (error.abs() - 0.5 * delta)
 
 
 @alternative("cross_entropy_from_logits")
@@ -134,15 +134,16 @@ def cross_entropy_from_logits_one_hot(o, y):
 
 
 @alternative("huber_loss")
-def huber_loss_expanded_linear_branch(y_hat, y, delta=1.0):
+def huber_loss_as_pytorch_huber_over_delta(y_hat, y, delta=1.0):
+    # PyTorch's HuberLoss, written out, is delta times the book's formula
     error = (y_hat - y.reshape(y_hat.shape)).abs()
-    return torch.where(error > delta, delta * error - 0.5 * delta ** 2, 0.5 * error ** 2)
+    return torch.where(error > delta, delta * error - 0.5 * delta ** 2, 0.5 * error ** 2) / delta
 
 
 @alternative("huber_loss")
 def huber_loss_in_float64(y_hat, y, delta=1.0):
     error = (y_hat.double() - y.double().reshape(y_hat.shape)).abs()
-    loss = torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
+    loss = torch.where(error > delta, error - delta / 2, error ** 2 / (2 * delta))
     return loss.to(y_hat.dtype)
 
 
@@ -290,6 +291,13 @@ def get_fashion_mnist_labels_from_a_dict(labels):
     names = dict(enumerate(['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal',
                             'shirt', 'sneaker', 'bag', 'ankle boot']))
     return [names[label] for label in labels.tolist()]
+
+
+@alternative("get_fashion_mnist_labels")
+def get_fashion_mnist_labels_as_a_tuple(labels):
+    text_labels = ('t-shirt', 'trouser', 'pullover', 'dress', 'coat',
+                   'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot')
+    return tuple(text_labels[int(i)] for i in labels)
 
 
 @alternative("predict_ch3")

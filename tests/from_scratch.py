@@ -157,12 +157,12 @@ def data_iter_random_split(batch_size, features, labels):
 
 @builtin("huber_loss", "torch.nn.functional.huber_loss")
 def huber_loss_functional(y_hat, y, delta=1.0):
-    return F.huber_loss(y_hat, y.reshape(y_hat.shape), reduction="none", delta=delta)
+    return F.huber_loss(y_hat, y.reshape(y_hat.shape), reduction="none", delta=delta) / delta
 
 
 @builtin("huber_loss", "torch.nn.functional.smooth_l1_loss")
-def huber_loss_scaled_smooth_l1(y_hat, y, delta=1.0):
-    return delta * nn.SmoothL1Loss(reduction="none", beta=delta)(y_hat, y.reshape(y_hat.shape))
+def huber_loss_smooth_l1(y_hat, y, delta=1.0):
+    return nn.SmoothL1Loss(reduction="none", beta=delta)(y_hat, y.reshape(y_hat.shape))
 
 
 @builtin("cross_entropy_from_logits", "torch.nn.functional.cross_entropy")

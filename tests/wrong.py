@@ -131,7 +131,8 @@ def data_iter_no_shuffle(batch_size, features, labels):
         yield features[i:i + batch_size], labels[i:i + batch_size]
 
 
-@wrong("data_iter", "test_data_iter_shuffles_examples", hint="not just the order of the batches")
+@wrong("data_iter", "test_data_iter_batch_sizes", "test_data_iter_shuffles_examples",
+       hint="not just the order of the batches")
 def data_iter_shuffles_batch_order_only(batch_size, features, labels):
     starts = list(range(0, len(features), batch_size))
     random.shuffle(starts)
@@ -218,12 +219,25 @@ def linreg_elementwise_product(X, w, b):
     return X * w.T + b
 
 
-@wrong("linreg", "test_linreg_matches_X_w_plus_b", "test_linreg_trains_linear_regression")
+@wrong("linreg", "test_linreg_returns_column", hint="not the elementwise X * w",
+       not_in=("keepdim", "reshape"))
+def linreg_w_times_X(X, w, b):
+    # (d, 1) * (n, d): a shape error where n != d, an (n, d) or (d, d) table elsewhere
+    return w * X + b
+
+
+@wrong("linreg", "test_linreg_returns_column", hint="torch.matmul(X, w)", not_in=("keepdim",))
+def linreg_matmul_w_X(X, w, b):
+    return torch.matmul(w, X) + b
+
+
+@wrong("linreg", "test_linreg_matches_X_w_plus_b", "test_linreg_trains_linear_regression",
+       hint="add the bias")
 def linreg_forgets_bias(X, w, b):
     return torch.matmul(X, w)
 
 
-@wrong("linreg", "test_linreg_matches_X_w_plus_b")
+@wrong("linreg", "test_linreg_matches_X_w_plus_b", hint="do not subtract it")
 def linreg_subtracts_bias(X, w, b):
     return torch.matmul(X, w) - b
 
@@ -248,7 +262,7 @@ def linreg_float64(X, w, b):
     return torch.matmul(X.double(), w.double()) + b.double()
 
 
-@wrong("linreg", "test_linreg_leaves_inputs_unchanged", hint="in-place")
+@wrong("linreg", "test_linreg_leaves_inputs_unchanged", hint="in-place", not_in=("torch.no_grad",))
 def linreg_centres_X_in_place(X, w, b):
     X -= X.mean(dim=0)
     return torch.matmul(X, w) + b
@@ -272,7 +286,8 @@ def squared_loss_reshapes_y_hat_instead(y_hat, y):
     return (y_hat.reshape(y.shape) - y) ** 2 / 2
 
 
-@wrong("squared_loss", "test_squared_loss_matches_half_squared_error", hint="half")
+@wrong("squared_loss", "test_squared_loss_matches_half_squared_error", hint="half",
+       not_in=("cut", "no gradient"))
 def squared_loss_forgets_half(y_hat, y):
     return (y_hat - y.reshape(y_hat.shape)) ** 2
 
@@ -283,9 +298,17 @@ def squared_loss_absolute_error(y_hat, y):
     return (y_hat - y.reshape(y_hat.shape)).abs() / 2
 
 
-@wrong("squared_loss", "test_squared_loss_gradient_matches_autograd")
+@wrong("squared_loss", "test_squared_loss_gradient_matches_autograd", hint="no .detach()")
 def squared_loss_detaches(y_hat, y):
     return ((y_hat - y.reshape(y_hat.shape)) ** 2 / 2).detach()
+
+
+@wrong("squared_loss", "test_squared_loss_gradient_matches_autograd",
+       hint="your values are right but their gradient is not", not_in=("fix the values",))
+def squared_loss_detaches_one_factor(y_hat, y):
+    # right values, half the gradient: autograd sees one factor as a constant
+    e = y_hat - y.reshape(y_hat.shape)
+    return e * e.detach() / 2
 
 
 @wrong("squared_loss", "test_squared_loss_leaves_inputs_unchanged", hint="in-place")
@@ -307,7 +330,7 @@ def sgd_forgets_zero_grad(params, lr, batch_size):
             param -= lr * param.grad / batch_size
 
 
-@wrong("sgd", "test_sgd_updates_params")
+@wrong("sgd", "test_sgd_updates_params", hint="divide by batch_size", not_in=("minus",))
 def sgd_forgets_batch_size(params, lr, batch_size):
     with torch.no_grad():
         for param in params:
@@ -315,7 +338,7 @@ def sgd_forgets_batch_size(params, lr, batch_size):
             param.grad.zero_()
 
 
-@wrong("sgd", "test_sgd_updates_params")
+@wrong("sgd", "test_sgd_updates_params", hint="do not multiply")
 def sgd_multiplies_by_batch_size(params, lr, batch_size):
     with torch.no_grad():
         for param in params:
@@ -323,7 +346,8 @@ def sgd_multiplies_by_batch_size(params, lr, batch_size):
             param.grad.zero_()
 
 
-@wrong("sgd", "test_sgd_updates_params", "test_sgd_trains_linear_regression", hint="minus")
+@wrong("sgd", "test_sgd_updates_params", "test_sgd_trains_linear_regression",
+       hint="minus: step against the gradient", not_in=("divide by batch_size",))
 def sgd_climbs_the_gradient(params, lr, batch_size):
     with torch.no_grad():
         for param in params:
@@ -331,7 +355,7 @@ def sgd_climbs_the_gradient(params, lr, batch_size):
             param.grad.zero_()
 
 
-@wrong("sgd", "test_sgd_updates_params")
+@wrong("sgd", "test_sgd_updates_params", hint="only gives the loop variable a new tensor")
 def sgd_rebinds_the_loop_variable(params, lr, batch_size):
     with torch.no_grad():
         for param in params:
@@ -345,7 +369,7 @@ def sgd_replaces_list_entries(params, lr, batch_size):
         params[i] = (param - lr * param.grad / batch_size).detach().requires_grad_()
 
 
-@wrong("sgd", "test_sgd_updates_params", hint="torch.no_grad()")
+@wrong("sgd", "test_sgd_updates_params", hint="torch.no_grad()", not_in=("in place (x -= ...",))
 def sgd_without_no_grad(params, lr, batch_size):
     for param in params:
         param -= lr * param.grad / batch_size
@@ -361,7 +385,7 @@ def sgd_stops_tracking_gradients(params, lr, batch_size):
             param.requires_grad_(False)
 
 
-@wrong("sgd", "test_sgd_updates_params")
+@wrong("sgd", "test_sgd_updates_params", hint="clearing param.grad first steps by 0")
 def sgd_zeroes_before_updating(params, lr, batch_size):
     with torch.no_grad():
         for param in params:
@@ -369,7 +393,7 @@ def sgd_zeroes_before_updating(params, lr, batch_size):
             param -= lr * param.grad / batch_size
 
 
-@wrong("sgd", "test_sgd_updates_params")
+@wrong("sgd", "test_sgd_updates_params", hint="update every param of params")
 def sgd_updates_only_the_first_param(params, lr, batch_size):
     with torch.no_grad():
         params[0] -= lr * params[0].grad / batch_size
@@ -380,7 +404,8 @@ def sgd_updates_only_the_first_param(params, lr, batch_size):
 # --- softmax ----------------------------------------------------------------------
 
 
-@wrong("softmax", "test_softmax_is_stable_for_large_logits", hint="max")
+@wrong("softmax", "test_softmax_is_stable_for_large_logits", hint="subtract each row's max first",
+       not_in=("finite but wrong", "small enough for exp()"))
 def softmax_naive_exp(X):
     X_exp = torch.exp(X)
     return X_exp / X_exp.sum(1, keepdim=True)
@@ -392,13 +417,14 @@ def softmax_subtracts_global_max(X):
     return X_exp / X_exp.sum(1, keepdim=True)
 
 
-@wrong("softmax", "test_softmax_is_stable_for_large_logits")
+@wrong("softmax", "test_softmax_is_stable_for_large_logits", hint="finite but wrong",
+       not_in=("0 / 0",))
 def softmax_clamps_logits(X):
     X_exp = torch.exp(X.clamp(-80, 80))
     return X_exp / X_exp.sum(1, keepdim=True)
 
 
-@wrong("softmax", "test_softmax_returns_shape_of_X", hint="keepdim=True")
+@wrong("softmax", "test_softmax_returns_shape_of_X", hint="keepdim=True", not_in=("reshape",))
 def softmax_forgets_keepdim(X):
     X_exp = torch.exp(X - X.max(dim=1, keepdim=True).values)
     return X_exp / X_exp.sum(1)
@@ -417,7 +443,8 @@ def softmax_normalises_by_the_global_sum(X):
     return X_exp / X_exp.sum()
 
 
-@wrong("softmax", "test_softmax_matches_exp_over_row_sum")
+@wrong("softmax", "test_softmax_rows_sum_to_one", hint="take exp() of the logits first",
+       not_in=("dim=1",))
 def softmax_forgets_exp(X):
     return X / X.sum(1, keepdim=True)
 
@@ -439,10 +466,20 @@ def softmax_float64(X):
     return torch.softmax(X.double(), dim=1)
 
 
-@wrong("softmax", "test_softmax_leaves_X_unchanged", hint="in-place")
+@wrong("softmax", "test_softmax_leaves_X_unchanged", hint="must not modify its input X",
+       not_in=("torch.no_grad",))
 def softmax_shifts_X_in_place(X):
     X -= X.max(dim=1, keepdim=True).values
     X_exp = torch.exp(X)
+    return X_exp / X_exp.sum(1, keepdim=True)
+
+
+@wrong("softmax", "test_softmax_gradient_matches_autograd", hint="changes its input X in place",
+       not_in=("torch.no_grad",))
+def softmax_clamps_X_in_place(X):
+    # leaves X's values as they are, but changes a tensor that requires grad in place
+    X.clamp_(min=-1e30)
+    X_exp = torch.exp(X - X.max(dim=1, keepdim=True).values)
     return X_exp / X_exp.sum(1, keepdim=True)
 
 
@@ -462,7 +499,7 @@ def softmax_through_numpy(X):
 
 
 @wrong("cross_entropy", "test_cross_entropy_returns_one_loss_per_example",
-       hint="not y_hat[:, y]")
+       hint="y_hat[:, y] picks the columns", not_in=("d2l 1.0",))
 def cross_entropy_picks_columns(y_hat, y):
     return -torch.log(y_hat[:, y])
 
@@ -477,7 +514,8 @@ def cross_entropy_sum(y_hat, y):
     return -torch.log(y_hat[range(len(y_hat)), y]).sum()
 
 
-@wrong("cross_entropy", "test_cross_entropy_returns_one_loss_per_example")
+@wrong("cross_entropy", "test_cross_entropy_returns_one_loss_per_example",
+       hint="index rows and columns together")
 def cross_entropy_indexes_rows_by_label(y_hat, y):
     return -torch.log(y_hat[y])
 
@@ -571,60 +609,65 @@ def accuracy_returns_the_comparison(y_hat, y):
 # --- huber_loss -----------------------------------------------------------------
 
 
-@wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="SmoothL1Loss")
-def huber_loss_smooth_l1_form(y_hat, y, delta=1.0):
-    # d2l 1.0's formula: |e| - delta / 2 beyond delta, e**2 / (2 delta) within
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="PyTorch's HuberLoss",
+       not_in=("broadcast",))
+def huber_loss_pytorch_huber_form(y_hat, y, delta=1.0):
+    # PyTorch's HuberLoss: delta times the book's formula (equal for delta = 1)
     error = (y_hat - y.reshape(y_hat.shape)).abs()
-    return torch.where(error <= delta, error ** 2 / (2 * delta), error - delta / 2)
+    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
 
 
-@wrong("huber_loss", "test_huber_loss_matches_huber_formula")
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="e**2 / (2 * delta)",
+       not_in=("PyTorch's HuberLoss",))
 def huber_loss_without_half(y_hat, y, delta=1.0):
     error = (y_hat - y.reshape(y_hat.shape)).abs()
-    return torch.where(error <= delta, error ** 2, delta * (error - delta / 2))
+    return torch.where(error > delta, error - delta / 2, error ** 2 / delta)
 
 
-@wrong("huber_loss", "test_huber_loss_matches_huber_formula")
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="|e| - delta / 2")
 def huber_loss_swaps_the_branches(y_hat, y, delta=1.0):
     error = (y_hat - y.reshape(y_hat.shape)).abs()
-    return torch.where(error > delta, error ** 2 / 2, delta * (error - delta / 2))
+    return torch.where(error <= delta, error - delta / 2, error ** 2 / (2 * delta))
 
 
-@wrong("huber_loss", "test_huber_loss_matches_huber_formula")
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="|e| - delta / 2")
 def huber_loss_compares_the_signed_error(y_hat, y, delta=1.0):
     error = y_hat - y.reshape(y_hat.shape)
-    return torch.where(error <= delta, error ** 2 / 2, delta * (error.abs() - delta / 2))
+    return torch.where(error > delta, error.abs() - delta / 2, error ** 2 / (2 * delta))
 
 
 @wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="delta defaults to 1")
 def huber_loss_defaults_to_delta_2(y_hat, y, delta=2.0):
     error = (y_hat - y.reshape(y_hat.shape)).abs()
-    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
+    return torch.where(error > delta, error - delta / 2, error ** 2 / (2 * delta))
 
 
 @wrong("huber_loss", "test_huber_loss_keeps_shape_of_y_hat", "test_huber_loss_matches_huber_formula",
-       hint="y.reshape(y_hat.shape)")
+       hint="y.reshape(y_hat.shape)", not_in=("d2l 1.0",))
 def huber_loss_broadcasts_y(y_hat, y, delta=1.0):
     error = (y_hat - y).abs()
-    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
+    return torch.where(error > delta, error - delta / 2, error ** 2 / (2 * delta))
 
 
-@wrong("huber_loss", "test_huber_loss_keeps_shape_of_y_hat", hint="do not sum or average")
+@wrong("huber_loss", "test_huber_loss_keeps_shape_of_y_hat", hint="do not reduce",
+       not_in=("broadcast",))
 def huber_loss_mean(y_hat, y, delta=1.0):
     error = (y_hat - y.reshape(y_hat.shape)).abs()
-    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2)).mean()
+    return torch.where(error > delta, error - delta / 2, error ** 2 / (2 * delta)).mean()
 
 
-@wrong("huber_loss", "test_huber_loss_gradient_matches_autograd")
+@wrong("huber_loss", "test_huber_loss_gradient_matches_autograd",
+       hint="your values are right but their gradient is not")
 def huber_loss_detaches_the_linear_branch(y_hat, y, delta=1.0):
     error = (y_hat - y.reshape(y_hat.shape)).abs()
-    return torch.where(error <= delta, error ** 2 / 2, (delta * (error - delta / 2)).detach())
+    return torch.where(error > delta, (error - delta / 2).detach(), error ** 2 / (2 * delta))
 
 
-@wrong("huber_loss", "test_huber_loss_leaves_inputs_unchanged")
+@wrong("huber_loss", "test_huber_loss_leaves_inputs_unchanged", hint="must not modify its input",
+       not_in=("torch.no_grad",))
 def huber_loss_subtracts_in_place(y_hat, y, delta=1.0):
     error = y_hat.sub_(y.reshape(y_hat.shape)).abs()
-    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
+    return torch.where(error > delta, error - delta / 2, error ** 2 / (2 * delta))
 
 
 # --- Timer ----------------------------------------------------------------------
@@ -939,13 +982,30 @@ def cross_entropy_from_logits_max_for_log_sum_exp(o, y):
 
 
 @wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_returns_one_loss_per_example",
-       hint="not o[:, y]")
+       hint="o[:, y] picks the columns", not_in=("summed with keepdim=True",))
 def cross_entropy_from_logits_picks_columns(o, y):
     m = o.max(dim=1, keepdim=True).values
     return m + torch.log(torch.exp(o - m).sum(dim=1, keepdim=True)) - o[:, y]
 
 
-@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_returns_one_loss_per_example")
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_returns_one_loss_per_example",
+       hint="summed with keepdim=True", not_in=("o[:, y] picks",))
+def cross_entropy_from_logits_keepdim_log_sum_exp(o, y):
+    # (n, 1) - (n,) broadcasts to (n, n)
+    m = o.max(dim=1, keepdim=True).values
+    return m + torch.log(torch.exp(o - m).sum(dim=1, keepdim=True)) - o[range(len(o)), y]
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_returns_one_loss_per_example",
+       hint="summed with keepdim=True", not_in=("o[:, y] picks",))
+def cross_entropy_from_logits_keepdim_then_reshape(o, y):
+    m = o.max(dim=1, keepdim=True).values
+    loss = m + torch.log(torch.exp(o - m).sum(dim=1, keepdim=True)) - o[range(len(o)), y]
+    return loss.reshape(-1)
+
+
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_returns_one_loss_per_example",
+       hint="do not take the mean")
 def cross_entropy_from_logits_mean(o, y):
     m = o.max(dim=1, keepdim=True).values
     return (m.squeeze(1) + torch.log(torch.exp(o - m).sum(dim=1)) - o[range(len(o)), y]).mean()
@@ -966,19 +1026,20 @@ def cross_entropy_from_logits_through_numpy(o, y):
     return torch.from_numpy(loss)
 
 
-@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_leaves_inputs_unchanged")
+@wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_leaves_inputs_unchanged",
+       hint="must not modify its input o", not_in=("torch.no_grad",))
 def cross_entropy_from_logits_shifts_o_in_place(o, y):
     o -= o.max(dim=1, keepdim=True).values
     return torch.log(torch.exp(o).sum(dim=1)) - o[range(len(o)), y]
 
 
-@wrong("huber_loss", "test_huber_loss_matches_huber_formula")
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="|e| - delta / 2")
 def huber_loss_forgets_half_delta(y_hat, y, delta=1.0):
     error = (y_hat - y.reshape(y_hat.shape)).abs()
-    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta))
+    return torch.where(error > delta, error - delta, error ** 2 / (2 * delta))
 
 
-@wrong("huber_loss", "test_huber_loss_matches_huber_formula")
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="|e| - delta / 2")
 def huber_loss_is_the_squared_loss(y_hat, y, delta=1.0):
     return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
 
@@ -986,7 +1047,7 @@ def huber_loss_is_the_squared_loss(y_hat, y, delta=1.0):
 @wrong("huber_loss", "test_huber_loss_keeps_shape_of_y_hat", hint="dtype")
 def huber_loss_float64(y_hat, y, delta=1.0):
     error = (y_hat.double() - y.reshape(y_hat.shape).double()).abs()
-    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
+    return torch.where(error > delta, error - delta / 2, error ** 2 / (2 * delta))
 
 
 @wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_is_stable_for_large_logits")
@@ -1240,7 +1301,7 @@ def train_epoch_ch3_returns_accuracy_first(net, train_iter, loss, updater):
 
 
 @wrong("train_epoch_ch3", "test_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss",
-       hint="backpropagate l.sum()")
+       hint="backpropagate l.sum()", not_in=("accumulate float(l.sum())",))
 def train_epoch_ch3_mean_loss_for_sgd(net, train_iter, loss, updater):
     if isinstance(net, torch.nn.Module):
         net.train()
@@ -1334,7 +1395,10 @@ def train_epoch_ch3_custom_updater_only(net, train_iter, loss, updater):
     return metric[0] / metric[2], metric[1] / metric[2]
 
 
-@wrong("train_epoch_ch3", "test_train_epoch_ch3_puts_a_module_in_train_mode", hint="net.train()")
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_puts_a_module_in_train_mode",
+       "test_train_epoch_ch3_returns_mean_loss_and_accuracy",
+       "test_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss", hint="call net.train()",
+       not_in=("accumulate float(l.sum())", "backpropagate l.sum()", "zero_grad"))
 def train_epoch_ch3_no_train_mode(net, train_iter, loss, updater):
     metric = Accumulator(3)
     for X, y in train_iter:
@@ -1383,6 +1447,14 @@ def get_fashion_mnist_labels_capitalised(labels):
     text_labels = ['T-shirt', 'trouser', 'pullover', 'dress', 'coat',
                    'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
     return [text_labels[int(i)] for i in labels]
+
+
+@wrong("get_fashion_mnist_labels", "test_get_fashion_mnist_labels_names_each_label",
+       hint="the labels are right, but they come in a ndarray", not_in=("wrong labels",))
+def get_fashion_mnist_labels_numpy_array(labels):
+    text_labels = np.array(['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
+                            'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot'])
+    return text_labels[labels.numpy()]
 
 
 @wrong("get_fashion_mnist_labels", "test_get_fashion_mnist_labels_names_each_label")

@@ -4,9 +4,35 @@ import torch
 
 from grader.checks.common import EPS32, Called
 
-STABLE_HINT = ("exp() of a large logit overflows to inf (and inf / inf is nan): subtract each"
-               " row's own max first, X - X.max(dim=1, keepdim=True).values; one global max"
-               " is not enough when rows are on different scales")
+# exp() of a float32 above about 88 is inf, of one below about -87 is 0 (or subnormal).
+_OVERFLOW, _UNDERFLOW = 88.0, -87.0
+SHIFT = "X - X.max(dim=1, keepdim=True).values"
+
+
+def stability_hint(X, got, expected):
+    """The hint for an unstable softmax, told by the first row it gets wrong: a
+    finite row that is off (the logits were changed), or a row of nan or inf
+    where exp overflows, or underflows for the whole row (0 / 0), or neither,
+    when the row was shifted by something other than its own max."""
+    wrong = ~torch.isclose(got.double(), expected.double(), **_softmax_tolerance(X)).all(dim=1)
+    row = wrong.nonzero()[0, 0] if wrong.any() else 0
+    top = X[row].max().item()
+    if torch.isfinite(got[row]).all():
+        return ("the probabilities are finite but wrong: changing the logits (clamping them,"
+                " say) changes the result, while subtracting each row's own max does not,"
+                f" softmax(X) = softmax({SHIFT})")
+    if top > _OVERFLOW:
+        return ("exp() of a logit above about 88 overflows float32 to inf (and inf / inf is"
+                f" nan): subtract each row's max first, {SHIFT}")
+    if top < _UNDERFLOW:
+        return ("exp() of a logit below about -87 underflows to 0, so a row whose logits are"
+                " all that negative sums to 0, and 0 / 0 is nan: subtract each row's max first,"
+                f" {SHIFT}, which makes the row's largest exp 1")
+    return ("this row's logits are small enough for exp(), so the row was shifted by something"
+            f" other than its own max: subtract each row's own max, {SHIFT}; one global max is"
+            " not enough when rows are on different scales")
+
+
 D2L1_HINT = ("return one loss per example, shape (n,): d2l 1.0 takes the mean here, the"
              " 2.x/0.17 chapter this kit follows does not reduce")
 
@@ -28,7 +54,10 @@ def check_softmax_rows_sum_to_one(softmax, X):
     sums = got.sum(dim=1)
     c.close(sums, torch.ones_like(sums), rtol=0, atol=1e-5 * X.shape[1],
             title="each row must sum to 1",
-            hint="normalise over the classes of each row: dim=1 with keepdim=True")
+            hint="normalise over the classes of each row: dim=1 with keepdim=True"
+            if torch.isfinite(sums).all() else
+            "a row summed to 0 (or to inf), and dividing by it gives nan: take exp() of the"
+            " logits first, so that every entry is positive, then divide each row by its sum")
 
 
 def _softmax_tolerance(X):
@@ -47,15 +76,40 @@ def check_softmax_is_stable_for_large_logits(softmax, oracle, X):
     """Finite and accurate for logits up to 1e4, with rows on different scales."""
     c, got = _probabilities(softmax, X)
     expected = oracle(X.double())
-    c.finite(got, expected.float(), hint=STABLE_HINT)
-    c.close(got, expected, **_softmax_tolerance(X), hint=STABLE_HINT)
+    hint = stability_hint(X, got, expected)
+    c.finite(got, expected.float(), hint=hint)
+    c.close(got, expected, **_softmax_tolerance(X), hint=hint)
+
+
+def _matches(got, candidate):
+    """got has candidate's values (float64), in its shape or flattened."""
+    return got.numel() == candidate.numel() and torch.allclose(
+        got.double().reshape(candidate.shape), candidate, rtol=1e-4, atol=1e-4, equal_nan=True)
+
+
+def _losses_shape_hint(y_hat, y):
+    """The hint for cross_entropy's wrong shape, told by what the result holds:
+    y_hat[:, y] (n, n), y_hat[y] (n, q), or a reduced loss."""
+    log_p = -y_hat.double().log()
+
+    def hint(got):
+        if got.dim() == 0:
+            return D2L1_HINT
+        if _matches(got, log_p[:, y]):
+            return ("pick the probability of each row's own true class,"
+                    " y_hat[range(len(y_hat)), y]: y_hat[:, y] picks the columns y of every row,"
+                    " an (n, n) table")
+        if _matches(got, log_p[y]):
+            return ("y_hat[y] picks whole rows by label: index rows and columns together,"
+                    " y_hat[range(len(y_hat)), y]")
+        return ""
+    return hint
 
 
 def _losses(cross_entropy, y_hat, y):
     c = Called("cross_entropy", y_hat=y_hat, y=y)
     return c, c.tensor(cross_entropy(y_hat.clone(), y.clone()), (len(y),), y_hat.dtype,
-                       hint="pick the probability of each row's true class,"
-                            " y_hat[range(len(y_hat)), y], not y_hat[:, y]; " + D2L1_HINT)
+                       hint=_losses_shape_hint(y_hat, y))
 
 
 def check_cross_entropy_returns_one_loss_per_example(cross_entropy, y_hat, y):
@@ -138,11 +192,39 @@ LSE_HINT = ("work from the logits: log(sum(exp(o))) is m + log(sum(exp(o - m))) 
             " small probabilities round to 0, and log(0) is -inf")
 
 
+def _logit_shape_hint(o, y):
+    """The hint for cross_entropy_from_logits's wrong shape, told by comparing the
+    result with what each known mistake gives: lse[i] - o[i, y[j]] (o[:, y]),
+    lse[i] - o[j, y[j]] (a keepdim=True log-sum-exp, (n, 1), against (n,) logits;
+    also flattened by a reshape), or a reduced loss. With one example the first
+    two are the same."""
+    lse = torch.logsumexp(o.double(), dim=1, keepdim=True)
+    true = o.double()[range(len(o)), y]
+    columns, keepdim = lse - o.double()[:, y], lse - true
+
+    def hint(got):
+        if got.dim() == 0:
+            return "one loss per example, shape (n,): do not take the mean or the sum"
+        if len(o) == 1 and _matches(got, columns):
+            return ("the result must be flat, shape (n,): a log-sum-exp summed with"
+                    " keepdim=True, or o[:, y], makes it a column; pick the true-class logits"
+                    " with o[range(len(o)), y] and sum over dim=1 without keepdim")
+        if _matches(got, keepdim):
+            return ("the log-sum-exp was summed with keepdim=True, an (n, 1) column, so"
+                    " subtracting the (n,) true-class logits broadcasts to (n, n): sum over"
+                    " dim=1 without keepdim there (keepdim=True is right only for the max"
+                    " that is subtracted from o)")
+        if _matches(got, columns):
+            return ("pick each row's own true-class logit with o[range(len(o)), y]: o[:, y]"
+                    " picks the columns y of every row, an (n, n) table")
+        return ""
+    return hint
+
+
 def _logit_losses(cross_entropy_from_logits, o, y):
     c = Called("cross_entropy_from_logits", o=o, y=y)
     return c, c.tensor(cross_entropy_from_logits(o.clone(), y.clone()), (len(y),), o.dtype,
-                       hint="one loss per example, shape (n,): pick each row's true-class"
-                            " logit with o[range(len(o)), y], not o[:, y], and do not reduce")
+                       hint=_logit_shape_hint(o, y))
 
 
 def _logit_tolerance(o):

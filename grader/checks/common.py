@@ -23,13 +23,17 @@ class Called:
             inputs=self.inputs if show_inputs else {}, expected=expected, got=got, hint=hint))
 
     def tensor(self, got, shape, dtype=None, *, what="the result", hint=""):
-        """`got` must be a tensor of `shape` (and `dtype`); returns it detached."""
+        """`got` must be a tensor of `shape` (and `dtype`); returns it detached.
+        `hint`, for a wrong shape: text, or a function of the wrong tensor that
+        returns the hint for the mistake that tensor shows ("" when none does)."""
         if not isinstance(got, torch.Tensor):
             self.fail(f"{what} must be a tensor", expected=f"a tensor of shape {tuple(shape)}",
-                      got=f"{type(got).__name__}: {got!r:.120}", hint=hint)
+                      got=f"{type(got).__name__}: {got!r:.120}",
+                      hint="" if callable(hint) else hint)
         if got.shape != torch.Size(shape):
             self.fail(f"{what} has the wrong shape", expected=f"shape {tuple(shape)}",
-                      got=f"shape {tuple(got.shape)}", hint=hint)
+                      got=f"shape {tuple(got.shape)}",
+                      hint=hint(got.detach()) if callable(hint) else hint)
         if dtype is not None and got.dtype != dtype:
             self.fail(f"{what} has the wrong dtype", expected=str(dtype), got=str(got.dtype),
                       hint="keep the dtype of the inputs: no .double(), no dtype= override")
@@ -117,21 +121,59 @@ def _float_tensor(value):
     return isinstance(value, torch.Tensor) and value.is_floating_point()
 
 
+def upstream_weights(shape, seed):
+    """The weights v whose (out * v).sum() the gradient checks backpropagate: all
+    ones for seed 0 (the gradient of out.sum(), as training takes it, which
+    Hypothesis shrinks to), else random, which also tests functions whose
+    outputs always sum to the same (softmax's rows)."""
+    if seed == 0:
+        return torch.ones(shape, dtype=torch.float64)
+    return torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+def _gradient_hint(exercise, out, ref_out, grad, expected):
+    """What the learner can do about a wrong gradient, told by what went wrong:
+    no gradient at all, a gradient wrong where the values are right (the graph
+    was cut or fooled), or wrong values, which the gradient only follows."""
+    if grad is None or (not grad.any() and expected.any()):
+        return ("no gradient flows back: part of the computation is cut from autograd;"
+                " compute with torch operations only, with no .detach(), .data, .item(),"
+                " .numpy() or torch.tensor(...) on the way")
+    values_right = torch.allclose(out.detach().double(), ref_out.detach(), rtol=1e-4,
+                                  atol=1e-5 * (1 + ref_out.detach().abs().max().item()))
+    if values_right:
+        return ("your values are right but their gradient is not: autograd treats a part cut"
+                " off with .detach(), .data, .numpy() or torch.tensor(...) as a constant, and a"
+                " term that is always 0 still has a gradient; let autograd differentiate the"
+                " formula itself")
+    return (f"the values of your {exercise} are wrong for these inputs too (expected"
+            f" {_short(ref_out)}, got {_short(out)}), and the gradient follows from them: fix"
+            " the values first")
+
+
+def _short(tensor):
+    return f"{[round(x, 4) for x in tensor.detach().double().flatten()[:6].tolist()]}"
+
+
 def check_gradient_matches_oracle(fn, oracle, exercise, wrt, upstream_seed, **inputs):
     """The gradient flowing back through fn equals the oracle's.
 
     Both are called on the same inputs (tensors, or plain numbers passed as they
-    are) with requires_grad on the names in `wrt`,
-    and backpropagated from the same random upstream gradient; the oracle
-    runs in float64. Catches .detach(), .numpy(), torch.tensor(...) re-wrapping
-    and hand-written backward passes that are wrong.
+    are) with requires_grad on the names in `wrt`, and (out * v).sum() is
+    backpropagated, v = upstream_weights(out's shape, upstream_seed), shown in
+    the message unless it is all ones; the oracle runs in float64. Catches
+    .detach(), .numpy(), torch.tensor(...) re-wrapping and hand-written backward
+    passes that are wrong.
     """
-    c = Called(exercise, **inputs)
     ref_args = [v.double().requires_grad_(k in wrt) if _float_tensor(v) else v
                 for k, v in inputs.items()]
     ref_out = oracle(*ref_args)
-    upstream = torch.randn(ref_out.shape, generator=torch.Generator().manual_seed(upstream_seed),
-                           dtype=torch.float64)
+    upstream = upstream_weights(ref_out.shape, upstream_seed)
+    ones = upstream_seed == 0
+    call = f"{exercise}({', '.join(inputs)})"
+    c = Called(exercise, (f"{call}.sum()" if ones else f"({call} * v).sum(), v random weights")
+               + f", backpropagated to {' and '.join(wrt)}",
+               **inputs, **({} if ones else {"v": upstream.float()}))
     # Backpropagating `upstream` as the weights of a sum gives the same gradients as
     # passing it as grad_outputs, which makes torch import sympy (40 MB, a second).
     expected = torch.autograd.grad((ref_out * upstream).sum(),
@@ -144,8 +186,8 @@ def check_gradient_matches_oracle(fn, oracle, exercise, wrt, upstream_seed, **in
     got = torch.autograd.grad((out * upstream.to(out.dtype)).sum(),
                               [a for k, a in zip(inputs, args) if k in wrt], allow_unused=True)
     for name, g, e in zip(wrt, got, expected):
-        if g is None:
-            g = torch.zeros_like(e)
-        c.close(g, e, rtol=1e-4, atol=1e-5 * (1 + e.abs().max().item()),
-                title=f"wrong gradient with respect to {name}",
-                hint="let autograd differentiate your forward computation; do not cut the graph")
+        g0 = torch.zeros_like(e) if g is None else g
+        if not torch.allclose(g0.double(), e, rtol=1e-4, atol=1e-5 * (1 + e.abs().max().item())):
+            c.close(g0, e, rtol=1e-4, atol=1e-5 * (1 + e.abs().max().item()),
+                    title=f"wrong gradient with respect to {name}",
+                    hint=_gradient_hint(exercise, out, ref_out, g, e))

@@ -11,20 +11,21 @@ SAMPLE = 20_000
 
 
 def _draw(synthetic_data, w, b, n):
-    """Call synthetic_data and insist on (X (n, d), y (n, 1)) in w's dtype."""
+    """Call synthetic_data and insist on (X (n, d), y (n, 1)), float32 as the
+    book's torch.normal draws them (w is float32)."""
     c = Called("synthetic_data", w=w, b=b, num_examples=n)
     got = synthetic_data(w.clone(), b, n)
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
         c.fail("must return a pair (X, y)", expected="a tuple (X, y)", got=f"{type(got).__name__}",
                hint="end with `return X, y.reshape((-1, 1))`")
-    X = c.tensor(got[0], (n, len(w)), w.dtype, what="X")
-    y = c.tensor(got[1], (n, 1), w.dtype, what="y",
+    X = c.tensor(got[0], (n, len(w)), torch.float32, what="X")
+    y = c.tensor(got[1], (n, 1), torch.float32, what="y",
                  hint="return y as a column: y.reshape((-1, 1))")
     return c, X, y
 
 
 def check_synthetic_data_returns_shapes(synthetic_data, w, b, n):
-    """X is (n, len(w)) and y is (n, 1), both of w's dtype."""
+    """X is (n, len(w)) and y is (n, 1), both float32."""
     _draw(synthetic_data, w, b, n)
 
 
@@ -108,8 +109,11 @@ def check_data_iter_batch_sizes(data_iter, batch_size, n, d):
     expected = [min(batch_size, n - i) for i in range(0, n, batch_size)]
     if got != expected:
         c.fail("wrong batch sizes", expected=_sizes(expected), got=_sizes(got),
-               hint="loop `for i in range(0, num_examples, batch_size)` and keep the last,"
-                    " smaller batch: indices[i: min(i + batch_size, num_examples)]")
+               hint="only the last batch may be smaller: shuffle the indices of all examples"
+                    " and cut them into batches in order, not just the order of the batches"
+               if sorted(got) == sorted(expected) else
+               "loop `for i in range(0, num_examples, batch_size)` and keep the last,"
+               " smaller batch: indices[i: min(i + batch_size, num_examples)]")
 
 
 def _sizes(sizes):

@@ -1,13 +1,29 @@
 """Checks of linreg, squared_loss and sgd (d2l 3.2.4-3.2.6) and huber_loss (3.3)."""
 
+import torch
+
 from grader.checks.common import EPS32, Called
+
+
+def _linreg_shape_hint(X):
+    """The hint for linreg's wrong shape, told by the shape: a flat (n,) result,
+    or a table as wide as X or as long as w (an elementwise product)."""
+    n, d = X.shape
+
+    def hint(got):
+        if got.shape == (n,):
+            return ("keep the column: X is (n, d) and w is (d, 1), so torch.matmul(X, w) + b is"
+                    " (n, 1); do not flatten or squeeze it")
+        if got.dim() == 2 and d in got.shape:
+            return "a matrix product, torch.matmul(X, w) + b, not the elementwise X * w"
+        return ""
+    return hint
 
 
 def check_linreg_returns_column(linreg, X, w, b):
     """linreg(X, w, b) is an (n, 1) tensor of X's dtype."""
     Called("linreg", X=X, w=w, b=b).tensor(linreg(X.clone(), w.clone(), b.clone()),
-                                           (len(X), 1), X.dtype,
-                                           hint="a matrix product, torch.matmul(X, w) + b, not the elementwise X * w")
+                                           (len(X), 1), X.dtype, hint=_linreg_shape_hint(X))
 
 
 def check_linreg_matches_oracle(linreg, oracle, X, w, b):
@@ -16,15 +32,40 @@ def check_linreg_matches_oracle(linreg, oracle, X, w, b):
     got = c.tensor(linreg(X.clone(), w.clone(), b.clone()), (len(X), 1), X.dtype)
     expected = oracle(X.double(), w.double(), b.double())
     scale = (X.double().abs() @ w.double().abs() + b.double().abs()).max().item()
-    c.close(got, expected, rtol=1e-5, atol=8 * EPS32 * X.shape[1] * (1 + scale),
-            hint="the model is X @ w + b: a matrix product (not X * w), plus the bias")
+    tolerance = dict(rtol=1e-5, atol=8 * EPS32 * X.shape[1] * (1 + scale))
+    product = X.double() @ w.double()
+    hint = ("add the bias: X @ w + b" if _close(got, product, **tolerance) else
+            "add the bias b, do not subtract it" if _close(got, product - b.double(), **tolerance)
+            else "the model is X @ w + b: a matrix product (not X * w), plus the bias")
+    c.close(got, expected, **tolerance, hint=hint)
+
+
+def _close(got, candidate, rtol, atol):
+    return torch.allclose(got.double(), candidate, rtol=rtol, atol=atol)
+
+
+def per_example_shape_hint(y_hat, y):
+    """The hint for a loss of the wrong shape, told by the shape it has: a
+    number (reduced), (n, n) (y broadcast against y_hat), or y's (n,) shape."""
+    n = len(y_hat)
+
+    def hint(got):
+        if got.dim() == 0 or got.numel() == 1 != n:
+            return ("return one loss per example and do not reduce: d2l 1.0 returns the mean,"
+                    " the 2.x/0.17 chapter this kit follows leaves the sum or mean to the caller")
+        if got.shape == (n, n) and y.shape != y_hat.shape:
+            return (f"y_hat is {tuple(y_hat.shape)} and y is {tuple(y.shape)}: y_hat - y"
+                    f" broadcasts to {(n, n)}; subtract y.reshape(y_hat.shape)")
+        if got.shape == y.shape:
+            return "keep y_hat's shape: reshape y to y_hat.shape, not y_hat to y's shape"
+        return ""
+    return hint
 
 
 def _loss(squared_loss, y_hat, y):
     c = Called("squared_loss", y_hat=y_hat, y=y)
-    hint = ("return one loss per example, shaped like y_hat: (y_hat - y.reshape(y_hat.shape))**2 / 2"
-            " (d2l 1.0 returns the mean; this kit follows the 2.x/0.17 chapter, which does not reduce)")
-    return c, c.tensor(squared_loss(y_hat.clone(), y.clone()), y_hat.shape, y_hat.dtype, hint=hint)
+    return c, c.tensor(squared_loss(y_hat.clone(), y.clone()), y_hat.shape, y_hat.dtype,
+                       hint=per_example_shape_hint(y_hat, y))
 
 
 def check_squared_loss_keeps_shape_of_y_hat(squared_loss, y_hat, y):
@@ -40,9 +81,8 @@ def check_squared_loss_matches_oracle(squared_loss, oracle, y_hat, y):
             hint="half the square of the difference: (y_hat - y)**2 / 2")
 
 
-HUBER_HINT = ("with e = y_hat - y: e**2 / 2 where |e| <= delta, delta * (|e| - delta / 2)"
-              " beyond (PyTorch's HuberLoss; SmoothL1Loss, which d2l 1.0 shows, divides by delta"
-              " instead), and delta defaults to 1")
+HUBER_HINT = ("with e = y_hat - y: |e| - delta / 2 where |e| > delta, e**2 / (2 * delta)"
+              " elsewhere, as the book writes it with sigma = delta; delta defaults to 1")
 
 
 def _huber(huber_loss, y_hat, y, delta):
@@ -52,9 +92,7 @@ def _huber(huber_loss, y_hat, y, delta):
     else:
         c = Called("huber_loss", y_hat=y_hat, y=y, delta=delta)
         got = huber_loss(y_hat.clone(), y.clone(), delta)
-    return c, c.tensor(got, y_hat.shape, y_hat.dtype,
-                       hint="one loss per example, shaped like y_hat: compute the error with"
-                            " y.reshape(y_hat.shape), and do not sum or average")
+    return c, c.tensor(got, y_hat.shape, y_hat.dtype, hint=per_example_shape_hint(y_hat, y))
 
 
 def check_huber_loss_keeps_shape_of_y_hat(huber_loss, y_hat, y, delta):
@@ -65,8 +103,12 @@ def check_huber_loss_keeps_shape_of_y_hat(huber_loss, y_hat, y, delta):
 def check_huber_loss_matches_oracle(huber_loss, oracle, y_hat, y, delta):
     """Huber's loss element by element, on both sides of |error| = delta."""
     c, got = _huber(huber_loss, y_hat, y, delta)
-    c.close(got, oracle(y_hat.double(), y.double(), delta), rtol=1e-5, atol=1e-6,
-            hint=HUBER_HINT)
+    expected = oracle(y_hat.double(), y.double(), delta)
+    pytorch_huber = torch.allclose(got.double(), delta * expected, rtol=1e-5, atol=1e-6)
+    c.close(got, expected, rtol=1e-5, atol=1e-6,
+            hint="this is PyTorch's HuberLoss, delta times the book's formula: divide by delta,"
+                 " |e| - delta / 2 where |e| > delta and e**2 / (2 * delta) elsewhere"
+            if pytorch_huber else HUBER_HINT)
 
 
 def _sgd_step(sgd, values, grads, lr, batch_size):
@@ -86,11 +128,28 @@ def check_sgd_updates_params(sgd, values, grads, lr, batch_size):
     c, _, originals = _sgd_step(sgd, values, grads, lr, batch_size)
     got = [p.detach() for p in originals]
     expected = [v.double() - lr * g.double() / batch_size for v, g in zip(values, grads)]
-    for g, e in zip(got, expected):
-        c.close(g, e, rtol=1e-5, atol=1e-6 * (1 + e.abs().max().item()),
-                title="params were not updated to param - lr * param.grad / batch_size",
-                hint="update each param in place inside `with torch.no_grad():`:"
-                     " param -= lr * param.grad / batch_size (minus: step against the gradient)")
+    for i, (g, e, v, grad) in enumerate(zip(got, expected, values, grads)):
+        tolerance = dict(rtol=1e-5, atol=1e-6 * (1 + e.abs().max().item()))
+        c.close(g, e, **tolerance, title="params were not updated to param - lr * param.grad /"
+                                         " batch_size",
+                hint=_sgd_hint(i, g, v.double(), grad.double(), lr, batch_size, tolerance))
+
+
+def _sgd_hint(i, got, value, grad, lr, batch_size, tolerance):
+    """The hint for a wrong update of params[i], told by what it became."""
+    if _close(got, value, **tolerance):
+        return (f"params[{i}] did not change: update every param of params in place,"
+                " param -= lr * param.grad / batch_size, then zero its gradient (`param = param"
+                " - ...` only gives the loop variable a new tensor, and clearing param.grad"
+                " first steps by 0)")
+    if batch_size != 1 and _close(got, value - lr * grad, **tolerance):
+        return "divide by batch_size: the loss was summed over the batch"
+    if batch_size != 1 and _close(got, value - lr * grad * batch_size, **tolerance):
+        return "divide by batch_size, do not multiply: the loss was summed over the batch"
+    if _close(got, value + lr * grad / batch_size, **tolerance):
+        return "minus: step against the gradient, param -= lr * param.grad / batch_size"
+    return ("update each param in place inside `with torch.no_grad():`:"
+            " param -= lr * param.grad / batch_size")
 
 
 def check_sgd_clears_gradients(sgd, values, grads, lr, batch_size):
@@ -116,5 +175,7 @@ def check_sgd_keeps_params_as_leaves(sgd, values, grads, lr, batch_size):
             c.fail(f"params[{i}] must stay the same trainable leaf tensor",
                    expected="the same tensor object, still requires_grad=True, no grad_fn",
                    got=problem,
-                   hint="change each param in place inside `with torch.no_grad():`"
-                        " (param -= ...), instead of building a new tensor")
+                   hint="leave requires_grad as it is: the next batch needs the gradient again"
+                   if p is original and not p.requires_grad else
+                   "change each param in place inside `with torch.no_grad():`"
+                   " (param -= ...), instead of building a new tensor")

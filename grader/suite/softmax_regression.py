@@ -217,6 +217,8 @@ def test_accuracy_counts_fashion_mnist_predictions(learner, fashion_mnist):
 
 @exercise("cross_entropy_from_logits")
 @given(pair=S.logits_with_labels())
+@example(pair=(torch.tensor([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0]]), torch.tensor([0, 2]))).via(
+    "two examples: an (n, 1) column against (n,) values broadcasts to (n, n)")
 def test_cross_entropy_from_logits_returns_one_loss_per_example(learner, pair):
     C.check_cross_entropy_from_logits_returns_one_loss_per_example(
         learner.cross_entropy_from_logits, *pair)
