@@ -46,7 +46,9 @@ def test_wrong_implementation_is_caught_and_named_first(variant, tmp_path, reque
     feedback, statuses = learner_feedback(learner, variant.exercise, request)
     for test in variant.caught_by:
         assert exercise_of(SUITE[test]) == variant.exercise, f"{test} grades another exercise"
-        assert statuses.get(test) in ("failed", "error", "timeout"), \
+        # "skipped": a Fashion-MNIST run is not made once an earlier check failed;
+        # the own-process test below runs it alone, where it must fail.
+        assert statuses.get(test) in ("failed", "error", "timeout", "skipped"), \
             f"{test} gave {statuses.get(test)} for {variant}"
     assert variant.hint in feedback, feedback
     for words in variant.not_in:
