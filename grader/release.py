@@ -3,14 +3,18 @@
 It holds the stubs (exercises/), the grader (which needs no solutions: its
 truth is grader.oracle), a pyproject.toml whose pytest settings point at
 exercises/, a README made of the kit README's learner sections, a
-.gitignore, and GitHub Classroom's autograding workflow. No solutions/, no tests/, no benchmarks, no instructor or
-developer documentation.
+.gitignore, GitHub Classroom's autograding workflow, and the same exercises as a
+notebook (exercises/chapter3.ipynb: the stubs' own source, cell by cell, each
+followed by its grader.check cell). No solutions/, no tests/, no benchmarks, no
+instructor or developer documentation.
 """
+import ast
+import json
 import re
 import shutil
 from pathlib import Path
 
-from grader.exercises import DEFAULT_POINTS
+from grader.exercises import DEFAULT_POINTS, MODULES, TABLE
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 LEARNER_SECTIONS = re.compile(r"<!-- learner -->\n(.*?)<!-- /learner -->\n", re.S)
@@ -58,8 +62,100 @@ STEP_MINUTES = 10
 CPU_TORCH = "https://download.pytorch.org/whl/cpu"
 
 
+NOTEBOOK = "exercises/chapter3.ipynb"
+NOTEBOOK_INTRO = """# d2l chapter 3, auto-graded: the notebook
+
+The exercises of `exercises/*.py`, as notebook cells. Write each function in its
+cell in place of `raise NotImplementedError`, run the cell, then run the
+`grader.check(...)` cell below it: it grades the function as the notebook
+defines it at that moment, with the same checks as `pytest exercises`. The last
+cell grades everything. Run the cells from the top, in order.
+
+The notebook and the `.py` files are two places to write the same functions:
+`pytest exercises` and watch mode grade the `.py` files, `grader.check` grades
+this notebook."""
+SETUP_INTRO = """## Setup
+
+In Jupyter, started from the kit's environment (see the kit's README), there is
+nothing to do: skip the next cell. On Colab the kit is not installed yet, and it
+is not on PyPI: in the next cell, put your own repository's URL in place of the
+placeholder, remove the `# ` in front of its three commands, and run it. (Or
+upload the kit's zip to Colab, `!unzip` it and `%cd` into its folder, then run
+the `%pip` line.)"""
+SETUP_CELL = """# Colab only: remove the "# " in front of the next three lines, use your repository's URL.
+# !git clone https://github.com/YOUR-ACCOUNT/YOUR-REPOSITORY.git d2l-kit
+# %cd d2l-kit
+# %pip install -q -e ."""
+CHECK_ALL_INTRO = """## Your grade
+
+Every exercise at once, with the grade table and what to do next."""
+
+
 class ReleaseError(Exception):
     """The release cannot be written; str() says why."""
+
+
+def stub_parts(source, siblings=MODULES):
+    """(imports, {name: source}) of a stub module: its import statements but those
+    that only join the learner's files (`from softmax_regression import accuracy`),
+    and each top-level function or class, decorators included, exactly as written.
+    Anything else at top level is an error: the notebook would lose it."""
+    tree, lines = ast.parse(source), source.splitlines()
+    imports, defs = [], {}
+    for i, node in enumerate(tree.body):
+        text = "\n".join(lines[min([node.lineno, *(d.lineno for d in getattr(
+            node, "decorator_list", []))]) - 1:node.end_lineno])
+        if i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # the module's docstring
+        if isinstance(node, ast.ImportFrom) and node.module in siblings:
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(text)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            defs[node.name] = text
+        else:
+            raise ReleaseError(f"line {node.lineno} of a stub module is neither an import nor a"
+                               " definition, so the notebook cannot hold it")
+    return imports, defs
+
+
+def _cell(kind, source, number):
+    cell = {"cell_type": kind, "id": f"cell-{number}", "metadata": {}, "source": source}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    return cell
+
+
+def chapter3_notebook(exercises_dir):
+    """The notebook (nbformat 4 JSON, as a dict) of the stubs in `exercises_dir`:
+    an introduction, the setup cell, one cell of the modules' imports and
+    `import grader`, then, module by module in the exercise table's order, a
+    heading with its d2l sections and, for each exercise, a heading, the stub's
+    own source and its grader.check cell; last, a cell grading everything."""
+    cells = [("markdown", NOTEBOOK_INTRO), ("markdown", SETUP_INTRO), ("code", SETUP_CELL)]
+    imports, parts = [], {}
+    for module in MODULES:
+        path = Path(exercises_dir) / f"{module}.py"
+        module_imports, defs = stub_parts(path.read_text())
+        imports += [line for line in module_imports if line not in imports]
+        docstring = ast.get_docstring(ast.parse(path.read_text())) or module
+        parts[module] = (docstring.splitlines()[0], defs)
+    cells.append(("code", "\n".join(["import grader", *imports])))
+    for module, (title, defs) in parts.items():
+        cells.append(("markdown", f"## {title.replace(': your code goes here', '').rstrip('.')}\n\n"
+                                  f"(`exercises/{module}.py` holds the same stubs.)"))
+        for exercise in (e for e in TABLE if e.module == module):
+            if exercise.name not in defs:
+                raise ReleaseError(f"{module}.py has no stub for {exercise.name}")
+            cells += [("markdown", f"### {exercise.name} (d2l {exercise.section})"),
+                      ("code", defs[exercise.name]),
+                      ("code", f'grader.check("{exercise.name}")')]
+    cells += [("markdown", CHECK_ALL_INTRO), ("code", "grader.check()")]
+    return {"nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                        "language": "python"},
+                         "language_info": {"name": "python"}},
+            "cells": [_cell(kind, source, i) for i, (kind, source) in enumerate(cells, 1)]}
 
 
 def learner_readme(kit_readme):
@@ -157,6 +253,8 @@ def release(outdir, *, force=False, kit=KIT_ROOT, points=DEFAULT_POINTS):
     (outdir / "pyproject.toml").write_text(learner_pyproject((kit / "pyproject.toml").read_text()))
     (outdir / "README.md").write_text(learner_readme((kit / "README.md").read_text()))
     (outdir / ".gitignore").write_text(GITIGNORE)
+    (outdir / NOTEBOOK).write_text(json.dumps(chapter3_notebook(kit / "exercises"), indent=1)
+                                   + "\n")
     (outdir / WORKFLOW).parent.mkdir(parents=True)
     (outdir / WORKFLOW).write_text(classroom_workflow(points, constraint_pins(kit)))
     return outdir

@@ -12,6 +12,7 @@ check never sees a raw learner exception. Nothing else in the grader calls
 learner code.
 """
 import ast
+import ctypes
 import importlib.util
 import inspect
 import json
@@ -20,6 +21,7 @@ import random
 import re
 import signal
 import sys
+import threading
 import traceback
 import types
 from contextlib import contextmanager, nullcontext
@@ -96,16 +98,30 @@ class LearnerError(Exception):
         self.called = called or exercise
 
 
+# Whether time_limit may use SIGALRM; off on Windows, which has no SIGALRM (the
+# kit's tests turn it off to try the fallback on Linux).
+USE_SIGNALS = hasattr(signal, "setitimer")
+
+
 @contextmanager
 def time_limit(seconds, exercise):
-    """Raise TimedOut in the main thread if the block runs longer than `seconds`."""
-    if seconds is None or not hasattr(signal, "setitimer"):
+    """Raise TimedOut in the thread running the block if the block runs longer
+    than `seconds` (None: no limit). In the main thread, by SIGALRM, which also
+    interrupts a blocking call such as time.sleep; elsewhere, or without SIGALRM
+    (Windows), by a timer thread that raises it in the block's thread between
+    two Python bytecodes, which ends any hang in Python code (not one inside a
+    single C call)."""
+    if seconds is None:
         yield
+        return
+    message = f"{exercise} did not finish within {seconds:g} s: is there a loop that never ends?"
+    if not USE_SIGNALS or threading.current_thread() is not threading.main_thread():
+        with _timer_limit(seconds, exercise, message):
+            yield
         return
 
     def expire(signum, frame):
-        raise TimedOut(exercise, f"{exercise} did not finish within {seconds:g} s: "
-                                 "is there a loop that never ends?")
+        raise TimedOut(exercise, message)
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -114,6 +130,37 @@ def time_limit(seconds, exercise):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def _timer_limit(seconds, exercise, message):
+    """time_limit's fallback: a timer thread raises TimedOut asynchronously."""
+    class Expired(TimedOut):
+        # An asynchronous exception is raised by its class, with no arguments.
+        def __init__(self):
+            super().__init__(exercise, message)
+
+    target, lock, state = ctypes.c_ulong(threading.get_ident()), threading.Lock(), {}
+
+    def expire():
+        with lock:
+            if not state.get("done"):
+                state["fired"] = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(Expired))
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            state["done"] = True
+            timer.cancel()
+            if state.get("fired"):
+                # The block may have ended before the exception arrived: take back
+                # one still pending, so that it does not go off after the block.
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None)
 
 
 def _learner_frames(error, folder):

@@ -1,0 +1,200 @@
+"""Grading inside a Jupyter notebook (or Colab, or IPython): `grader.check("softmax")`
+grades the functions as the notebook defines them at that moment, and
+`grader.check()` grades them all. The third learner front-end, beside the
+pytest plugin and watch mode: the same checks and grading core as the
+instructor command (grader.batch.grade), the same texts (grader.feedback).
+
+The notebook's globals stand for every learner module at once. The kernel keeps
+torch, Hypothesis, the suite and Fashion-MNIST loaded, so checking again costs
+only the checks. Grading leaves the notebook as it was: its variables (the
+bindings, and the values of tensors bound to them) and the global random
+generators of torch, random and numpy.
+"""
+import html
+import random
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from grader import feedback
+from grader.batch import grade
+from grader.exercises import BY_NAME, DEFAULT_POINTS, MODULES, NAMES, seam_spec
+from grader.fashion_mnist import shared_features
+from grader.oracle import ORACLE
+from grader.seam import Learner
+
+# How the learner grades one exercise from a notebook, for the "next:" line.
+COMMAND = 'grader.check("{}")'
+# What the seam says of a function that is not written yet or not defined names
+# the learner's .py file; in a notebook these are said instead.
+NOTEBOOK_MESSAGES = {
+    "not_attempted": "{name}() still raises NotImplementedError: write it in its cell of the"
+                     " notebook, run that cell, then check again.",
+    "missing": "{name}: the notebook defines no {kind} {name}(): run the cell that defines it"
+               " (or define it under that name), then check again.",
+}
+
+
+class Namespace:
+    """The notebook's globals read as a module: `view.softmax` is whatever the
+    name is bound to when a check asks for it."""
+
+    def __init__(self, names):
+        self._names = names
+
+    def __getattr__(self, name):
+        try:
+            return self._names[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def learner_folder(names):
+    """The folder of the files the notebook's code was compiled from (a kernel
+    keeps each cell in a file of one folder), so that the seam can show the
+    learner's lines in a traceback; the working folder if none is known."""
+    for name in NAMES:
+        code = getattr(names.get(name), "__code__", None) or getattr(
+            getattr(names.get(name), "__init__", None), "__code__", None)
+        if code is not None and not code.co_filename.startswith("<"):
+            return Path(code.co_filename).parent
+    return Path.cwd()
+
+
+def notebook_learner(names, call_timeout=10.0, allow_builtins=False):
+    """A grader.seam.Learner whose every module is the namespace `names`."""
+    view = Namespace(names)
+    return Learner(learner_folder(names), seam_spec(allow_builtins), call_timeout=call_timeout,
+                   stand_ins=vars(ORACLE), loaded={module: view for module in MODULES})
+
+
+def in_notebook_words(result, name):
+    """`result` (one exercise of a grade) with the notebook's words for statuses
+    whose message names the learner's .py file."""
+    template = NOTEBOOK_MESSAGES.get(result["status"])
+    if template is None:
+        return result
+    kind = "class" if BY_NAME[name].instance else "function"
+    return {**result, "feedback": template.format(name=name, kind=kind)}
+
+
+@contextmanager
+def kept_as_it_was(names):
+    """Whatever grading does, the notebook's variables and random state come back:
+    names bound, rebound or deleted are restored, tensors bound to names get
+    their values (and gradients) back, and so do the global generators."""
+    bindings = dict(names)
+    tensors = {key: (value, value.detach().clone(), value.grad)
+               for key, value in bindings.items() if isinstance(value, torch.Tensor)}
+    rng = torch.get_rng_state(), random.getstate(), np.random.get_state()
+    threads = torch.get_num_threads()
+    printing = vars(torch._tensor_str.PRINT_OPTS).copy()
+    try:
+        yield
+    finally:
+        for key in [key for key in names if key not in bindings]:
+            del names[key]
+        names.update((key, value) for key, value in bindings.items()
+                     if names.get(key, bindings) is not value)
+        with torch.no_grad():
+            for value, saved, grad in tensors.values():
+                if value.shape == saved.shape and not torch.equal(value, saved):
+                    value.copy_(saved)
+                value.grad = grad
+        torch.set_rng_state(rng[0])
+        random.setstate(rng[1])
+        np.random.set_state(rng[2])
+        torch.set_num_threads(threads)
+        vars(torch._tensor_str.PRINT_OPTS).update(printing)
+
+
+def check_names(names, exercise=None, *, call_timeout=10.0, allow_builtins=False, points=None,
+                fashion=shared_features):
+    """Grade `exercise` (None: every exercise) as the namespace `names` defines it;
+    a Result. The namespace and the global random state are left as they were.
+    `fashion`: a function returning the Fashion-MNIST features to train on
+    (by default the whole data set, loaded once per process)."""
+    if exercise is not None and exercise not in BY_NAME:
+        raise ValueError(f"{exercise!r} is not an exercise; the exercises are {', '.join(NAMES)}")
+    chosen = NAMES if exercise is None else (exercise,)
+    with kept_as_it_was(names), warnings.catch_warnings():
+        # As under pytest: the book's float(l.sum()) in train_epoch_ch3 makes torch
+        # warn, and it is right there. One thread: the checks' tensors are small.
+        warnings.filterwarnings("ignore", "Converting a tensor with requires_grad", UserWarning)
+        torch.set_num_threads(1)
+        learner = notebook_learner(names, call_timeout, allow_builtins)
+        graded = grade(learner, points or DEFAULT_POINTS, exercises=chosen, fashion=fashion)
+    graded["exercises"] = {name: in_notebook_words(result, name)
+                           for name, result in graded["exercises"].items()}
+    return Result(graded)
+
+
+class Result:
+    """A grade as a notebook shows it: text (the same as pytest's summary) in a
+    terminal, HTML in Jupyter and Colab. `grade` is GradeBook.as_json()."""
+
+    def __init__(self, grade):
+        self.grade = grade
+
+    @property
+    def score(self):
+        return self.grade["score"]
+
+    def status(self, exercise):
+        return self.grade["exercises"][exercise]["status"]
+
+    def __str__(self):
+        lines = []
+        to_read = feedback.messages(self.grade)
+        if to_read:
+            lines.append(section("d2l chapter 3: what to fix"))
+            for _, text in to_read:
+                lines += ["", text]
+        lines.append(section("d2l chapter 3: your grade"))
+        lines += [row for _, _, row in feedback.table_rows(self.grade)]
+        lines.append(feedback.total_line(self.grade))
+        lines += feedback.next_lines(self.grade, COMMAND)
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self):
+        rows = "".join(
+            f"<tr><td><code>{esc(name)}</code></td>"
+            f"<td style='color:{COLOURS[r['status']]};font-weight:bold'>"
+            f"{esc(feedback.SHORT[r['status']])}</td>"
+            f"<td style='text-align:right'>{r['score']}/{r['max_score']}</td>"
+            f"<td>{esc(feedback.clip(feedback.first_line(r), feedback.TABLE_WIDTH)) if r['status'] in feedback.TO_READ else ''}</td></tr>"  # noqa: E501
+            for name, r in self.grade["exercises"].items())
+        passed = sum(r["status"] == "passed" for r in self.grade["exercises"].values())
+        parts = [f"<div class='d2lkit-grade'><table>{rows}<tr><td><b>total</b></td><td></td>"
+                 f"<td style='text-align:right'><b>{self.score}/{self.grade['max_score']}</b></td>"
+                 f"<td>{passed} of {len(self.grade['exercises'])} exercises passed</td></tr>"
+                 "</table>"]
+        parts += [f"<pre>{esc(line.strip())}</pre>"
+                  for line in feedback.next_lines(self.grade, COMMAND)[:1]]
+        for name, result in self.grade["exercises"].items():
+            if result["status"] in feedback.TO_READ:
+                parts.append(f"<pre style='white-space:pre-wrap'>{esc(result['feedback'])}</pre>")
+            elif result["status"] == "passed" and "\n" in result["feedback"]:
+                # What the checks noted (the Fashion-MNIST epochs), folded away.
+                parts.append(f"<details><summary><code>{esc(name)}</code>: "
+                             f"{esc(feedback.first_line(result))}</summary>"
+                             f"<pre>{esc(result['feedback'])}</pre></details>")
+        return "".join(parts) + "</div>"
+
+
+COLOURS = {"passed": "#2e7d32", "failed": "#c62828", "error": "#c62828", "timeout": "#c62828",
+           "missing": "#c62828", "not_attempted": "#9a6700"}
+WIDTH = 80  # as pytest's terminal summary, for the text's section lines
+
+
+def section(title):
+    return f" {title} ".center(WIDTH, "=")
+
+
+def esc(text):
+    return html.escape(str(text), quote=True)
