@@ -32,8 +32,9 @@ def notebook_namespace(folder):
     names = {"__name__": "__main__"}
     for module in MODULES:
         path = folder / f"{module}.py"
-        source = "\n".join(line for line in path.read_text().splitlines()
-                           if line.split(" import ")[0] not in {f"from {m}" for m in MODULES})
+        # Blank, not dropped: the lines keep their numbers, as tracebacks show them.
+        source = "\n".join("" if line.split(" import ")[0] in {f"from {m}" for m in MODULES}
+                           else line for line in path.read_text().splitlines())
         exec(compile(source, str(path), "exec"), names)
     return names
 
