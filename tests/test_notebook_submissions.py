@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from grader import environment
-from grader.exercises import MODULES, NAMES, seam_spec
+from grader.exercises import DEFAULT_POINTS, MODULES, NAMES, seam_spec
 from grader.oracle import ORACLE
 from grader.seam import BookAnswer, BrokenModule, Learner, Missing, NotAttempted
 from tests.conftest import KIT_ROOT
@@ -327,7 +327,8 @@ def test_the_plugin_grades_a_notebook_in_impl(tmp_path):
                            str(tmp_path / "grade.json"), "-p", "no:randomly"],
                           capture_output=True, text=True, cwd=tmp_path)
     grade = json.loads((tmp_path / "grade.json").read_text())
-    assert (grade["score"], grade["max_score"], done.returncode) == (20, 20, 0), done.stdout
+    points = DEFAULT_POINTS["softmax"] + DEFAULT_POINTS["sgd"]
+    assert (grade["score"], grade["max_score"], done.returncode) == (points, points, 0), done.stdout
     assert "d2l chapter 3: about your files" in done.stdout
     assert "chapter3.ipynb: the grader did not import the d2l package" in done.stdout
 

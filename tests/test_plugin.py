@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from grader.batch import suite_tests_of
-from grader.exercises import NAMES as EXERCISES
+from grader.exercises import DEFAULT_POINTS, NAMES as EXERCISES
 from tests.conftest import KIT_ROOT
 
 pytest_plugins = ["pytester"]
@@ -37,9 +37,10 @@ def test_untouched_stubs_are_not_attempted_without_tracebacks(kit):
     assert (grade["score"], grade["max_score"]) == (0, 100)
     assert result.ret == 1
     assert "Traceback" not in result.stdout.str()
-    result.stdout.fnmatch_lines(["*softmax*not attempted*0/10*", "*total*0/100*",
-                                 "*next: synthetic_data() still raises NotImplementedError*",
-                                 "*pytest exercises --exercise synthetic_data*"])
+    result.stdout.fnmatch_lines([f"*softmax*not attempted*0/{DEFAULT_POINTS['softmax']}*",
+                                 "*total*0/100*",
+                                 f"*next: {EXERCISES[0]}* still raises NotImplementedError*",
+                                 f"*pytest exercises --exercise {EXERCISES[0]}*"])
 
 
 def test_learner_outcomes_are_reported_without_building_tracebacks(pytestconfig):
