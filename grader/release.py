@@ -98,24 +98,32 @@ class ReleaseError(Exception):
 def stub_parts(source, siblings=MODULES):
     """(imports, {name: source}) of a stub module: its import statements but those
     that only join the learner's files (`from softmax_regression import accuracy`),
-    and each top-level function or class, decorators included, exactly as written.
-    Anything else at top level is an error: the notebook would lose it."""
+    and each top-level function or class, decorators included, exactly as written;
+    a module-level assignment (net's `W = None`), with the comment above it, goes
+    into the cell of the definition that follows it. Anything else at top level
+    is an error: the notebook would lose it."""
     tree, lines = ast.parse(source), source.splitlines()
-    imports, defs = [], {}
+    imports, defs, pending, previous_end = [], {}, [], 0
     for i, node in enumerate(tree.body):
         text = "\n".join(lines[min([node.lineno, *(d.lineno for d in getattr(
             node, "decorator_list", []))]) - 1:node.end_lineno])
         if i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            continue  # the module's docstring
-        if isinstance(node, ast.ImportFrom) and node.module in siblings:
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            pass  # the module's docstring
+        elif isinstance(node, ast.ImportFrom) and node.module in siblings:
+            pass
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.append(text)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            defs[node.name] = text
+            defs[node.name] = "\n".join(pending) + "\n\n\n" + text if pending else text
+            pending = []
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            pending.append("\n".join(lines[previous_end:node.end_lineno]).strip("\n"))
         else:
             raise ReleaseError(f"line {node.lineno} of a stub module is neither an import nor a"
                                " definition, so the notebook cannot hold it")
+        previous_end = node.end_lineno
+    if pending:
+        raise ReleaseError("a stub module ends with an assignment no definition follows")
     return imports, defs
 
 

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from grader.exercises import MODULES, NAMES as EXERCISES
+from grader.exercises import DEFAULT_POINTS, MODULES, NAMES as EXERCISES
 from tests.conftest import KIT_ROOT
 
 LINEAR, SOFTMAX, TRAINING, CONCISE = MODULES
@@ -242,7 +242,8 @@ def test_tampering_never_reaches_the_judge(graded):
 def test_csv_gradescope_and_feedback_files(graded):
     out, done, _ = graded
     rows = {r["id"]: r for r in csv.DictReader((out / "grades.csv").open())}
-    assert rows["right"]["total"] == "100" and rows["syntax_error"]["linreg"] == "5"
+    assert rows["right"]["total"] == "100"
+    assert rows["syntax_error"]["linreg"] == str(DEFAULT_POINTS["linreg"])
     results = json.loads((out / "right" / "results.json").read_text())
     assert results["score"] == 100 and len(results["tests"]) == len(EXERCISES)
     assert {t["status"] for t in results["tests"]} == {"passed"}
