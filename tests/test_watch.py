@@ -1,5 +1,6 @@
 """Watch mode (python -m grader watch) in a pseudo-terminal, as a learner uses it."""
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -8,7 +9,7 @@ import time
 
 import pexpect
 
-from grader.exercises import MODULES, NAMES
+from grader.exercises import BY_NAME, MODULES, NAMES
 from grader.progress import STATE_FILE, Progress
 from tests.conftest import KIT_ROOT, default_sigint
 
@@ -32,17 +33,20 @@ def test_watch_grades_on_save_advances_and_answers_keys(tmp_path):
     child = pexpect.spawn(sys.executable, ["-m", "grader", "watch", str(folder)], cwd=tmp_path,
                           encoding="utf-8", timeout=120, dimensions=(50, 200),
                           preexec_fn=default_sigint)
-    child.expect(r"synthetic_data \(d2l 3\.2\.1, exercises/linear_regression\.py\): not attempted")
-    child.expect("save exercises/linear_regression.py to grade it again")
+    first = BY_NAME[NAMES[0]]
+    child.expect(re.escape(f"{first.name} (d2l {first.section}, exercises/{first.module}.py):"
+                           " not attempted"))
+    child.expect(f"save exercises/{first.module}.py to grade it again")
     child.send("h")
-    child.expect("hint for synthetic_data: torch.normal")
+    child.expect(re.escape(f"hint for {first.name}: {first.hint}"))
     (folder / "linear_regression.py").write_text(SOLUTION)
     for name in LINEAR:
         child.expect(f"{name} passed: all \\d+ checks passed")
     child.expect(r"softmax \(d2l 3\.6\.2, exercises/softmax_regression\.py\): not attempted")
     child.expect(f"{len(LINEAR)} of {len(NAMES)} exercises passed")
     child.send("l")
-    child.expect(f"   {LINEAR[-1]} +passed\r\n > softmax +not attempted\r\n   cross_entropy +not graded yet")
+    after = NAMES[NAMES.index("softmax") + 1]
+    child.expect(f"   {LINEAR[-1]} +passed\r\n > softmax +not attempted\r\n   {after} +not graded yet")
     child.send("q")
     child.expect(f"bye: {len(LINEAR)} of {len(NAMES)} exercises passed")
     child.expect(pexpect.EOF)
