@@ -97,10 +97,12 @@ def check_evaluate_accuracy_is_the_fraction_right_over_all_examples(learner, n, 
 
 
 def check_evaluate_accuracy_puts_a_module_in_eval_mode(learner):
-    """An nn.Module (left in train mode, its scores differ by mode) is evaluated in eval mode."""
+    """An nn.Module (left in train mode, its scores differ by mode) is evaluated in
+    eval mode. One batch: a mean of batches' accuracies is right there, so only
+    the mode can make this check fail."""
     _check_fraction(learner, "when net is a torch.nn.Module, call net.eval() first: in train"
                              " mode, layers such as dropout change the predictions",
-                    module=True, n=10, batch_size=4)
+                    module=True, n=10, batch_size=10)
 
 
 # --- train_epoch_ch3 and train_ch3 --------------------------------------------
