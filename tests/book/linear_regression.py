@@ -92,4 +92,5 @@ def sgd(params, lr, batch_size):  #@save
 # Not printed by the book (3.3's exercise 2 asks for it): a minimal correct version.
 def huber_loss(y_hat, y, delta=1.0):
     error = (y_hat - y.reshape(y_hat.shape)).abs()
-    return torch.where(error <= delta, error ** 2 / 2, delta * (error - delta / 2))
+    # d2l-zh 2.x 3.3 exercise 2's formula (PyTorch's SmoothL1Loss, beta=delta).
+    return torch.where(error > delta, error - delta / 2, error ** 2 / (2 * delta))
