@@ -51,3 +51,23 @@ def builtin(exercise, name):
         BUILTINS.append(Variant(exercise, fn, hint=name))
         return fn
     return register
+
+
+def first_of_each_exercise(variants):
+    """The first of `variants` for each exercise that has one, in catalogue order."""
+    return list({v.exercise: v for v in reversed(variants)}.values())[::-1]
+
+
+def submissions(variants):
+    """`variants` packed, in catalogue order, into groups with at most one per
+    exercise: each group is one submission, graded in one worker process. Its
+    exercises are graded independently of each other
+    (test_reference_passes_whatever_the_other_functions_do), so a group judges
+    each of its variants as a submission of that variant alone would."""
+    groups = []
+    for variant in variants:
+        group = next((g for g in groups if variant.exercise not in {v.exercise for v in g}), None)
+        if group is None:
+            groups.append(group := [])
+        group.append(variant)
+    return groups

@@ -51,9 +51,16 @@ def variant_source(variant):
 
 def with_variant(folder, variant, request=None, allow_builtins=False):
     """A learner where variant.exercise is the variant's function (see make_impl)."""
-    learner = make_impl(folder, {variant.exercise: variant_source(variant)}, request,
+    return with_variants(folder, [variant], request, allow_builtins)
+
+
+def with_variants(folder, variants, request=None, allow_builtins=False):
+    """A learner where each variant's exercise is that variant's function; at most
+    one variant an exercise (catalogue.submissions)."""
+    learner = make_impl(folder, {v.exercise: variant_source(v) for v in variants}, request,
                         allow_builtins)
-    getattr(learner, variant.exercise)  # raises if the spliced module does not import
+    for variant in variants:
+        getattr(learner, variant.exercise)  # raises if the spliced module does not import
     return learner
 
 
@@ -63,10 +70,12 @@ def fashion_mnist():
     return load_features()
 
 
-def run(test_name, learner, request, grading_seed=None):
-    """(status, message) of one suite test on `learner`; a grader failure raises."""
+def run(test_name, learner, request, grading_seed=None, shrink=True):
+    """(status, message) of one suite test on `learner`; a grader failure raises.
+    shrink=False where only the status matters: a failure is not shrunk."""
     status, message, _ = run_check(test_name, learner,
-                                   lambda: request.getfixturevalue("fashion_mnist"), grading_seed)
+                                   lambda: request.getfixturevalue("fashion_mnist"), grading_seed,
+                                   shrink=shrink)
     assert status is not None, message
     return status, message
 

@@ -20,7 +20,7 @@ from grader.fashion_mnist import load_fashion_mnist
 from grader.release import NOTEBOOK, release, stub_parts
 from grader.training import ScaledImages, as_float_features
 from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
-from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG
+from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG, first_of_each_exercise
 from tests.conftest import KIT_ROOT, make_impl, variant_source
 
 
@@ -49,11 +49,6 @@ def small_fashion():
     return lambda: features
 
 
-def _first_of_each_exercise(variants):
-    return [next(v for v in variants if v.exercise == name)
-            for name in NAMES if any(v.exercise == name for v in variants)]
-
-
 def _gist(feedback):
     """A message's title and hint lines: what a learner reads first. The values
     shown may differ, since the notebook's module-level draws (W) are its own."""
@@ -63,8 +58,8 @@ def _gist(feedback):
 
 # The first wrong, valid and built-in implementation of each exercise: the
 # whole catalogue twice over would double the kit's test time.
-SAMPLE = _first_of_each_exercise(WRONG) + _first_of_each_exercise(ALTERNATIVES) \
-    + _first_of_each_exercise(BUILTINS)
+SAMPLE = first_of_each_exercise(WRONG) + first_of_each_exercise(ALTERNATIVES) \
+    + first_of_each_exercise(BUILTINS)
 
 
 @pytest.mark.parametrize("variant", SAMPLE, ids=str)

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -149,12 +148,16 @@ def test_classroom_workflow_has_one_step_per_exercise_worth_its_points(released)
 
 
 def test_classroom_commands_pass_on_the_reference_and_fail_on_the_stubs(released, tmp_path):
+    """The first and the last exercise's commands, run as the action runs them.
+    Each command is a pytest start of its own (seconds); the workflow test checks
+    that every step's command is the same one with its exercise's name."""
     reference = tmp_path / "reference"
     shutil.copytree(released, reference)
     for module in MODULES:
         shutil.copy(KIT_ROOT / "solutions" / f"{module}.py", reference / "exercises")
     steps = yaml.safe_load((released / WORKFLOW).read_text())["jobs"]["run-autograding-tests"]["steps"]
     commands = [s["with"]["command"] for s in steps if s.get("uses") == COMMAND_GRADER]
+    commands = [commands[0], commands[-1]]
 
     def exit_status(folder, command):
         args = shlex.split(command)
@@ -163,8 +166,7 @@ def test_classroom_commands_pass_on_the_reference_and_fail_on_the_stubs(released
                               timeout=600, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
                               ).returncode
 
-    with ThreadPoolExecutor(2) as pool:
-        on_reference = list(pool.map(lambda c: exit_status(reference, c), commands))
-        on_stubs = list(pool.map(lambda c: exit_status(released, c), commands))
-    assert on_reference == [0] * len(commands)
-    assert all(status != 0 for status in on_stubs), on_stubs
+    on_reference = [exit_status(reference, c) for c in commands]
+    on_stubs = [exit_status(released, c) for c in commands]
+    assert on_reference == [0, 0]
+    assert 0 not in on_stubs, on_stubs

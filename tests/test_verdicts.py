@@ -7,8 +7,8 @@ from grader.batch import SUITE, exercise_of, run_check, suite_tests_of
 from grader.checks.training import TRAINED_TOGETHER, SharedRuns
 from grader.exercises import NAMES as EXERCISES, TABLE, from_scratch_message
 from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
-from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG
-from tests.conftest import learner_feedback, make_impl, run, with_variant
+from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG, submissions
+from tests.conftest import learner_feedback, make_impl, run, with_variant, with_variants
 
 SABOTAGE = "def {name}(*args):\n    raise RuntimeError('sabotaged')\n"
 
@@ -26,15 +26,14 @@ def test_reference_passes_whatever_the_other_functions_do(exercise, tmp_path, re
 # The instructor command runs submissions in a process of their own, and may
 # grade with a grading seed: the same verdicts must come out there. The
 # own-process runs use a grading seed, so the catalogue is judged on two sets
-# of generated examples (the learner's and GRADING_SEED's).
+# of generated examples (the learner's and GRADING_SEED's). A worker's start
+# costs seconds, so the catalogue goes there as a few submissions, each with
+# one variant an exercise (catalogue.submissions).
 GRADING_SEED = 2024
-WHERE = pytest.mark.parametrize("own_process", [False, True],
-                                ids=["in-process", "own-process-grading-seed"])
 
 
-def _where(own_process, request):
-    """(request for with_variant, grading seed) of an in-process or own-process run."""
-    return (request, GRADING_SEED) if own_process else (None, None)
+def submission_ids(groups):
+    return [f"{i + 1}of{len(groups)}-{len(g)}-variants" for i, g in enumerate(groups)]
 
 
 @pytest.mark.parametrize("variant", WRONG, ids=str)
@@ -55,24 +54,34 @@ def test_wrong_implementation_is_caught_and_named_first(variant, tmp_path, reque
         assert words not in feedback, f"{words!r} in the first message:\n{feedback}"
 
 
-@pytest.mark.parametrize("variant", WRONG, ids=str)
-def test_wrong_implementation_is_caught_in_a_process_of_its_own(variant, tmp_path, request):
+@pytest.mark.parametrize("variants", submissions(WRONG), ids=submission_ids(submissions(WRONG)))
+def test_wrong_implementations_are_caught_in_a_process_of_their_own(variants, tmp_path, request):
     """The instructor command's way: the code in a worker process, the examples of
-    an instructor's grading seed."""
-    learner = with_variant(tmp_path / "impl", variant, request)
-    for test in variant.caught_by:
-        status, _ = run(test, learner, request, GRADING_SEED)
-        assert status in ("failed", "error", "timeout"), f"{test} passed {variant}"
+    an instructor's grading seed. Every check in caught_by fails."""
+    learner = with_variants(tmp_path / "impl", variants, request)
+    passed = [f"{test} passed {variant}" for variant in variants for test in variant.caught_by
+              if run(test, learner, request, GRADING_SEED, shrink=False)[0]
+              not in ("failed", "error", "timeout")]
+    assert passed == []
 
 
-@WHERE
 @pytest.mark.parametrize("variant", ALTERNATIVES, ids=str)
-def test_valid_alternative_is_accepted(variant, own_process, tmp_path, request):
-    process, seed = _where(own_process, request)
-    learner = with_variant(tmp_path / "impl", variant, process)
+def test_valid_alternative_is_accepted(variant, tmp_path, request):
+    learner = with_variant(tmp_path / "impl", variant)
     for test in suite_tests_of(variant.exercise):
-        status, message = run(test, learner, request, seed)
+        status, message = run(test, learner, request)
         assert status == "passed", f"{test}:\n{message}"
+
+
+@pytest.mark.parametrize("variants", submissions(ALTERNATIVES),
+                         ids=submission_ids(submissions(ALTERNATIVES)))
+def test_valid_alternatives_are_accepted_in_a_process_of_their_own(variants, tmp_path, request):
+    learner = with_variants(tmp_path / "impl", variants, request)
+    failed = [f"{test} on {variant}:\n{message}" for variant in variants
+              for test in suite_tests_of(variant.exercise)
+              for status, message in [run(test, learner, request, GRADING_SEED)]
+              if status != "passed"]
+    assert failed == []
 
 
 def quick_tests_of(exercise):
@@ -93,12 +102,13 @@ def test_builtin_fails_by_the_from_scratch_rule_alone(variant, tmp_path, request
         assert run(test, ruled, request) == ("failed", expected), test
 
 
-@pytest.mark.parametrize("variant", BUILTINS, ids=str)
-def test_from_scratch_rule_holds_in_a_process_of_its_own(variant, tmp_path, request):
-    learner = with_variant(tmp_path / "impl", variant, request)
-    first = suite_tests_of(variant.exercise)[0]
-    expected = from_scratch_message(variant.exercise, variant.hint, values_right=True)
-    assert run(first, learner, request) == ("failed", expected)
+@pytest.mark.parametrize("variants", submissions(BUILTINS), ids=submission_ids(submissions(BUILTINS)))
+def test_from_scratch_rule_holds_in_a_process_of_their_own(variants, tmp_path, request):
+    learner = with_variants(tmp_path / "impl", variants, request)
+    for variant in variants:
+        first = suite_tests_of(variant.exercise)[0]
+        expected = from_scratch_message(variant.exercise, variant.hint, values_right=True)
+        assert run(first, learner, request) == ("failed", expected), variant
 
 
 def test_from_scratch_rule_costs_no_other_exercise(tmp_path, request):
