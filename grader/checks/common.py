@@ -4,7 +4,7 @@ from contextlib import contextmanager
 import torch
 
 from grader.report import CheckFailed, Failure
-from grader.seam import LocalRNG
+from grader.seam import LearnerError, LocalRNG
 
 EPS32 = torch.finfo(torch.float32).eps
 
@@ -155,6 +155,26 @@ def _short(tensor):
     return f"{[round(x, 4) for x in tensor.detach().double().flatten()[:6].tolist()]}"
 
 
+INPLACE_ERROR = "one of the variables needed for gradient computation has been modified by an inplace operation"
+
+
+def grad_through(c, loss, inputs, **kwargs):
+    """torch.autograd.grad(loss, inputs) of a `loss` the learner's code computed
+    (c: its Called): a tensor autograd saved and the code then changed in place
+    fails the check, since the code, not the grader, broke backpropagation. (In a
+    worker process torch's error comes back as the LearnerError of the backward.)"""
+    try:
+        return torch.autograd.grad(loss, inputs, **kwargs)
+    except (RuntimeError, LearnerError) as e:
+        if INPLACE_ERROR not in str(e):
+            raise
+        c.fail("autograd cannot backpropagate: a tensor it needs was changed in place",
+               expected="a result autograd can differentiate", got=f"RuntimeError: {INPLACE_ERROR}",
+               hint="an in-place operation (x.clamp_(...), x[...] = ..., x -= ...) changed a"
+                    " tensor after it was used; build a new tensor instead (x = x.clamp(...))",
+               show_inputs=False)
+
+
 def check_gradient_matches_oracle(fn, oracle, exercise, wrt, upstream_seed, **inputs):
     """The gradient flowing back through fn equals the oracle's.
 
@@ -183,8 +203,8 @@ def check_gradient_matches_oracle(fn, oracle, exercise, wrt, upstream_seed, **in
     out = fn(*args)
     c.tensor(out, ref_out.shape)
     c.differentiable(out, " and ".join(wrt))
-    got = torch.autograd.grad((out * upstream.to(out.dtype)).sum(),
-                              [a for k, a in zip(inputs, args) if k in wrt], allow_unused=True)
+    got = grad_through(c, (out * upstream.to(out.dtype)).sum(),
+                       [a for k, a in zip(inputs, args) if k in wrt], allow_unused=True)
     for name, g, e in zip(wrt, got, expected):
         g0 = torch.zeros_like(e) if g is None else g
         if not torch.allclose(g0.double(), e, rtol=1e-4, atol=1e-5 * (1 + e.abs().max().item())):

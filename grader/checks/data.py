@@ -4,8 +4,15 @@ import torch
 from grader.checks.common import Called, seeded
 from grader.strategies import indexed_dataset
 
-TRUE_W = torch.tensor([2.0, -3.4])
 TRUE_B = 4.2
+
+
+def true_w():
+    """The book's w, a new tensor each call: learner code may change what it is
+    given (its check says so), and that must not reach any later check."""
+    return torch.tensor([2.0, -3.4])
+
+
 # Large enough that the statistics below sit far inside their bounds.
 SAMPLE = 20_000
 
@@ -32,7 +39,7 @@ def check_synthetic_data_returns_shapes(synthetic_data, w, b, n):
 def check_synthetic_data_features_are_standard_normal(synthetic_data):
     """X ~ N(0, 1): mean 0, std 1, and about 4.6% of the entries beyond +-2."""
     with seeded(0, synthetic_data):
-        c, X, _ = _draw(synthetic_data, TRUE_W, TRUE_B, SAMPLE)
+        c, X, _ = _draw(synthetic_data, true_w(), TRUE_B, SAMPLE)
     mean, std, tails = X.mean().item(), X.std().item(), (X.abs() > 2).float().mean().item()
     if not (abs(mean) < 0.05 and 0.95 < std < 1.05 and 0.035 < tails < 0.057):
         c.fail("X must be drawn from the standard normal distribution N(0, 1)",
@@ -44,8 +51,8 @@ def check_synthetic_data_features_are_standard_normal(synthetic_data):
 
 def _residuals(synthetic_data):
     with seeded(0, synthetic_data):
-        c, X, y = _draw(synthetic_data, TRUE_W, TRUE_B, SAMPLE)
-    return c, (y.squeeze(1).double() - (X.double() @ TRUE_W.double() + TRUE_B))
+        c, X, y = _draw(synthetic_data, true_w(), TRUE_B, SAMPLE)
+    return c, (y.squeeze(1).double() - (X.double() @ true_w().double() + TRUE_B))
 
 
 def check_synthetic_data_labels_are_linear_in_features(synthetic_data):
@@ -70,8 +77,8 @@ def check_synthetic_data_noise_has_std_0_01(synthetic_data):
 
 def check_synthetic_data_draws_fresh_data(synthetic_data):
     """Two calls in a row return different data."""
-    _, X1, _ = _draw(synthetic_data, TRUE_W, TRUE_B, 10)
-    c, X2, _ = _draw(synthetic_data, TRUE_W, TRUE_B, 10)
+    _, X1, _ = _draw(synthetic_data, true_w(), TRUE_B, 10)
+    c, X2, _ = _draw(synthetic_data, true_w(), TRUE_B, 10)
     if torch.equal(X1, X2):
         c.fail("each call must draw new random data", expected="different X on the second call",
                got="the same X twice", hint="do not fix a seed inside the function")

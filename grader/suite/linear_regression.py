@@ -142,7 +142,7 @@ def test_synthetic_data_returns_X_and_column_y(learner, w, b, n):
 @exercise("synthetic_data")
 def test_synthetic_data_leaves_w_unchanged(learner):
     check_leaves_inputs_unchanged(learner.synthetic_data, "synthetic_data",
-                                  w=data.TRUE_W.clone(), b=data.TRUE_B, num_examples=10)
+                                  w=data.true_w(), b=data.TRUE_B, num_examples=10)
 
 
 @exercise("synthetic_data")
@@ -162,7 +162,7 @@ def test_synthetic_data_noise_has_std_0_01(learner):
 
 @exercise("synthetic_data")
 def test_synthetic_data_does_not_reseed(learner):
-    check_does_not_reseed_global_rngs(learner.synthetic_data, (data.TRUE_W, data.TRUE_B, 10),
+    check_does_not_reseed_global_rngs(learner.synthetic_data, (data.true_w(), data.TRUE_B, 10),
                                       "synthetic_data")
 
 
