@@ -62,7 +62,8 @@ def test_release_holds_no_answers(released):
 def test_learner_readme_has_the_learners_commands_and_nothing_for_instructors(released):
     readme = (released / "README.md").read_text()
     assert "pip install -e . && .venv/bin/python -m pytest exercises" in readme
-    assert "## Working through the exercises" in readme and "## Fashion-MNIST" in readme
+    assert "## Grade your exercises" in readme and "## Watch mode" in readme
+    assert (released / "docs" / "checks.md").is_file() and "(docs/checks.md)" in readme
     for word in ("instructor", "solutions", "grader grade", "For developers", "--grading-seed",
                  "constraints", "<!--"):
         assert word not in readme, word
