@@ -4,7 +4,9 @@ docstrings and the learner's Markdown pages, translated piece by piece.
 A docstring's message id is its text as written in the source between the
 quotes, its indentation removed (inspect.cleandoc): escapes such as `'\\n'` stay
 as written, so a translation is put back into the source as it is, and the
-code around it does not change by a byte. A Markdown page is translated block
+code around it does not change by a byte. A comment on a line of its own
+(`# The model's parameters ...`) is translated too, its id the text after
+`# `; comments after code (`# noqa`) stay. A Markdown page is translated block
 by block (blocks are separated by blank lines, a fenced code block is one
 block): commands have no entry in the catalogue and stay as they are, an
 example of the kit's output has one. An id with no translation stays English,
@@ -12,6 +14,8 @@ so with English every text is its own translation and the output is the input.
 """
 import ast
 import inspect
+import io
+import tokenize
 
 from grader.i18n import _
 
@@ -39,10 +43,24 @@ def docstring_id(literal):
     return inspect.cleandoc(literal[3:-3])
 
 
+def translate_comments(source, translate=_):
+    """`source` with each comment that is alone on its line translated."""
+    lines = source.splitlines(keepends=True)
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        row, col = token.start
+        if token.type == tokenize.COMMENT and token.string.startswith("# ") \
+                and not lines[row - 1][:col].strip():
+            text = translate(token.string[2:])
+            lines[row - 1] = lines[row - 1][:col] + "# " + text + lines[row - 1][token.end[1]:]
+    return "".join(lines)
+
+
 def translate_source(source, translate=_):
-    """`source` with each docstring replaced by `translate(its id)`, indented as
-    the original and closed as it was (on its own line or not); everything
-    else unchanged. translate(id) == id gives `source` back."""
+    """`source` with its comments translated (translate_comments) and each
+    docstring replaced by `translate(its id)`, indented as the original and
+    closed as it was (on its own line or not); the code unchanged.
+    translate(id) == id gives `source` back."""
+    source = translate_comments(source, translate)
     lines = source.splitlines(keepends=True)
     starts = [0]
     for line in lines:
