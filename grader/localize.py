@@ -43,8 +43,10 @@ def docstring_id(literal):
     return inspect.cleandoc(literal[3:-3])
 
 
-def translate_comments(source, translate=_):
-    """`source` with each comment that is alone on its line translated."""
+def translate_comments(source, translate=None):
+    """`source` with each comment that is alone on its line translated
+    (`translate`, by default grader.i18n's _(), as for the functions below)."""
+    translate = translate or _
     lines = source.splitlines(keepends=True)
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         row, col = token.start
@@ -55,11 +57,12 @@ def translate_comments(source, translate=_):
     return "".join(lines)
 
 
-def translate_source(source, translate=_):
+def translate_source(source, translate=None):
     """`source` with its comments translated (translate_comments) and each
     docstring replaced by `translate(its id)`, indented as the original and
     closed as it was (on its own line or not); the code unchanged.
     translate(id) == id gives `source` back."""
+    translate = translate or _
     source = translate_comments(source, translate)
     lines = source.splitlines(keepends=True)
     starts = [0]
@@ -112,6 +115,7 @@ def markdown_blocks(text):
     return blocks
 
 
-def translate_markdown(text, translate=_):
+def translate_markdown(text, translate=None):
     """`text` translated block by block, blocks joined by one blank line."""
+    translate = translate or _
     return "\n\n".join(translate(block) for block, _fenced in markdown_blocks(text)) + "\n"
