@@ -322,6 +322,7 @@ def test_learner_readme_says_install_activate_grade_watch_and_the_statuses(relea
     assert len(readme.splitlines()) < 160
     if lang == "zh":
         assert not ENGLISH_WORDS.search(prose(readme)), ENGLISH_WORDS.search(prose(readme))
+        assert "(docs/checks.zh.md)" in readme and (released_zh / "docs" / "checks.zh.md").is_file()
 
 
 def test_learner_readme_example_is_what_the_kit_prints():
