@@ -1,10 +1,19 @@
-"""The instructor command: grade every submission in a folder, write the
-learner's release, or write Gradescope's autograder.
+"""The kit's command. For learners: grade the exercise you are working on each
+time you save (watch; `pytest exercises` grades them all). For instructors:
+grade every submission in a folder, write the learner's release, or write
+Gradescope's autograder.
+
+For learners, in the kit's folder with its environment activated:
+
+    pytest exercises                          grade every exercise
+    pytest exercises --exercise NAME          grade one
+    python -m grader watch [FOLDER] [--exercise NAME]   grade again on every save
+
+For instructors:
 
     python -m grader grade SUBMISSIONS --out OUTDIR [--jobs N] [--timeout SECONDS]
-    python -m grader release OUTDIR [--force]
+    python -m grader release OUTDIR [--force] [--lang zh]
     python -m grader gradescope OUT.zip [--points NAME=POINTS] [--visibility after_published]
-    python -m grader watch [FOLDER] [--exercise NAME]   (for learners: grade on every save)
 
 Each sub-folder of SUBMISSIONS is one submission (its name is its id), holding
 the learner's files (linear_regression.py, softmax_regression.py, training.py,
@@ -26,10 +35,15 @@ from grader.exercises import NAMES
 from grader.grades import parse_points
 from grader.options import HELP_ALLOW, HELP_EXAMPLES, HELP_SEED
 
+# `python -m grader --help`: the learner's commands first, then the instructor's.
+HELP = __doc__.split("\n\nEach sub-folder")[0]
+COMMANDS = "{watch,grade,release,gradescope}"
+
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="python -m grader", description=HELP,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar=COMMANDS)
     g = commands.add_parser("grade", help="grade every submission in a folder")
     g.add_argument("submissions", help="folder with one sub-folder per submission")
     g.add_argument("--out", required=True, help="folder for grades.json, grades.csv and one"
@@ -62,9 +76,9 @@ def main(argv=None):
     w.add_argument("folder", nargs="?", default="exercises",
                    help="the folder holding your exercises (default exercises)")
     w.add_argument("--exercise", choices=NAMES, help="start with this exercise")
-    j = commands.add_parser("judge", help=argparse.SUPPRESS)
+    j = commands.add_parser("judge")  # internal: no help, so --help does not list it
     j.add_argument("config")
-    commands.add_parser("autograde", help=argparse.SUPPRESS)
+    commands.add_parser("autograde")  # internal, as judge
     args = parser.parse_args(argv)
     if args.command in ("grade", "watch"):
         from grader.environment import BrokenEnvironment, check

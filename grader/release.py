@@ -2,11 +2,16 @@
 
 It holds the stubs (exercises/), the grader (which needs no solutions: its
 truth is grader.oracle), a pyproject.toml whose pytest settings point at
-exercises/, a README made of the kit README's learner sections, a
-.gitignore, GitHub Classroom's autograding workflow, and the same exercises as a
-notebook (exercises/chapter3.ipynb: the stubs' own source, cell by cell, each
+exercises/, the learner's README (docs/learner-readme.md) and docs/checks*.md,
+a .gitignore, GitHub Classroom's autograding workflow, and the same exercises as
+a notebook (exercises/chapter3.ipynb: the stubs' own source, cell by cell, each
 followed by its grader.check cell). No solutions/, no tests/, no benchmarks, no
 instructor or developer documentation.
+
+In another language than English (lang="zh"), the stubs' docstrings, the
+notebook's text cells and the README are translated with grader.i18n's
+catalogue (grader/locale/<lang>.po, its "Release" section; see grader.localize);
+the code is the same, byte for byte.
 """
 import ast
 import json
@@ -15,32 +20,28 @@ import shutil
 from pathlib import Path
 
 from grader.exercises import DEFAULT_POINTS, MODULES, TABLE
+from grader.feedback import SHORT
+from grader.i18n import LANGUAGES, N_, _, language, set_language
+from grader.localize import translate_markdown, translate_source
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
-LEARNER_SECTIONS = re.compile(r"<!-- learner -->\n(.*?)<!-- /learner -->\n", re.S)
+LEARNER_README = "docs/learner-readme.md"
+DOCS = ("docs/checks.md", "docs/checks.zh.md")  # shipped as they are
+TEMPLATE_COMMENT = re.compile(r"\A<!--.*?-->\n", re.S)
+STATUS_TABLE = "<!-- statuses -->"  # where the README's table of statuses goes
+STATUS_HEADER = N_("| status | meaning |")
+STATUS_MEANINGS = {
+    "passed": N_("every check passed: the exercise earns its points"),
+    "failed": N_("your function returned a wrong result"),
+    "error": N_("your code raised an exception, or a file does not import (the line is shown)"),
+    "timeout": N_("a call took longer than 10 seconds"),
+    "not_attempted": N_("the function still raises `NotImplementedError`"),
+    "missing": N_("there is no such file or function"),
+}
 PYTEST_SETTINGS = re.compile(r"^\[tool\.pytest\.ini_options\]\n(?:(?!\[).*\n)*", re.M)
 LEARNER_PYTEST = """[tool.pytest.ini_options]
 testpaths = ["exercises"]
 addopts = "-p no:cacheprovider"
-"""
-QUICK_START = """## Quick start
-
-Install and grade, from this folder, with Python 3.10 or newer (the first run
-installs PyTorch, which takes a few minutes):
-
-```bash
-python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/python -m pytest exercises
-```
-
-Grade again after each change:
-
-```bash
-.venv/bin/python -m pytest exercises
-```
-
-The softmax checks train on the real Fashion-MNIST data set: see
-[Fashion-MNIST](#fashion-mnist) for where the kit finds it.
-
 """
 GITIGNORE = """__pycache__/
 .d2lkit-watch.json
@@ -63,7 +64,7 @@ CPU_TORCH = "https://download.pytorch.org/whl/cpu"
 
 
 NOTEBOOK = "exercises/chapter3.ipynb"
-NOTEBOOK_INTRO = """# d2l chapter 3, auto-graded: the notebook
+NOTEBOOK_INTRO = N_("""# d2l chapter 3, auto-graded: the notebook
 
 The exercises of `exercises/*.py`, as notebook cells. Write each function in its
 cell in place of `raise NotImplementedError`, run the cell, then run the
@@ -73,22 +74,23 @@ cell grades everything. Run the cells from the top, in order.
 
 The notebook and the `.py` files are two places to write the same functions:
 `pytest exercises` and watch mode grade the `.py` files, `grader.check` grades
-this notebook."""
-SETUP_INTRO = """## Setup
+this notebook.""")
+SETUP_INTRO = N_("""## Setup
 
 In Jupyter, started from the kit's environment (see the kit's README), there is
 nothing to do: skip the next cell. On Colab the kit is not installed yet, and it
 is not on PyPI: in the next cell, put your own repository's URL in place of the
 placeholder, remove the `# ` in front of its three commands, and run it. (Or
 upload the kit's zip to Colab, `!unzip` it and `%cd` into its folder, then run
-the `%pip` line.)"""
-SETUP_CELL = """# Colab only: remove the "# " in front of the next three lines, use your repository's URL.
+the `%pip` line.)""")
+SETUP_CELL = N_("""# Colab only: remove the "# " in front of the next three lines, use your repository's URL.
 # !git clone https://github.com/YOUR-ACCOUNT/YOUR-REPOSITORY.git d2l-kit
 # %cd d2l-kit
-# %pip install -q -e ."""
-CHECK_ALL_INTRO = """## Your grade
+# %pip install -q -e .""")
+CHECK_ALL_INTRO = N_("""## Your grade
 
-Every exercise at once, with the grade table and what to do next."""
+Every exercise at once, with the grade table and what to do next.""")
+SAME_STUBS = N_("(`exercises/{module}.py` holds the same stubs.)")
 
 
 class ReleaseError(Exception):
@@ -139,8 +141,10 @@ def chapter3_notebook(exercises_dir):
     an introduction, the setup cell, one cell of the modules' imports and
     `import grader`, then, module by module in the exercise table's order, a
     heading with its d2l sections and, for each exercise, a heading, the stub's
-    own source and its grader.check cell; last, a cell grading everything."""
-    cells = [("markdown", NOTEBOOK_INTRO), ("markdown", SETUP_INTRO), ("code", SETUP_CELL)]
+    own source and its grader.check cell; last, a cell grading everything.
+    Texts and docstrings are in the current language (grader.i18n)."""
+    cells = [("markdown", _(NOTEBOOK_INTRO)), ("markdown", _(SETUP_INTRO)),
+             ("code", _(SETUP_CELL))]
     imports, parts = [], {}
     for module in MODULES:
         path = Path(exercises_dir) / f"{module}.py"
@@ -150,15 +154,15 @@ def chapter3_notebook(exercises_dir):
         parts[module] = (docstring.splitlines()[0], defs)
     cells.append(("code", "\n".join(["import grader", *imports])))
     for module, (title, defs) in parts.items():
-        cells.append(("markdown", f"## {title.replace(': your code goes here', '').rstrip('.')}\n\n"
-                                  f"(`exercises/{module}.py` holds the same stubs.)"))
+        heading = _(title.replace(": your code goes here", "").rstrip("."))
+        cells.append(("markdown", f"## {heading}\n\n" + _(SAME_STUBS).format(module=module)))
         for exercise in (e for e in TABLE if e.module == module):
             if exercise.name not in defs:
                 raise ReleaseError(f"{module}.py has no stub for {exercise.name}")
             cells += [("markdown", f"### {exercise.name} (d2l {exercise.section})"),
-                      ("code", defs[exercise.name]),
+                      ("code", translate_source(defs[exercise.name])),
                       ("code", f'grader.check("{exercise.name}")')]
-    cells += [("markdown", CHECK_ALL_INTRO), ("code", "grader.check()")]
+    cells += [("markdown", _(CHECK_ALL_INTRO)), ("code", "grader.check()")]
     return {"nbformat": 4, "nbformat_minor": 5,
             "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                         "language": "python"},
@@ -166,14 +170,16 @@ def chapter3_notebook(exercises_dir):
             "cells": [_cell(kind, source, i) for i, (kind, source) in enumerate(cells, 1)]}
 
 
-def learner_readme(kit_readme):
-    """The title and intro of the kit's README, the learner's quick start, then
-    every section the kit's README marks with <!-- learner --> ... <!-- /learner -->."""
-    sections = LEARNER_SECTIONS.findall(kit_readme)
-    if len(sections) < 2:
-        raise ReleaseError("README.md has no <!-- learner --> sections to hand out")
-    intro, *rest = sections
-    return intro.rstrip() + "\n\n" + QUICK_START + "\n".join(s.rstrip() + "\n" for s in rest)
+def learner_readme(template):
+    """The learner's README from its template (docs/learner-readme.md) in the
+    current language: its leading comment dropped, the table of statuses put in
+    (each status as the grade table shows it), every block translated."""
+    rows = [_(STATUS_HEADER), "| --- | --- |"] + [
+        f"| {_(SHORT[status])} | {_(meaning)} |" for status, meaning in STATUS_MEANINGS.items()]
+    text = translate_markdown(TEMPLATE_COMMENT.sub("", template, count=1))
+    if STATUS_TABLE not in text:
+        raise ReleaseError(f"{LEARNER_README} has no {STATUS_TABLE} line for the statuses")
+    return text.replace(STATUS_TABLE, "\n".join(rows))
 
 
 def learner_pyproject(kit_pyproject):
@@ -241,13 +247,16 @@ def constraint_pins(kit=KIT_ROOT):
             if "==" in line and not line.lstrip().startswith("#")]
 
 
-def release(outdir, *, force=False, kit=KIT_ROOT, points=DEFAULT_POINTS):
-    """Write the learner's kit into `outdir` (which must not exist unless `force`);
-    `points` are the workflow's."""
+def release(outdir, *, force=False, kit=KIT_ROOT, points=DEFAULT_POINTS, lang="en"):
+    """Write the learner's kit into `outdir` (which must not exist unless `force`),
+    its texts in `lang` (one of grader.i18n.LANGUAGES; the language shown
+    afterwards is the one before); `points` are the workflow's."""
     outdir, kit = Path(outdir).resolve(), Path(kit).resolve()
-    if not (kit / "exercises").is_dir() or not (kit / "README.md").is_file():
-        raise ReleaseError(f"{kit} is not a checkout of the kit (no exercises/ or README.md):"
-                           " run the release command from the kit's own folder")
+    if lang not in LANGUAGES:
+        raise ReleaseError(f"--lang {lang}: no such language (one of {', '.join(LANGUAGES)})")
+    if not (kit / "exercises").is_dir() or not (kit / LEARNER_README).is_file():
+        raise ReleaseError(f"{kit} is not a checkout of the kit (no exercises/ or"
+                           f" {LEARNER_README}): run the release command from the kit's own folder")
     if outdir == kit or kit in outdir.parents or outdir in kit.parents:
         raise ReleaseError(f"{outdir}: refusing to write the release into the kit itself"
                            " (or a folder holding it); choose a folder outside the kit")
@@ -255,14 +264,29 @@ def release(outdir, *, force=False, kit=KIT_ROOT, points=DEFAULT_POINTS):
         if not force:
             raise ReleaseError(f"{outdir} exists: pass --force to overwrite it")
         shutil.rmtree(outdir)
+    shown = language()
+    set_language(lang)
+    try:
+        _write(outdir, kit, points)
+    finally:
+        set_language(shown)
+    return outdir
+
+
+def _write(outdir, kit, points):
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(kit / "exercises", outdir / "exercises", ignore=ignore)
+    for stub in (outdir / "exercises").glob("*.py"):
+        stub.write_text(translate_source(stub.read_text()))
     shutil.copytree(kit / "grader", outdir / "grader", ignore=ignore)
+    (outdir / "docs").mkdir()
+    for page in DOCS:
+        if (kit / page).is_file():
+            shutil.copy(kit / page, outdir / page)
     (outdir / "pyproject.toml").write_text(learner_pyproject((kit / "pyproject.toml").read_text()))
-    (outdir / "README.md").write_text(learner_readme((kit / "README.md").read_text()))
+    (outdir / "README.md").write_text(learner_readme((kit / LEARNER_README).read_text()))
     (outdir / ".gitignore").write_text(GITIGNORE)
     (outdir / NOTEBOOK).write_text(json.dumps(chapter3_notebook(kit / "exercises"), indent=1)
                                    + "\n")
     (outdir / WORKFLOW).parent.mkdir(parents=True)
     (outdir / WORKFLOW).write_text(classroom_workflow(points, constraint_pins(kit)))
-    return outdir

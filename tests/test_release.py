@@ -3,6 +3,7 @@ a fresh virtual environment with no solutions/ anywhere it can see."""
 import ast
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -15,7 +16,11 @@ import pytest
 import yaml
 
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES
-from grader.release import (COMMAND_GRADER, REPORTER, WORKFLOW, ReleaseError, classroom_workflow,
+from grader.feedback import SHORT
+from grader.i18n import _, language, set_language
+from grader.localize import translate_markdown, translate_source
+from grader.release import (COMMAND_GRADER, LEARNER_README, NOTEBOOK, REPORTER, STATUS_TABLE,
+                            TEMPLATE_COMMENT, WORKFLOW, ReleaseError, classroom_workflow,
                             constraint_pins, release)
 from tests.conftest import KIT_ROOT
 
@@ -62,7 +67,8 @@ def test_release_holds_no_answers(released):
 def test_learner_readme_has_the_learners_commands_and_nothing_for_instructors(released):
     readme = (released / "README.md").read_text()
     assert "pip install -e . && .venv/bin/python -m pytest exercises" in readme
-    assert "## Working through the exercises" in readme and "## Fashion-MNIST" in readme
+    assert "## Grade your exercises" in readme and "## Watch mode" in readme
+    assert (released / "docs" / "checks.md").is_file() and "(docs/checks.md)" in readme
     for word in ("instructor", "solutions", "grader grade", "For developers", "--grading-seed",
                  "constraints", "<!--"):
         assert word not in readme, word
@@ -170,3 +176,189 @@ def test_classroom_commands_pass_on_the_reference_and_fail_on_the_stubs(released
     on_stubs = [exit_status(released, c) for c in commands]
     assert on_reference == [0, 0]
     assert 0 not in on_stubs, on_stubs
+
+
+# --- The release in Chinese (release(lang="zh")) and the learner README ---
+
+# Four or more English words in a row, in prose (code quoted in `...` removed).
+ENGLISH_WORDS = re.compile(r"\b[A-Za-z]+(?: [A-Za-z]+){3,}\b")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def prose(markdown):
+    """`markdown` without its fenced code blocks and `inline code`."""
+    return re.sub(r"`[^`]*`", "", re.sub(r"```.*?```", "", markdown, flags=re.S))
+
+
+def docstrings_of(source):
+    return [ast.get_docstring(node) for node in ast.walk(ast.parse(source))
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+            and ast.get_docstring(node)]
+
+
+def code_of(source):
+    """The ast of `source` without its docstrings (comments are not in it)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and \
+                ast.get_docstring(node) is not None:
+            node.body = node.body[1:]
+    return ast.dump(tree)
+
+
+@pytest.fixture(scope="module")
+def released_zh(tmp_path_factory):
+    return release(tmp_path_factory.mktemp("release-zh") / "kit", lang="zh")
+
+
+def test_release_in_chinese_leaves_the_language_shown_as_it_was(released_zh):
+    assert language() == "en"
+    with pytest.raises(ReleaseError, match="--lang xx"):
+        release(released_zh.parent / "other", lang="xx")
+
+
+@pytest.mark.parametrize("module", [*MODULES, "test_chapter3"])
+def test_chinese_stubs_have_chinese_docstrings_and_the_english_code(released, released_zh,
+                                                                   module):
+    english = (released / "exercises" / f"{module}.py").read_text()
+    chinese = (released_zh / "exercises" / f"{module}.py").read_text()
+    assert code_of(chinese) == code_of(english)
+    assert english == (KIT_ROOT / "exercises" / f"{module}.py").read_text()
+    pairs = list(zip(docstrings_of(english), docstrings_of(chinese), strict=True))
+    assert pairs
+    for en, zh in pairs:
+        assert CJK.search(zh) and zh.splitlines()[0] != en.splitlines()[0], zh
+        assert not ENGLISH_WORDS.search(zh), (ENGLISH_WORDS.search(zh), zh)
+        sections = re.search(r"^d2l: (.*)$", en, re.M)
+        if sections:  # the same section numbers, the titles in Chinese
+            numbers = re.findall(r"\d+(?:\.\d+)*", sections[1])
+            assert re.findall(r"\d+(?:\.\d+)*", re.search(r"^d2l: (.*)$", zh, re.M)[1]) == numbers
+    assert ENGLISH_WORDS.search(docstrings_of(english)[0] + " ".join(docstrings_of(english)))
+    comments = [line for line in chinese.splitlines() if line.lstrip().startswith("# ")]
+    assert all(CJK.search(line) for line in comments), comments
+
+
+def test_chinese_stubs_import(released_zh):
+    done = subprocess.run([sys.executable, "-c", "import linear_regression, softmax_regression,"
+                           " training, concise; print(softmax_regression.softmax.__doc__)"],
+                          cwd=released_zh / "exercises", capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert done.returncode == 0, done.stderr
+    assert "数值稳定" in done.stdout
+
+
+def test_chinese_notebook_has_chinese_text_cells_and_the_english_code(released, released_zh):
+    def cells(folder):
+        return json.loads((folder / NOTEBOOK).read_text())["cells"]
+
+    english, chinese = cells(released), cells(released_zh)
+    assert [c["cell_type"] for c in chinese] == [c["cell_type"] for c in english]
+    for en, zh in zip(english, chinese):
+        if zh["cell_type"] == "markdown" and not zh["source"].startswith("### "):
+            assert CJK.search(zh["source"]) and not ENGLISH_WORDS.search(prose(zh["source"])), \
+                zh["source"]
+        elif zh["cell_type"] == "code":
+            assert code_of(zh["source"]) == code_of(en["source"])
+            if en["source"].startswith(("def ", "class ", "#")):
+                assert CJK.search(zh["source"]), zh["source"][:200]
+
+
+def test_every_text_of_the_chinese_release_has_its_chinese(tmp_path, monkeypatch):
+    """Each text the release translates (docstrings, comments, notebook cells, README
+    blocks) has a translation in zh.po with the same placeholders; only commands
+    (fenced blocks) and the statuses (the grade table's words) are not the
+    release's own."""
+    import grader.localize
+    import grader.release
+    asked = []
+
+    def recording(text):
+        asked.append(text)
+        return _(text)
+
+    monkeypatch.setattr(grader.localize, "_", recording)
+    monkeypatch.setattr(grader.release, "_", recording)
+    release(tmp_path / "kit", lang="zh")
+    set_language("zh")
+    try:
+        own = [t for t in asked if t not in SHORT.values() and t != STATUS_TABLE
+               and (not t.startswith("```") or "what to fix" in t)]
+        assert len(own) > 60
+        missing = [t for t in own if _(t) == t]
+        assert not missing, missing
+        for text in own:
+            assert re.findall(r"\{\w*\}", _(text)) == re.findall(r"\{\w*\}", text), text
+    finally:
+        set_language("en")
+
+
+LEARNER_COMMANDS = ("python3 -m venv .venv", "source .venv/bin/activate", ".venv\\Scripts\\activate",
+                    "pip install -e .", "pytest exercises\n", "pytest exercises --exercise softmax",
+                    "python -m grader watch", "exercises/chapter3.ipynb", 'grader.check("softmax")',
+                    "(docs/checks.md)")
+INSTRUCTOR_WORDS = ("--impl", "--grading-seed", "--examples", "Hypothesis", "seed", "instructor",
+                    "solutions", "--grade-json", "<!--")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_learner_readme_says_install_activate_grade_watch_and_the_statuses(released, released_zh,
+                                                                           lang):
+    readme = ((released_zh if lang == "zh" else released) / "README.md").read_text()
+    for command in LEARNER_COMMANDS:
+        assert command in readme, command
+    order = [readme.index(c) for c in ("python3 -m venv", "source .venv/bin/activate",
+                                       "pip install -e .", "pytest exercises\n",
+                                       "python -m grader watch")]
+    assert order == sorted(order), "install, activate, grade, watch: in that order"
+    assert "  called   softmax(X)" in readme or "softmax(X)\n           X = tensor" in readme
+    set_language(lang)
+    try:
+        for status, word in SHORT.items():
+            assert re.search(rf"^\| {re.escape(_(word))} \| [^|]+ \|$", readme, re.M), status
+    finally:
+        set_language("en")
+    for word in INSTRUCTOR_WORDS:
+        assert word not in readme, word
+    assert len(readme.splitlines()) < 160
+    if lang == "zh":
+        assert not ENGLISH_WORDS.search(prose(readme)), ENGLISH_WORDS.search(prose(readme))
+        assert "(docs/checks.zh.md)" in readme and (released_zh / "docs" / "checks.zh.md").is_file()
+
+
+def test_learner_readme_example_is_what_the_kit_prints():
+    """The README's failure is the kit's message for the book's 3.6.2 softmax,
+    line for line (the check itself, run here on the README's input)."""
+    template = (KIT_ROOT / LEARNER_README).read_text()
+    example = re.search(r"what to fix =+\n\n(softmax: .*?)\n=", template, re.S)[1]
+    import torch
+
+    from grader.checks.classification import check_softmax_is_stable_for_large_logits
+    from grader.oracle import ORACLE
+
+    def softmax(X):
+        X_exp = torch.exp(X)
+        return X_exp / X_exp.sum(1, keepdim=True)
+
+    with pytest.raises(AssertionError) as failed:
+        check_softmax_is_stable_for_large_logits(softmax, ORACLE.softmax,
+                                                 torch.tensor([[-10000., -9999.]]))
+    assert str(failed.value).strip() == example
+
+
+def test_help_starts_with_the_learners_commands(capsys):
+    from grader.cli import main
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert text.index("pytest exercises") < text.index("python -m grader watch") \
+        < text.index("\nFor instructors:\n") < text.index("python -m grader grade")
+    assert "SUPPRESS" not in text and "judge" not in text
+
+
+def test_localize_gives_the_english_back_unchanged():
+    same = str
+    for path in (KIT_ROOT / "exercises").glob("*.py"):
+        assert translate_source(path.read_text(), same) == path.read_text()
+    template = (KIT_ROOT / LEARNER_README).read_text()
+    body = TEMPLATE_COMMENT.sub("", template, count=1)
+    assert translate_markdown(body, same) == body
