@@ -7,7 +7,7 @@ import math
 import torch
 
 from grader import training
-from grader.checks.common import Called, shape_text
+from grader.checks.common import Called, shape_text, wrong_dtype_title, wrong_shape_title
 from grader.checks.loops import _same, _show
 from grader.checks.training import run_against_oracle
 from grader.i18n import N_, _
@@ -156,12 +156,10 @@ def check_normal_returns_x_kind_shape_and_dtype(learner, x, mu, sigma, as_numpy)
                as_numpy else _("torch.exp(...) on a tensor returns a tensor (no .numpy(), no"
                                " np.array(...))"))
     if shape != list(x.shape):
-        c.fail(_("{what} has the wrong shape").format(what=_("the result")),
-               expected=shape_text(x.shape), got=shape_text(shape),
+        c.fail(wrong_shape_title(), expected=shape_text(x.shape), got=shape_text(shape),
                hint=_("compute elementwise: no sum, mean or reshape of x"))
     if dtype != want_dtype:
-        c.fail(_("{what} has the wrong dtype").format(what=_("the result")), expected=want_dtype,
-               got=dtype,
+        c.fail(wrong_dtype_title(), expected=want_dtype, got=dtype,
                hint=_("keep x's dtype: plain Python floats for the constants (math.sqrt,"
                       " math.pi)"))
 
@@ -174,8 +172,7 @@ def check_normal_matches_the_density(learner, x, mu, sigma, as_numpy):
     rtol = 1e-9 if as_numpy else 1e-4
     atol = rtol * float(_density(torch.tensor([mu]), mu, sigma))
     if got is None or got.shape != expected.shape:
-        c.fail(_("{what} has the wrong shape").format(what=_("the result")),
-               expected=shape_text(x.shape), got=_("another"))
+        c.fail(wrong_shape_title(), expected=shape_text(x.shape), got=_("another"))
     if not torch.allclose(got, expected, rtol=rtol, atol=atol):
         shown = (lambda t: repr(t.numpy())) if as_numpy else (lambda t: t.float())
         # A mistake's hint only when it alone explains the values (at sigma = 2 a

@@ -25,22 +25,21 @@ class Called:
 
     def tensor(self, got, shape, dtype=None, *, what=None, hint=""):
         """`got` must be a tensor of `shape` (and `dtype`); returns it detached.
-        `what` names it in the title (a name such as X, or a translated text;
-        "the result" when None). `hint`, for a wrong shape: text, or a function
-        of the wrong tensor that returns the hint for the mistake that tensor
-        shows ("" when none does)."""
-        what = _("the result") if what is None else what
+        `what` names it in the title (a name such as X; "the result" when None).
+        `hint`, for a wrong shape: text, or a function of the wrong tensor that
+        returns the hint for the mistake that tensor shows ("" when none does)."""
         if not isinstance(got, torch.Tensor):
-            self.fail(_("{what} must be a tensor").format(what=what),
+            self.fail(_("the result must be a tensor") if what is None else
+                      _("{what} must be a tensor").format(what=what),
                       expected=_("a tensor of shape {shape}").format(shape=tuple(shape)),
                       got=f"{type(got).__name__}: {got!r:.120}",
                       hint="" if callable(hint) else hint)
         if got.shape != torch.Size(shape):
-            self.fail(_("{what} has the wrong shape").format(what=what),
+            self.fail(wrong_shape_title(what),
                       expected=shape_text(shape), got=shape_text(got.shape),
                       hint=hint(got.detach()) if callable(hint) else hint)
         if dtype is not None and got.dtype != dtype:
-            self.fail(_("{what} has the wrong dtype").format(what=what), expected=str(dtype),
+            self.fail(wrong_dtype_title(what), expected=str(dtype),
                       got=str(got.dtype),
                       hint=_("keep the dtype of the inputs: no .double(), no dtype= override"))
         return got.detach()
@@ -68,6 +67,18 @@ class Called:
         if not torch.allclose(got64, expected64, rtol=rtol, atol=atol, equal_nan=False):
             self.fail(_("wrong values") if title is None else title,
                       expected=expected.to(got.dtype), got=got, hint=hint)
+
+
+def wrong_shape_title(what=None):
+    """The title for a result (or the tensor named `what`) of the wrong shape."""
+    return _("the result has the wrong shape") if what is None else \
+        _("{what} has the wrong shape").format(what=what)
+
+
+def wrong_dtype_title(what=None):
+    """The title for a result (or the tensor named `what`) of the wrong dtype."""
+    return _("the result has the wrong dtype") if what is None else \
+        _("{what} has the wrong dtype").format(what=what)
 
 
 def shape_text(shape):
