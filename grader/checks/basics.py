@@ -138,7 +138,8 @@ MISTAKES = (
 
 def _evaluate(learner, x, mu, sigma, as_numpy):
     c = Called("normal", call="normal(x, mu, sigma)", x=x if not as_numpy else
-               _("a numpy array") + f": {x.numpy()!r:.300}", mu=mu, sigma=sigma)
+               _("a numpy array: {array}").format(array=f"{x.numpy()!r:.300}"), mu=mu,
+               sigma=sigma)
     result = run_against_oracle(learner, "normal", training.evaluate_normal, "normal(x, mu, sigma)",
                                 x=x, mu=mu, sigma=sigma, as_numpy=as_numpy)
     return c, result[0]
