@@ -7,9 +7,10 @@ import math
 import torch
 
 from grader import training
-from grader.checks.common import Called
+from grader.checks.common import Called, shape_text, wrong_dtype_title, wrong_shape_title
 from grader.checks.loops import _same, _show
 from grader.checks.training import run_against_oracle
+from grader.i18n import N_, _
 
 START = 1_700_000_000.0  # where the grader's clock starts, as time.time() might read
 
@@ -35,7 +36,8 @@ def _program(steps):
         if step[0] == "wait":
             waited += step[1]
             if step[1]:
-                lines.append(f"# the clock moves on {_show(step[1])} s, to {_show(waited)} s")
+                lines.append(_("# the clock moves on {step} s, to {waited} s").format(
+                    step=_show(step[1]), waited=_show(waited)))
         else:
             lines.append(f"timer.{step[0]}()")
     return "\n           ".join(lines)
@@ -63,20 +65,21 @@ def _check_timer(learner, steps, hint_for):
         if not _same(g, e, rtol=1e-9):
             method, done = steps[calls[k]][0], steps[:calls[k] + 1]
             Called("Timer", _program(done)).fail(
-                f"timer.{method}() returned the wrong value", expected=_show(e), got=_show(g),
+                _("timer.{method}() returned the wrong value").format(method=method),
+                expected=_show(e), got=_show(g),
                 hint=hint_for(method, g, done), show_inputs=False)
 
 
 def _stop_hint(method, got, steps):
     since_creation = _stops_since_creation(steps)[-1]
     if isinstance(got, float) and abs(got - (START + since_creation)) < 1:
-        return ("stop() returns the seconds since start(): time.time() - self.tik, not the"
-                " clock's reading time.time()")
+        return _("stop() returns the seconds since start(): time.time() - self.tik, not the"
+                 " clock's reading time.time()")
     if isinstance(got, float) and _same(got, since_creation, rtol=1e-9):
-        return ("start() must restart the clock: store the time it is called, self.tik ="
-                " time.time(), and stop() returns time.time() - self.tik")
-    return ("stop() appends time.time() - self.tik, the seconds since the last start(), to"
-            " self.times and returns that number")
+        return _("start() must restart the clock: store the time it is called, self.tik ="
+                 " time.time(), and stop() returns time.time() - self.tik")
+    return _("stop() appends time.time() - self.tik, the seconds since the last start(), to"
+             " self.times and returns that number")
 
 
 def check_timer_stop_returns_the_seconds_since_start(learner, intervals):
@@ -87,26 +90,27 @@ def check_timer_stop_returns_the_seconds_since_start(learner, intervals):
 def check_timer_starts_when_created(learner, duration):
     """stop() right after Timer(), with no start(), returns the seconds since Timer()."""
     _check_timer(learner, [("wait", duration), ("stop",)],
-                 lambda *_: "__init__ starts the clock as the book's does: self.times = [];"
-                            " self.start()")
+                 lambda *args: _("__init__ starts the clock as the book's does:"
+                                 " self.times = []; self.start()"))
 
 
 def check_timer_sum_adds_every_recorded_time(learner, intervals):
     _check_timer(learner, timer_steps(intervals) + [("sum",)],
-                 lambda *_: "sum() is the total of every time stop() recorded: sum(self.times)")
+                 lambda *args: _("sum() is the total of every time stop() recorded:"
+                                 " sum(self.times)"))
 
 
 def check_timer_avg_is_the_mean_recorded_time(learner, intervals):
     _check_timer(learner, timer_steps(intervals) + [("avg",)],
-                 lambda *_: "avg() is the mean of every time stop() recorded:"
-                            " sum(self.times) / len(self.times)")
+                 lambda *args: _("avg() is the mean of every time stop() recorded:"
+                                 " sum(self.times) / len(self.times)"))
 
 
 def _cumsum_hint(method, got, steps):
     if isinstance(got, str) and got.startswith("ndarray"):
-        return "cumsum() returns a list: np.array(self.times).cumsum().tolist()"
-    return ("cumsum() lists the running totals of the recorded times, [t1, t1 + t2, ...]:"
-            " np.array(self.times).cumsum().tolist()")
+        return _("cumsum() returns a list: np.array(self.times).cumsum().tolist()")
+    return _("cumsum() lists the running totals of the recorded times, [t1, t1 + t2, ...]:"
+             " np.array(self.times).cumsum().tolist()")
 
 
 def check_timer_cumsum_lists_running_totals(learner, intervals):
@@ -123,18 +127,19 @@ def _density(x, mu, sigma, *, norm_sigma=2, exp_sigma=2, half=0.5, normalised=Tr
 
 
 MISTAKES = (
-    (dict(norm_sigma=1), "the normaliser is 1 / sqrt(2 * pi * sigma**2): sigma squared, not sigma"),
-    (dict(exp_sigma=1), "the exponent divides by 2 * sigma**2: sigma squared, not sigma"),
-    (dict(half=1.0), "the exponent is -(x - mu)**2 / (2 * sigma**2): the 1/2 is missing"),
-    (dict(normalised=False), "multiply by the normaliser 1 / sqrt(2 * pi * sigma**2), which makes"
-                             " the area under the curve 1"),
+    (dict(norm_sigma=1), N_("the normaliser is 1 / sqrt(2 * pi * sigma**2): sigma squared, not"
+                            " sigma")),
+    (dict(exp_sigma=1), N_("the exponent divides by 2 * sigma**2: sigma squared, not sigma")),
+    (dict(half=1.0), N_("the exponent is -(x - mu)**2 / (2 * sigma**2): the 1/2 is missing")),
+    (dict(normalised=False), N_("multiply by the normaliser 1 / sqrt(2 * pi * sigma**2), which"
+                                " makes the area under the curve 1")),
 )
 
 
 def _evaluate(learner, x, mu, sigma, as_numpy):
-    kind = "a numpy array" if as_numpy else "a tensor"
     c = Called("normal", call="normal(x, mu, sigma)", x=x if not as_numpy else
-               f"{kind}: {x.numpy()!r:.300}", mu=mu, sigma=sigma)
+               _("a numpy array: {array}").format(array=f"{x.numpy()!r:.300}"), mu=mu,
+               sigma=sigma)
     result = run_against_oracle(learner, "normal", training.evaluate_normal, "normal(x, mu, sigma)",
                                 x=x, mu=mu, sigma=sigma, as_numpy=as_numpy)
     return c, result[0]
@@ -142,43 +147,43 @@ def _evaluate(learner, x, mu, sigma, as_numpy):
 
 def check_normal_returns_x_kind_shape_and_dtype(learner, x, mu, sigma, as_numpy):
     """A numpy array for a numpy array and a tensor for a tensor, of x's shape and dtype."""
-    c, (kind, dtype, shape, _, _) = _evaluate(learner, x, mu, sigma, as_numpy)
+    c, (kind, dtype, shape, *values) = _evaluate(learner, x, mu, sigma, as_numpy)
     want_kind = "ndarray" if as_numpy else "Tensor"
     want_dtype = str(x.dtype).removeprefix("torch.")
     if kind != want_kind:
-        c.fail("the result must be of the same kind as x",
-               expected="a numpy array" if as_numpy else "a tensor", got=kind,
-               hint="np.exp works on both kinds; for a tensor torch.exp keeps it a tensor" if
-               as_numpy else "torch.exp(...) on a tensor returns a tensor (no .numpy(), no"
-                             " np.array(...))")
+        c.fail(_("the result must be of the same kind as x"),
+               expected=_("a numpy array") if as_numpy else _("a tensor"), got=kind,
+               hint=_("np.exp works on both kinds; for a tensor torch.exp keeps it a tensor") if
+               as_numpy else _("torch.exp(...) on a tensor returns a tensor (no .numpy(), no"
+                               " np.array(...))"))
     if shape != list(x.shape):
-        c.fail("the result has the wrong shape", expected=f"shape {tuple(x.shape)}",
-               got=f"shape {tuple(shape)}",
-               hint="compute elementwise: no sum, mean or reshape of x")
+        c.fail(wrong_shape_title(), expected=shape_text(x.shape), got=shape_text(shape),
+               hint=_("compute elementwise: no sum, mean or reshape of x"))
     if dtype != want_dtype:
-        c.fail("the result has the wrong dtype", expected=want_dtype, got=dtype,
-               hint="keep x's dtype: plain Python floats for the constants (math.sqrt, math.pi)")
+        c.fail(wrong_dtype_title(), expected=want_dtype, got=dtype,
+               hint=_("keep x's dtype: plain Python floats for the constants (math.sqrt,"
+                      " math.pi)"))
 
 
 def check_normal_matches_the_density(learner, x, mu, sigma, as_numpy):
     """The values of 1 / sqrt(2 pi sigma^2) exp(-(x - mu)^2 / (2 sigma^2)), float64
     to 1e-9, float32 to 1e-4 (relative; absolute to that of the peak)."""
-    c, (_, _, _, got, _) = _evaluate(learner, x, mu, sigma, as_numpy)
+    c, (*kind_dtype_shape, got, unchanged) = _evaluate(learner, x, mu, sigma, as_numpy)
     expected = _density(x, mu, sigma)
     rtol = 1e-9 if as_numpy else 1e-4
     atol = rtol * float(_density(torch.tensor([mu]), mu, sigma))
     if got is None or got.shape != expected.shape:
-        c.fail("the result has the wrong shape", expected=f"shape {tuple(x.shape)}", got="another")
+        c.fail(wrong_shape_title(), expected=shape_text(x.shape), got=_("another"))
     if not torch.allclose(got, expected, rtol=rtol, atol=atol):
         shown = (lambda t: repr(t.numpy())) if as_numpy else (lambda t: t.float())
         # A mistake's hint only when it alone explains the values (at sigma = 2 a
         # missing 1/2 and sigma for sigma**2 in the exponent give the same).
         matches = [h for mistake, h in MISTAKES if torch.allclose(
             got, _density(x, mu, sigma, **mistake), rtol=rtol, atol=atol)]
-        hint = matches[0] if len(matches) == 1 else (
+        hint = _(matches[0]) if len(matches) == 1 else _(
             "p = 1 / math.sqrt(2 * math.pi * sigma**2), then p * np.exp(-0.5 / sigma**2 *"
             " (x - mu)**2)")
-        c.fail("wrong values", expected=shown(expected), got=shown(got), hint=hint)
+        c.fail(_("wrong values"), expected=shown(expected), got=shown(got), hint=hint)
 
 
 def check_normal_integrates_to_one(learner, mu, sigma):
@@ -192,14 +197,15 @@ def check_normal_integrates_to_one(learner, mu, sigma):
     area = float(torch.trapezoid(got, dx=0.01)) if got is not None and got.dim() == 1 \
         and len(got) == len(x) else float("nan")
     if not abs(area - 1) <= 1e-3:
-        c.fail("the area under the density must be 1", expected="1.0 (to 0.001)",
-               got=f"{area:.6g}", hint="a density integrates to 1: the normaliser is"
-                                      " 1 / sqrt(2 * pi * sigma**2), the exponent"
-                                      " -(x - mu)**2 / (2 * sigma**2)")
+        c.fail(_("the area under the density must be 1"), expected=_("1.0 (to 0.001)"),
+               got=f"{area:.6g}", hint=_("a density integrates to 1: the normaliser is"
+                                        " 1 / sqrt(2 * pi * sigma**2), the exponent"
+                                        " -(x - mu)**2 / (2 * sigma**2)"))
 
 
 def check_normal_leaves_x_unchanged(learner, x, mu, sigma, as_numpy):
-    c, (_, _, _, _, unchanged) = _evaluate(learner, x, mu, sigma, as_numpy)
-    if not unchanged:
-        c.fail("must not modify its input x", expected="x unchanged", got="x changed in place",
-               hint="x -= mu or x **= 2 change the caller's array; write d = x - mu instead")
+    c, result = _evaluate(learner, x, mu, sigma, as_numpy)
+    if not result[4]:  # x unchanged
+        c.fail(_("must not modify its input {name}").format(name="x"),
+               expected=_("x unchanged"), got=_("x changed in place"),
+               hint=_("x -= mu or x **= 2 change the caller's array; write d = x - mu instead"))

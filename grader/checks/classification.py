@@ -3,6 +3,7 @@ cross_entropy_from_logits (3.7.2)."""
 import torch
 
 from grader.checks.common import EPS32, Called, grad_through
+from grader.i18n import N_, _
 
 # exp() of a float32 above about 88 is inf, of one below about -87 is 0 (or subnormal).
 _OVERFLOW, _UNDERFLOW = 88.0, -87.0
@@ -18,29 +19,31 @@ def stability_hint(X, got, expected):
     row = wrong.nonzero()[0, 0] if wrong.any() else 0
     top = X[row].max().item()
     if torch.isfinite(got[row]).all():
-        return ("the probabilities are finite but wrong: changing the logits (clamping them,"
-                " say) changes the result, while subtracting each row's own max does not,"
-                f" softmax(X) = softmax({SHIFT})")
-    if top > _OVERFLOW:
-        return ("exp() of a logit above about 88 overflows float32 to inf (and inf / inf is"
-                f" nan): subtract each row's max first, {SHIFT}")
-    if top < _UNDERFLOW:
-        return ("exp() of a logit below about -87 underflows to 0, so a row whose logits are"
-                " all that negative sums to 0, and 0 / 0 is nan: subtract each row's max first,"
-                f" {SHIFT}, which makes the row's largest exp 1")
-    return ("this row's logits are small enough for exp(), so the row was shifted by something"
-            f" other than its own max: subtract each row's own max, {SHIFT}; one global max is"
-            " not enough when rows are on different scales")
+        text = _("the probabilities are finite but wrong: changing the logits (clamping them,"
+                 " say) changes the result, while subtracting each row's own max does not,"
+                 " softmax(X) = softmax({shift})")
+    elif top > _OVERFLOW:
+        text = _("exp() of a logit above about 88 overflows float32 to inf (and inf / inf is"
+                 " nan): subtract each row's max first, {shift}")
+    elif top < _UNDERFLOW:
+        text = _("exp() of a logit below about -87 underflows to 0, so a row whose logits are"
+                 " all that negative sums to 0, and 0 / 0 is nan: subtract each row's max first,"
+                 " {shift}, which makes the row's largest exp 1")
+    else:
+        text = _("this row's logits are small enough for exp(), so the row was shifted by"
+                 " something other than its own max: subtract each row's own max, {shift}; one"
+                 " global max is not enough when rows are on different scales")
+    return text.format(shift=SHIFT)
 
 
-D2L1_HINT = ("return one loss per example, shape (n,): d2l 1.0 takes the mean here, the"
-             " 2.x/0.17 chapter this kit follows does not reduce")
+D2L1_HINT = N_("return one loss per example, shape (n,): d2l 1.0 takes the mean here, the"
+                " 2.x/0.17 chapter this kit follows does not reduce")
 
 
 def _probabilities(softmax, X):
     c = Called("softmax", X=X)
     return c, c.tensor(softmax(X.clone()), X.shape, X.dtype,
-                       hint="normalise each row: divide by X_exp.sum(dim=1, keepdim=True)")
+                       hint=_("normalise each row: divide by X_exp.sum(dim=1, keepdim=True)"))
 
 
 def check_softmax_returns_shape_of_X(softmax, X):
@@ -53,11 +56,11 @@ def check_softmax_rows_sum_to_one(softmax, X):
     c, got = _probabilities(softmax, X)
     sums = got.sum(dim=1)
     c.close(sums, torch.ones_like(sums), rtol=0, atol=1e-5 * X.shape[1],
-            title="each row must sum to 1",
-            hint="normalise over the classes of each row: dim=1 with keepdim=True"
+            title=_("each row must sum to 1"),
+            hint=_("normalise over the classes of each row: dim=1 with keepdim=True")
             if torch.isfinite(sums).all() else
-            "a row summed to 0 (or to inf), and dividing by it gives nan: take exp() of the"
-            " logits first, so that every entry is positive, then divide each row by its sum")
+            _("a row summed to 0 (or to inf), and dividing by it gives nan: take exp() of the"
+              " logits first, so that every entry is positive, then divide each row by its sum"))
 
 
 def _softmax_tolerance(X):
@@ -69,7 +72,7 @@ def check_softmax_matches_oracle(softmax, oracle, X):
     """softmax(X) equals exp(X) / exp(X).sum(dim=1) up to float32 rounding."""
     c, got = _probabilities(softmax, X)
     c.close(got, oracle(X.double()), **_softmax_tolerance(X),
-            hint="exp of each logit divided by the sum of exps in its row")
+            hint=_("exp of each logit divided by the sum of exps in its row"))
 
 
 def check_softmax_is_stable_for_large_logits(softmax, oracle, X):
@@ -94,14 +97,14 @@ def _losses_shape_hint(y_hat, y):
 
     def hint(got):
         if got.dim() == 0:
-            return D2L1_HINT
+            return _(D2L1_HINT)
         if _matches(got, log_p[:, y]):
-            return ("pick the probability of each row's own true class,"
-                    " y_hat[range(len(y_hat)), y]: y_hat[:, y] picks the columns y of every row,"
-                    " an (n, n) table")
+            return _("pick the probability of each row's own true class,"
+                     " y_hat[range(len(y_hat)), y]: y_hat[:, y] picks the columns y of every row,"
+                     " an (n, n) table")
         if _matches(got, log_p[y]):
-            return ("y_hat[y] picks whole rows by label: index rows and columns together,"
-                    " y_hat[range(len(y_hat)), y]")
+            return _("y_hat[y] picks whole rows by label: index rows and columns together,"
+                     " y_hat[range(len(y_hat)), y]")
         return ""
     return hint
 
@@ -121,8 +124,8 @@ def check_cross_entropy_matches_oracle(cross_entropy, oracle, y_hat, y):
     """cross_entropy equals -log(y_hat[i, y[i]])."""
     c, got = _losses(cross_entropy, y_hat, y)
     c.close(got, oracle(y_hat.double(), y), rtol=1e-5, atol=1e-5,
-            hint="minus the natural log of the true class's probability: "
-                 "-torch.log(y_hat[range(len(y_hat)), y])")
+            hint=_("minus the natural log of the true class's probability: "
+                   "-torch.log(y_hat[range(len(y_hat)), y])"))
 
 
 def check_cross_entropy_is_finite_when_other_classes_have_zero_probability(
@@ -131,8 +134,8 @@ def check_cross_entropy_is_finite_when_other_classes_have_zero_probability(
     c, got = _losses(cross_entropy, y_hat, y)
     expected = oracle(y_hat.double(), y)
     c.finite(got, expected.float(),
-             hint="take the log of the true class's probability only: log(0) of another class"
-                  " is -inf, and 0 * -inf in a one-hot sum is nan")
+             hint=_("take the log of the true class's probability only: log(0) of another class"
+                    " is -inf, and 0 * -inf in a one-hot sum is nan"))
     c.close(got, expected, rtol=1e-5, atol=1e-5)
 
 
@@ -144,13 +147,13 @@ def check_cross_entropy_gradient_is_p_minus_onehot(cross_entropy, logits, y):
     # A copy of softmax's output, as a worker process receives it: a change in place
     # (the inputs-unchanged check's) does not reach the tensor softmax's backward saved.
     loss = cross_entropy(torch.softmax(o, dim=1).clone(), y.clone())
-    c.tensor(loss, (len(y),), o.dtype, hint=D2L1_HINT)
-    c.differentiable(loss, "the probabilities")
+    c.tensor(loss, (len(y),), o.dtype, hint=_(D2L1_HINT))
+    c.differentiable(loss, _("the probabilities"))
     got, = grad_through(c, loss.sum(), o)
     expected = torch.softmax(logits.double(), dim=1) - torch.nn.functional.one_hot(
         y, logits.shape[1]).double()
-    c.close(got, expected, rtol=1e-4, atol=1e-5, title="wrong gradient",
-            hint="the loss is -log of the true class's probability; let autograd do the rest")
+    c.close(got, expected, rtol=1e-4, atol=1e-5, title=_("wrong gradient"),
+            hint=_("the loss is -log of the true class's probability; let autograd do the rest"))
 
 
 def _count(accuracy, y_hat, y):
@@ -159,16 +162,17 @@ def _count(accuracy, y_hat, y):
     try:
         return c, float(got)
     except (TypeError, ValueError, RuntimeError):
-        c.fail("must return a number", expected="the number of correct predictions",
+        c.fail(_("must return a number"), expected=_("the number of correct predictions"),
                got=f"{type(got).__name__}: {got!r:.120}")
 
 
 def _expect_count(c, got, expected, n, hint):
     if got != expected:
         fraction = n > 1 and abs(got - expected / n) < 1e-6
-        c.fail("wrong number of correct predictions", expected=f"{expected:g}", got=f"{got:g}",
-               hint="return the NUMBER of correct predictions, not the fraction: d2l 1.0"
-                    " returns the mean, the 2.x/0.17 chapter this kit follows returns the sum"
+        c.fail(_("wrong number of correct predictions"), expected=f"{expected:g}",
+               got=f"{got:g}",
+               hint=_("return the NUMBER of correct predictions, not the fraction: d2l 1.0"
+                      " returns the mean, the 2.x/0.17 chapter this kit follows returns the sum")
                if fraction else hint)
 
 
@@ -176,21 +180,21 @@ def check_accuracy_counts_correct_scores(accuracy, oracle, y_hat, y):
     """For (n, q) scores: the number of rows whose argmax is the true label."""
     c, got = _count(accuracy, y_hat, y)
     _expect_count(c, got, oracle(y_hat, y), len(y),
-                  hint="take the argmax over the classes of each row (dim=1), compare with y,"
-                       " and count the matches")
+                  hint=_("take the argmax over the classes of each row (dim=1), compare with"
+                         " y, and count the matches"))
 
 
 def check_accuracy_counts_correct_labels(accuracy, oracle, y_hat, y):
     """For (n,) predicted labels: the number equal to y (no argmax to take)."""
     c, got = _count(accuracy, y_hat, y)
     _expect_count(c, got, oracle(y_hat, y), len(y),
-                  hint="y_hat may already hold predicted labels, shape (n,): only take the"
-                       " argmax when y_hat has more than one column")
+                  hint=_("y_hat may already hold predicted labels, shape (n,): only take the"
+                         " argmax when y_hat has more than one column"))
 
 
-LSE_HINT = ("work from the logits: log(sum(exp(o))) is m + log(sum(exp(o - m))) with m each"
-            " row's max; subtract the true class's logit from it. A log of softmax(o) fails:"
-            " small probabilities round to 0, and log(0) is -inf")
+LSE_HINT = N_("work from the logits: log(sum(exp(o))) is m + log(sum(exp(o - m))) with m each"
+               " row's max; subtract the true class's logit from it. A log of softmax(o) fails:"
+               " small probabilities round to 0, and log(0) is -inf")
 
 
 def _logit_shape_hint(o, y):
@@ -205,19 +209,19 @@ def _logit_shape_hint(o, y):
 
     def hint(got):
         if got.dim() == 0:
-            return "one loss per example, shape (n,): do not take the mean or the sum"
+            return _("one loss per example, shape (n,): do not take the mean or the sum")
         if len(o) == 1 and _matches(got, columns):
-            return ("the result must be flat, shape (n,): a log-sum-exp summed with"
-                    " keepdim=True, or o[:, y], makes it a column; pick the true-class logits"
-                    " with o[range(len(o)), y] and sum over dim=1 without keepdim")
+            return _("the result must be flat, shape (n,): a log-sum-exp summed with"
+                     " keepdim=True, or o[:, y], makes it a column; pick the true-class logits"
+                     " with o[range(len(o)), y] and sum over dim=1 without keepdim")
         if _matches(got, keepdim):
-            return ("the log-sum-exp was summed with keepdim=True, an (n, 1) column, so"
-                    " subtracting the (n,) true-class logits broadcasts to (n, n): sum over"
-                    " dim=1 without keepdim there (keepdim=True is right only for the max"
-                    " that is subtracted from o)")
+            return _("the log-sum-exp was summed with keepdim=True, an (n, 1) column, so"
+                     " subtracting the (n,) true-class logits broadcasts to (n, n): sum over"
+                     " dim=1 without keepdim there (keepdim=True is right only for the max"
+                     " that is subtracted from o)")
         if _matches(got, columns):
-            return ("pick each row's own true-class logit with o[range(len(o)), y]: o[:, y]"
-                    " picks the columns y of every row, an (n, n) table")
+            return _("pick each row's own true-class logit with o[range(len(o)), y]: o[:, y]"
+                     " picks the columns y of every row, an (n, n) table")
         return ""
     return hint
 
@@ -243,7 +247,8 @@ def check_cross_entropy_from_logits_matches_oracle(cross_entropy_from_logits, or
     """The loss equals log(sum(exp(o[i]))) - o[i, y[i]]."""
     c, got = _logit_losses(cross_entropy_from_logits, o, y)
     c.close(got, oracle(o.double(), y), **_logit_tolerance(o),
-            hint="the loss is -log(softmax(o)[i, y[i]]) = log(sum_j exp(o[i, j])) - o[i, y[i]]")
+            hint=_("the loss is -log(softmax(o)[i, y[i]]) = log(sum_j exp(o[i, j]))"
+                   " - o[i, y[i]]"))
 
 
 def check_cross_entropy_from_logits_is_stable_for_large_logits(cross_entropy_from_logits, oracle,
@@ -251,5 +256,5 @@ def check_cross_entropy_from_logits_is_stable_for_large_logits(cross_entropy_fro
     """Finite and accurate for logits up to 1e4, where the log of a softmax is not."""
     c, got = _logit_losses(cross_entropy_from_logits, o, y)
     expected = oracle(o.double(), y)
-    c.finite(got, expected.float(), hint=LSE_HINT)
-    c.close(got, expected, **_logit_tolerance(o), hint=LSE_HINT)
+    c.finite(got, expected.float(), hint=_(LSE_HINT))
+    c.close(got, expected, **_logit_tolerance(o), hint=_(LSE_HINT))

@@ -6,13 +6,15 @@ import torch
 from grader import training
 from grader.checks.common import Called, seeded
 from grader.checks.training import run_against_oracle
+from grader.i18n import N_, _
 
-INIT_HINT = ("initialise the Linear layer's weight from N(0, 0.01): nn.init.normal_(weight,"
-             " std=0.01), or weight.data.normal_(0, 0.01); PyTorch's default is a wider uniform")
+INIT_HINT = N_("initialise the Linear layer's weight from N(0, 0.01): nn.init.normal_(weight,"
+                " std=0.01), or weight.data.normal_(0, 0.01); PyTorch's default is a wider"
+                " uniform")
 
 
 def _model(learner, exercise, copies):
-    call = f"{exercise}()" + (f", {copies} times" if copies > 1 else "")
+    call = f"{exercise}()" + (_(", {copies} times").format(copies=copies) if copies > 1 else "")
     with seeded(0, getattr(learner, exercise)):
         return Called(exercise, call), *run_against_oracle(
             learner, exercise, training.describe_model, call, model=exercise, copies=copies)
@@ -20,34 +22,42 @@ def _model(learner, exercise, copies):
 
 def check_model_has_the_books_layers(learner, exercise):
     """An nn.Sequential whose layers print as the book's."""
-    c, (layers, _, _), (expected, _, _) = _model(learner, exercise, copies=1)
+    c, got, wanted = _model(learner, exercise, copies=1)
+    layers, expected = got[0], wanted[0]
     if layers != expected:
-        c.fail("wrong layers", expected=f"nn.Sequential of {', '.join(expected)}",
-               got="not an nn.Sequential" if layers is None else
-               f"nn.Sequential of {', '.join(layers) or 'no layers'}",
-               hint="build it as the book does: " + (
-                   "nn.Sequential(nn.Linear(2, 1))" if exercise == "linreg_concise" else
-                   "nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), without a softmax layer:"
-                   " nn.CrossEntropyLoss takes the logits"))
+        sequential = _("nn.Sequential of {layers}")
+        c.fail(_("wrong layers"), expected=sequential.format(layers=", ".join(expected)),
+               got=_("not an nn.Sequential") if layers is None else
+               sequential.format(layers=", ".join(layers) or _("no layers")),
+               hint=_("build it as the book does: nn.Sequential(nn.Linear(2, 1))")
+               if exercise == "linreg_concise" else
+               _("build it as the book does: nn.Sequential(nn.Flatten(), nn.Linear(784, 10)),"
+                 " without a softmax layer: nn.CrossEntropyLoss takes the logits"))
 
 
 def check_model_starts_from_small_normal_weights(learner, exercise, copies, bias_bound):
     """Pooled over `copies` new models: weights of mean 0 and standard deviation
     0.01 (within 5 standard errors and 15%), biases within bias_bound of 0."""
-    c, (_, weights, biases), (_, expected, _) = _model(learner, exercise, copies)
+    c, (layers, weights, biases), wanted = _model(learner, exercise, copies)
+    expected = wanted[1]
     if len(weights) != len(expected):
-        c.fail("wrong number of weights", expected=f"{len(expected)} weights in all",
-               got=f"{len(weights)}", hint="one Linear layer, of the book's size")
+        c.fail(_("wrong number of weights"),
+               expected=_("{n} weights in all").format(n=len(expected)),
+               got=f"{len(weights)}", hint=_("one Linear layer, of the book's size"))
     mean, std = float(weights.double().mean()), float(weights.double().std())
     if abs(mean) > 5 * 0.01 / len(weights) ** 0.5 or not 0.0085 <= std <= 0.0115:
-        c.fail("the initial weights are not drawn from N(0, 0.01)",
-               expected=f"mean 0, standard deviation 0.01, over {len(weights)} weights",
-               got=f"mean {mean:.4g}, standard deviation {std:.4g}", hint=INIT_HINT)
+        c.fail(_("the initial weights are not drawn from N(0, 0.01)"),
+               expected=_("mean 0, standard deviation 0.01, over {n} weights").format(
+                   n=len(weights)),
+               got=_("mean {mean}, standard deviation {std}").format(mean=f"{mean:.4g}",
+                                                                     std=f"{std:.4g}"),
+               hint=_(INIT_HINT))
     if len(biases) and float(biases.abs().max()) > bias_bound:
-        c.fail("the initial bias is not 0", expected="bias 0" if bias_bound == 0 else
-               f"bias 0 (or PyTorch's default, within {bias_bound:.3g})",
-               got=f"bias up to {float(biases.abs().max()):.4g}",
-               hint="nn.init.zeros_(bias), or bias.data.fill_(0)")
+        c.fail(_("the initial bias is not 0"), expected=_("bias 0") if bias_bound == 0 else
+               _("bias 0 (or PyTorch's default, within {bound})").format(
+                   bound=f"{bias_bound:.3g}"),
+               got=_("bias up to {value}").format(value=f"{float(biases.abs().max()):.4g}"),
+               hint=_("nn.init.zeros_(bias), or bias.data.fill_(0)"))
 
 
 def default_bias_bound(fan_in):

@@ -2,6 +2,7 @@
 import torch
 
 from grader.checks.common import Called, seeded
+from grader.i18n import _, ngettext
 from grader.strategies import indexed_dataset
 
 TRUE_B = 4.2
@@ -23,11 +24,11 @@ def _draw(synthetic_data, w, b, n):
     c = Called("synthetic_data", w=w, b=b, num_examples=n)
     got = synthetic_data(w.clone(), b, n)
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
-        c.fail("must return a pair (X, y)", expected="a tuple (X, y)", got=f"{type(got).__name__}",
-               hint="end with `return X, y.reshape((-1, 1))`")
+        c.fail(_("must return a pair (X, y)"), expected=_("a tuple (X, y)"),
+               got=f"{type(got).__name__}", hint=_("end with `return X, y.reshape((-1, 1))`"))
     X = c.tensor(got[0], (n, len(w)), torch.float32, what="X")
     y = c.tensor(got[1], (n, 1), torch.float32, what="y",
-                 hint="return y as a column: y.reshape((-1, 1))")
+                 hint=_("return y as a column: y.reshape((-1, 1))"))
     return c, X, y
 
 
@@ -39,14 +40,15 @@ def check_synthetic_data_returns_shapes(synthetic_data, w, b, n):
 def check_synthetic_data_features_are_standard_normal(synthetic_data):
     """X ~ N(0, 1): mean 0, std 1, and about 4.6% of the entries beyond +-2."""
     with seeded(0, synthetic_data):
-        c, X, _ = _draw(synthetic_data, true_w(), TRUE_B, SAMPLE)
+        c, X, y = _draw(synthetic_data, true_w(), TRUE_B, SAMPLE)
     mean, std, tails = X.mean().item(), X.std().item(), (X.abs() > 2).float().mean().item()
     if not (abs(mean) < 0.05 and 0.95 < std < 1.05 and 0.035 < tails < 0.057):
-        c.fail("X must be drawn from the standard normal distribution N(0, 1)",
-               expected="mean 0, std 1, 4.6% of entries beyond +-2",
-               got=f"mean {mean:.3f}, std {std:.3f}, {tails:.1%} beyond +-2",
-               hint="torch.normal(0, 1, (num_examples, len(w))): not torch.rand (uniform),"
-                    " and the second argument of torch.normal is the std")
+        c.fail(_("X must be drawn from the standard normal distribution N(0, 1)"),
+               expected=_("mean 0, std 1, 4.6% of entries beyond +-2"),
+               got=_("mean {mean}, std {std}, {tails} beyond +-2").format(
+                   mean=f"{mean:.3f}", std=f"{std:.3f}", tails=f"{tails:.1%}"),
+               hint=_("torch.normal(0, 1, (num_examples, len(w))): not torch.rand (uniform),"
+                      " and the second argument of torch.normal is the std"))
 
 
 def _residuals(synthetic_data):
@@ -59,74 +61,79 @@ def check_synthetic_data_labels_are_linear_in_features(synthetic_data):
     """y = Xw + b up to small noise: no residual beyond 0.1 (10 noise stds)."""
     c, r = _residuals(synthetic_data)
     if r.abs().max() > 0.1:
-        c.fail("y must be X @ w + b plus a little noise",
-               expected="y - (X @ w + b) within +-0.1 for every example",
-               got=f"y - (X @ w + b) ranges from {r.min():.3f} to {r.max():.3f}",
-               hint="y = torch.matmul(X, w) + b, then add the noise; do not forget b")
+        c.fail(_("y must be X @ w + b plus a little noise"),
+               expected=_("y - (X @ w + b) within +-0.1 for every example"),
+               got=_("y - (X @ w + b) ranges from {low} to {high}").format(
+                   low=f"{r.min():.3f}", high=f"{r.max():.3f}"),
+               hint=_("y = torch.matmul(X, w) + b, then add the noise; do not forget b"))
 
 
 def check_synthetic_data_noise_has_std_0_01(synthetic_data):
     """The noise y - (Xw + b) has standard deviation 0.01."""
     c, r = _residuals(synthetic_data)
     if not 0.008 < r.std() < 0.012:
-        c.fail("the noise added to y must have standard deviation 0.01",
+        c.fail(_("the noise added to y must have standard deviation 0.01"),
                expected="std(y - (X @ w + b)) = 0.01",
                got=f"std(y - (X @ w + b)) = {r.std():.4f}",
-               hint="add torch.normal(0, 0.01, y.shape): mean 0, std 0.01")
+               hint=_("add torch.normal(0, 0.01, y.shape): mean 0, std 0.01"))
 
 
 def check_synthetic_data_draws_fresh_data(synthetic_data):
     """Two calls in a row return different data."""
-    _, X1, _ = _draw(synthetic_data, true_w(), TRUE_B, 10)
-    c, X2, _ = _draw(synthetic_data, true_w(), TRUE_B, 10)
+    X1 = _draw(synthetic_data, true_w(), TRUE_B, 10)[1]
+    c, X2, y2 = _draw(synthetic_data, true_w(), TRUE_B, 10)
     if torch.equal(X1, X2):
-        c.fail("each call must draw new random data", expected="different X on the second call",
-               got="the same X twice", hint="do not fix a seed inside the function")
+        c.fail(_("each call must draw new random data"),
+               expected=_("different X on the second call"),
+               got=_("the same X twice"), hint=_("do not fix a seed inside the function"))
 
 
 def _one_pass(data_iter, batch_size, features, labels):
     """Call data_iter and insist on (X_batch, y_batch) tensor pairs; returns the list."""
     c = Called("data_iter", batch_size=batch_size,
-               features=f"a tensor of shape {tuple(features.shape)} (row i holds example i)",
-               labels=f"a tensor of shape {tuple(labels.shape)}")
+               features=_("a tensor of shape {shape} (row i holds example i)").format(
+                   shape=tuple(features.shape)),
+               labels=_("a tensor of shape {shape}").format(shape=tuple(labels.shape)))
     batches = data_iter(batch_size, features.clone(), labels.clone())
     for i, batch in enumerate(batches):
         if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
-            c.fail(f"batch {i} must be a pair (X_batch, y_batch)", expected="a tuple of 2 tensors",
-                   got=f"{type(batch).__name__}", hint="yield features[...], labels[...]")
+            c.fail(_("batch {i} must be a pair (X_batch, y_batch)").format(i=i),
+                   expected=_("a tuple of 2 tensors"),
+                   got=f"{type(batch).__name__}", hint=_("yield features[...], labels[...]"))
         X, y = batch
         rows = len(X) if isinstance(X, torch.Tensor) and X.dim() else -1
         c.tensor(X, (rows, *features.shape[1:]), features.dtype, what=f"X_batch {i}",
-                 hint="index the rows of features: features[batch_indices]")
+                 hint=_("index the rows of features: features[batch_indices]"))
         c.tensor(y, (rows, *labels.shape[1:]), labels.dtype, what=f"y_batch {i}",
-                 hint="index labels with the same rows as features: labels[batch_indices]")
+                 hint=_("index labels with the same rows as features: labels[batch_indices]"))
     return c, batches
 
 
 def _ids(batches):
     """The example indices a pass visited, in order (see strategies.indexed_dataset)."""
-    return [int(i) for X, _ in batches for i in X[:, 0].round()]
+    return [int(i) for X, y in batches for i in X[:, 0].round()]
 
 
 def check_data_iter_batch_sizes(data_iter, batch_size, n, d):
     """Batches of batch_size, except possibly a smaller last one; none empty, none dropped."""
     features, labels = indexed_dataset(n, d)
     c, batches = _one_pass(data_iter, batch_size, features, labels)
-    got = [len(X) for X, _ in batches]
+    got = [len(X) for X, y in batches]
     expected = [min(batch_size, n - i) for i in range(0, n, batch_size)]
     if got != expected:
-        c.fail("wrong batch sizes", expected=_sizes(expected), got=_sizes(got),
-               hint="only the last batch may be smaller: shuffle the indices of all examples"
-                    " and cut them into batches in order, not just the order of the batches"
+        c.fail(_("wrong batch sizes"), expected=_sizes(expected), got=_sizes(got),
+               hint=_("only the last batch may be smaller: shuffle the indices of all examples"
+                      " and cut them into batches in order, not just the order of the batches")
                if sorted(got) == sorted(expected) else
-               "loop `for i in range(0, num_examples, batch_size)` and keep the last,"
-               " smaller batch: indices[i: min(i + batch_size, num_examples)]")
+               _("loop `for i in range(0, num_examples, batch_size)` and keep the last,"
+                 " smaller batch: indices[i: min(i + batch_size, num_examples)]"))
 
 
 def _sizes(sizes):
     if len(sizes) > 12:
-        return f"{len(sizes)} batches of sizes {sizes[:10]}..."
-    return f"{len(sizes)} batch{'es' if len(sizes) != 1 else ''} of sizes {sizes}"
+        return _("{n} batches of sizes {sizes}...").format(n=len(sizes), sizes=sizes[:10])
+    return ngettext("{n} batch of sizes {sizes}", "{n} batches of sizes {sizes}",
+                    len(sizes)).format(n=len(sizes), sizes=sizes)
 
 
 def check_data_iter_visits_every_example_once(data_iter, batch_size, n, d):
@@ -137,10 +144,12 @@ def check_data_iter_visits_every_example_once(data_iter, batch_size, n, d):
     if sorted(ids) != list(range(n)):
         missing = sorted(set(range(n)) - set(ids))
         repeated = sorted({i for i in ids if ids.count(i) > 1})
-        c.fail("one pass must yield every example exactly once",
-               expected=f"{n} example{'s' * (n != 1)}, each exactly once",
-               got=f"{len(ids)} examples; missing {missing[:10]}, repeated {repeated[:10]}",
-               hint="shuffle a list of all indices once, then cut it into batches")
+        c.fail(_("one pass must yield every example exactly once"),
+               expected=ngettext("{n} example, each exactly once",
+                                 "{n} examples, each exactly once", n).format(n=n),
+               got=_("{n} examples; missing {missing}, repeated {repeated}").format(
+                   n=len(ids), missing=missing[:10], repeated=repeated[:10]),
+               hint=_("shuffle a list of all indices once, then cut it into batches"))
 
 
 def check_data_iter_keeps_features_and_labels_aligned(data_iter, batch_size, n, d):
@@ -149,10 +158,11 @@ def check_data_iter_keeps_features_and_labels_aligned(data_iter, batch_size, n, 
     c, batches = _one_pass(data_iter, batch_size, features, labels)
     for X, y in batches:
         if not torch.equal(labels[X[:, 0].round().long().clamp(0, n - 1)], y):
-            c.fail("features and labels must stay aligned",
-                   expected="y_batch[k] to be the label of X_batch[k]",
-                   got=f"X_batch rows {_ids([(X, y)])[:8]} with labels {y.flatten()[:8].tolist()}",
-                   hint="index features and labels with the same indices")
+            c.fail(_("features and labels must stay aligned"),
+                   expected=_("y_batch[k] to be the label of X_batch[k]"),
+                   got=_("X_batch rows {rows} with labels {labels}").format(
+                       rows=_ids([(X, y)])[:8], labels=y.flatten()[:8].tolist()),
+                   hint=_("index features and labels with the same indices"))
 
 
 def check_data_iter_shuffles_examples(data_iter):
@@ -164,19 +174,22 @@ def check_data_iter_shuffles_examples(data_iter):
     ids = _ids(batches)
     neighbours = sum(abs(a - b) == 1 for a, b in zip(ids, ids[1:]))
     if neighbours > 20:
-        c.fail("examples must come in random order",
-               expected="a shuffled order (about 2 of 999 neighbours next to each other)",
-               got=f"{neighbours} of 999 neighbours next to each other; order starts {ids[:12]}",
-               hint="shuffle the indices of all examples (random.shuffle or torch.randperm),"
-                    " not just the order of the batches")
+        c.fail(_("examples must come in random order"),
+               expected=_("a shuffled order (about 2 of 999 neighbours next to each other)"),
+               got=_("{k} of 999 neighbours next to each other; order starts {ids}").format(
+                   k=neighbours, ids=ids[:12]),
+               hint=_("shuffle the indices of all examples (random.shuffle or torch.randperm),"
+                      " not just the order of the batches"))
 
 
 def check_data_iter_reshuffles_every_pass(data_iter):
     """Two passes visit the examples in different orders."""
     features, labels = indexed_dataset(100, 1)
-    _, first = _one_pass(data_iter, 10, features, labels)
+    first = _one_pass(data_iter, 10, features, labels)[1]
     c, second = _one_pass(data_iter, 10, features, labels)
     if _ids(first) == _ids(second):
-        c.fail("each pass must use a new random order",
-               expected="a different order on the second pass", got=f"the same order twice: {_ids(first)[:12]}...",
-               hint="shuffle inside data_iter, with the global random generator and no fixed seed")
+        c.fail(_("each pass must use a new random order"),
+               expected=_("a different order on the second pass"),
+               got=_("the same order twice: {ids}...").format(ids=_ids(first)[:12]),
+               hint=_("shuffle inside data_iter, with the global random generator and no fixed"
+                      " seed"))

@@ -10,6 +10,7 @@ import torch
 from grader import training
 from grader.checks.common import Called
 from grader.checks.training import run_against_oracle
+from grader.i18n import N_, _
 
 
 def _same(got, expected, rtol=1e-5):
@@ -40,59 +41,65 @@ def _accumulator_program(n, steps):
 
 
 def _check_accumulator(learner, n, steps, hint):
-    """Accumulator(n) through `steps` reads, after each, what the oracle's does."""
+    """Accumulator(n) through `steps` reads, after each, what the oracle's does;
+    `hint` is an N_-marked text."""
     call = _accumulator_program(n, steps)
     got, expected = run_against_oracle(learner, "Accumulator", training.drive_accumulator,
                                        call, n=n, steps=steps)
     for done, (g, e) in enumerate(zip(got, expected)):
         if not _same(g, e, rtol=1e-9):
             Called("Accumulator", _accumulator_program(n, steps[:done])).fail(
-                "wrong values", expected=f"{', '.join(f'acc[{i}]' for i in range(n))} = {_show(e)}",
-                got=_show(g), hint=hint, show_inputs=False)
+                _("wrong values"),
+                expected=f"{', '.join(f'acc[{i}]' for i in range(n))} = {_show(e)}",
+                got=_show(g), hint=_(hint), show_inputs=False)
 
 
 def check_accumulator_sums_what_is_added(learner, n, steps):
     """Each slot holds the sum of the values added to it (steps: adds only)."""
-    _check_accumulator(learner, n, steps, "start every slot at 0.0; add(*args) adds args[i] to"
-                                          " slot i: self.data = [a + float(b) for a, b in"
-                                          " zip(self.data, args)]")
+    _check_accumulator(learner, n, steps, N_("start every slot at 0.0; add(*args) adds args[i]"
+                                             " to slot i: self.data = [a + float(b) for a, b"
+                                             " in zip(self.data, args)]"))
 
 
 def check_accumulator_reset_sets_every_slot_to_zero(learner, n, steps):
     """After reset(), n slots of 0.0 that add to again (steps include resets)."""
-    _check_accumulator(learner, n, steps, "reset() sets every one of the n slots back to 0.0"
-                                          " and keeps n of them: [0.0] * len(self.data)")
+    _check_accumulator(learner, n, steps, N_("reset() sets every one of the n slots back to 0.0"
+                                             " and keeps n of them: [0.0] * len(self.data)"))
 
 
 def check_accumulator_stores_plain_numbers(learner, n, steps):
     """Tensors added (a loss that requires grad among them) are stored as floats,
     so acc[i] keeps no autograd graph alive."""
-    _check_accumulator(learner, n, steps, "store float(b), not b: a tensor that requires grad"
-                                          " keeps the graph of every batch in memory")
+    _check_accumulator(learner, n, steps, N_("store float(b), not b: a tensor that requires"
+                                             " grad keeps the graph of every batch in memory"))
 
 
 # --- evaluate_accuracy --------------------------------------------------------
 
 def _check_fraction(learner, hint, *, module, n, batch_size, seed=0):
-    call = (f"evaluate_accuracy(net, data_iter)  # net: {'an nn.Module' if module else 'a function'},"
-            f" {n} examples in batches of {batch_size}")
+    """evaluate_accuracy of a net of known accuracy is the oracle's; `hint` is N_-marked."""
+    call = "evaluate_accuracy(net, data_iter)  # " + (
+        _("net: an nn.Module, {n} examples in batches of {batch_size}") if module else
+        _("net: a function, {n} examples in batches of {batch_size}")).format(
+            n=n, batch_size=batch_size)
     got, expected = run_against_oracle(learner, "evaluate_accuracy", training.evaluate_fixed_net,
                                        call, module=module, n=n, batch_size=batch_size, seed=seed)
     if not isinstance(got, float):
         Called("evaluate_accuracy", call).fail(
-            "must return a number", expected="the fraction of examples classified right",
-            got=got, hint="return metric[0] / metric[1], a float")
+            _("must return a number"), expected=_("the fraction of examples classified right"),
+            got=got, hint=_("return metric[0] / metric[1], a float"))
     if not _same(got, expected):
         Called("evaluate_accuracy", call).fail(
-            "wrong accuracy", expected=f"{expected:.6g} ({round(expected * n)} of {n} right)",
-            got=f"{got:.6g}", hint=hint)
+            _("wrong accuracy"), expected=_("{accuracy} ({k} of {n} right)").format(
+                accuracy=f"{expected:.6g}", k=round(expected * n), n=n),
+            got=f"{got:.6g}", hint=_(hint))
 
 
 def check_evaluate_accuracy_is_the_fraction_right_over_all_examples(learner, n, batch_size):
     """For a plain function as net: correct predictions over all batches / examples."""
-    _check_fraction(learner, "add up accuracy(net(X), y) and y.numel() over all batches, then"
-                             " divide once: a mean of the batches' accuracies gives the smaller"
-                             " last batch too much weight", module=False, n=n,
+    _check_fraction(learner, N_("add up accuracy(net(X), y) and y.numel() over all batches, then"
+                                " divide once: a mean of the batches' accuracies gives the"
+                                " smaller last batch too much weight"), module=False, n=n,
                     batch_size=batch_size)
 
 
@@ -100,28 +107,27 @@ def check_evaluate_accuracy_puts_a_module_in_eval_mode(learner):
     """An nn.Module (left in train mode, its scores differ by mode) is evaluated in
     eval mode. One batch: a mean of batches' accuracies is right there, so only
     the mode can make this check fail."""
-    _check_fraction(learner, "when net is a torch.nn.Module, call net.eval() first: in train"
-                             " mode, layers such as dropout change the predictions",
+    _check_fraction(learner, N_("when net is a torch.nn.Module, call net.eval() first: in train"
+                                " mode, layers such as dropout change the predictions"),
                     module=True, n=10, batch_size=10)
 
 
 # --- train_epoch_ch3 and train_ch3 --------------------------------------------
 
 EPOCH = dict(n=13, batch_size=5, seed=1)
-EPOCH_CALL = ("train_epoch_ch3(net, train_iter, loss, updater)  # softmax regression,"
-              " 13 examples in batches of 5, 5 and 3, updater {}")
+EPOCH_CALL = "train_epoch_ch3(net, train_iter, loss, updater)  # "
 
 
 # The epoch's net scores differently in eval mode (as a net with dropout would):
 # a loop that leaves it there gets everything after wrong, for that one cause.
-EVAL_MODE_NOTE = ("the net ran in eval mode, where its scores differ, so this follows from the"
-                  " missing net.train() (see the check of train mode): call net.train() at the"
-                  " start when net is a torch.nn.Module")
+EVAL_MODE_NOTE = N_("the net ran in eval mode, where its scores differ, so this follows from the"
+                    " missing net.train() (see the check of train mode): call net.train() at the"
+                    " start when net is a torch.nn.Module")
 
 
 def _hint_unless_eval_mode(got, hint):
     """`hint`, or EVAL_MODE_NOTE when the epoch ran the net in eval mode (got[3])."""
-    return hint if got[3] and all(got[3]) else EVAL_MODE_NOTE
+    return hint if got[3] and all(got[3]) else _(EVAL_MODE_NOTE)
 
 
 def _updater_calls_differ(got, expected):
@@ -132,8 +138,10 @@ def _updater_calls_differ(got, expected):
 
 
 def _epoch(learner, optimizer):
-    call = EPOCH_CALL.format("an SGD optimizer (a torch.optim.Optimizer, lr=0.1)" if optimizer
-                             else "lambda batch_size: sgd([W, b], 0.1, batch_size)")
+    call = EPOCH_CALL + _("softmax regression, 13 examples in batches of 5, 5 and 3, updater"
+                          " {updater}").format(
+        updater=_("an SGD optimizer (a torch.optim.Optimizer, lr=0.1)") if optimizer
+        else "lambda batch_size: sgd([W, b], 0.1, batch_size)")
     got, expected = run_against_oracle(learner, "train_epoch_ch3", training.train_one_epoch, call,
                                        optimizer=optimizer, **EPOCH)
     return Called("train_epoch_ch3", call), got, expected
@@ -143,34 +151,35 @@ def check_train_epoch_ch3_returns_mean_loss_and_accuracy(learner):
     """(summed loss / examples, correct / examples) over the epoch."""
     c, got, expected = _epoch(learner, optimizer=False)
     if not _same(got[0], expected[0]):
-        c.fail("wrong (training loss, training accuracy)",
-               expected=f"({_show(expected[0][0])}, {_show(expected[0][1])}): the mean loss and"
-                        " the fraction right, over all examples of the epoch",
+        c.fail(_("wrong (training loss, training accuracy)"),
+               expected=_("{pair}: the mean loss and the fraction right, over all examples of"
+                          " the epoch").format(
+                   pair=f"({_show(expected[0][0])}, {_show(expected[0][1])})"),
                got=_show(got[0]) if isinstance(got[0], list) else got[0],
                hint=_hint_unless_eval_mode(
-                   got, "the updater was called with other batch sizes or gradients (see the"
-                        " check of the updater's calls), so the epoch trained differently and"
-                        " its loss follows: with a custom updater, backpropagate l.sum() and"
-                        " call updater(X.shape[0]) once per batch"
+                   got, _("the updater was called with other batch sizes or gradients (see the"
+                          " check of the updater's calls), so the epoch trained differently and"
+                          " its loss follows: with a custom updater, backpropagate l.sum() and"
+                          " call updater(X.shape[0]) once per batch")
                    if _updater_calls_differ(got, expected) else
-                   "accumulate float(l.sum()), accuracy(y_hat, y) and y.numel() for each"
-                   " batch; return (metric[0] / metric[2], metric[1] / metric[2])"))
+                   _("accumulate float(l.sum()), accuracy(y_hat, y) and y.numel() for each"
+                     " batch; return (metric[0] / metric[2], metric[1] / metric[2])")))
 
 
 def check_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss(learner):
     """A custom updater is called once per batch with its size, after l.sum().backward()."""
     c, got, expected = _epoch(learner, optimizer=False)
-    sizes, expected_sizes = [s for s, _ in got[4]], [s for s, _ in expected[4]]
+    sizes, expected_sizes = [s for s, g in got[4]], [s for s, g in expected[4]]
     if sizes != expected_sizes:
-        c.fail("calls the updater with the wrong batch sizes", expected=_show(expected_sizes),
-               got=_show(sizes), hint="call updater(X.shape[0]) once per batch: the last batch"
-                                      " is smaller")
-    for (_, grad), (_, expected_grad) in zip(got[4], expected[4]):
+        c.fail(_("calls the updater with the wrong batch sizes"), expected=_show(expected_sizes),
+               got=_show(sizes), hint=_("call updater(X.shape[0]) once per batch: the last"
+                                        " batch is smaller"))
+    for (size, grad), (expected_size, expected_grad) in zip(got[4], expected[4]):
         if grad is None or not torch.allclose(grad, expected_grad, rtol=1e-4, atol=1e-6):
-            c.fail("the updater gets the wrong gradient", expected=expected_grad, got=grad,
+            c.fail(_("the updater gets the wrong gradient"), expected=expected_grad, got=grad,
                    hint=_hint_unless_eval_mode(
-                       got, "with a custom updater, backpropagate l.sum(): d2l's sgd divides by"
-                            " the batch size itself"))
+                       got, _("with a custom updater, backpropagate l.sum(): d2l's sgd divides"
+                              " by the batch size itself")))
 
 
 def check_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss(learner):
@@ -178,35 +187,36 @@ def check_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss(learner):
     c, got, expected = _epoch(learner, optimizer=True)
     for name, g, e in (("W", got[1], expected[1]), ("b", got[2], expected[2])):
         if not torch.allclose(g, e, rtol=1e-4, atol=1e-6):
-            c.fail(f"the net's {name} after the epoch is wrong", expected=e, got=g,
+            c.fail(_("the net's {name} after the epoch is wrong").format(name=name),
+                   expected=e, got=g,
                    hint=_hint_unless_eval_mode(
-                       got, "with a torch.optim.Optimizer: updater.zero_grad(),"
-                            " l.mean().backward(), updater.step(), for every batch"))
+                       got, _("with a torch.optim.Optimizer: updater.zero_grad(),"
+                              " l.mean().backward(), updater.step(), for every batch")))
 
 
 def check_train_epoch_ch3_puts_a_module_in_train_mode(learner):
     """A net left in eval mode (as evaluate_accuracy leaves it) runs in train mode."""
-    c, got, _ = _epoch(learner, optimizer=True)
+    c, got, expected = _epoch(learner, optimizer=True)
     if not got[3] or not all(got[3]):
-        c.fail("runs the net in eval mode", expected="every call of net in train mode",
-               got=f"net.training = {got[3]} in its calls",
-               hint="call net.train() at the start when net is a torch.nn.Module:"
-                    " evaluate_accuracy left it in eval mode")
+        c.fail(_("runs the net in eval mode"), expected=_("every call of net in train mode"),
+               got=_("net.training = {modes} in its calls").format(modes=got[3]),
+               hint=_("call net.train() at the start when net is a torch.nn.Module:"
+                      " evaluate_accuracy left it in eval mode"))
 
 
 def check_train_ch3_returns_a_row_per_epoch(learner, num_epochs):
     """One (train loss, train acc, test acc) per epoch, each from train_epoch_ch3 and
     evaluate_accuracy on test_iter."""
-    call = (f"train_ch3(net, train_iter, test_iter, loss, {num_epochs}, updater)  # softmax"
-            " regression, 40 training and 20 test examples")
+    call = (f"train_ch3(net, train_iter, test_iter, loss, {num_epochs}, updater)  # "
+            + _("softmax regression, 40 training and 20 test examples"))
     got, expected = run_against_oracle(learner, "train_ch3", training.train_epochs, call,
                                        num_epochs=num_epochs, seed=2)
     if not _same(got, expected):
         Called("train_ch3", call).fail(
-            "wrong rows", expected=f"{_show(expected)}: (train loss, train acc, test acc) of"
-                                   " each epoch", got=_show(got),
-            hint="for each epoch: train_metrics = train_epoch_ch3(...), test_acc ="
-                 " evaluate_accuracy(net, test_iter), and keep train_metrics + (test_acc,)")
+            _("wrong rows"), expected=_("{rows}: (train loss, train acc, test acc) of each"
+                                        " epoch").format(rows=_show(expected)), got=_show(got),
+            hint=_("for each epoch: train_metrics = train_epoch_ch3(...), test_acc ="
+                   " evaluate_accuracy(net, test_iter), and keep train_metrics + (test_acc,)"))
 
 
 # --- labels and predictions ---------------------------------------------------
@@ -221,13 +231,14 @@ def check_get_fashion_mnist_labels_names_each_label(fn, oracle, labels):
         return
     items = _items(got)
     if items == expected:
-        c.fail(f"the labels are right, but they come in a {type(got).__name__}",
-               expected="a list (or tuple) of str", got=f"{type(got).__name__}: {got!r:.200}",
-               hint="return a list: [text_labels[int(i)] for i in labels]")
-    c.fail("wrong labels", expected=repr(expected), got=f"{type(got).__name__}: {got!r:.200}",
-           hint="a list of the ten names in d2l's order: 't-shirt', 'trouser', 'pullover',"
-                " 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot';"
-                " text_labels[int(i)] for i in labels")
+        c.fail(_("the labels are right, but they come in a {type}").format(
+                   type=type(got).__name__),
+               expected=_("a list (or tuple) of str"), got=f"{type(got).__name__}: {got!r:.200}",
+               hint=_("return a list: [text_labels[int(i)] for i in labels]"))
+    c.fail(_("wrong labels"), expected=repr(expected), got=f"{type(got).__name__}: {got!r:.200}",
+           hint=_("a list of the ten names in d2l's order: 't-shirt', 'trouser', 'pullover',"
+                  " 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot';"
+                  " text_labels[int(i)] for i in labels"))
 
 
 def _items(value):
@@ -244,13 +255,14 @@ def _items(value):
 def check_predict_ch3_labels_the_first_n_examples(learner, n):
     """(predicted, true) text labels of the first n examples of the first batch (n=None:
     the default, 6)."""
-    call = f"predict_ch3(net, test_iter{'' if n is None else f', {n}'})  # batches of 8"
+    call = f"predict_ch3(net, test_iter{'' if n is None else f', {n}'})  # " + _("batches of 8")
     got, expected = run_against_oracle(learner, "predict_ch3", training.predict_fixed_net, call,
                                        n=n)
     if got != expected:
         Called("predict_ch3", call).fail(
-            "wrong labels", expected=f"(predicted, true) = {tuple(expected)}",
+            _("wrong labels"), expected=_("(predicted, true) = {labels}").format(
+                labels=tuple(expected)),
             got=tuple(got) if isinstance(got, list) else got,
-            hint="take the first batch X, y; predicted = get_fashion_mnist_labels("
-                 "net(X).argmax(dim=1)), true = get_fashion_mnist_labels(y); return both,"
-                 " predicted first, cut to n (6 by default)")
+            hint=_("take the first batch X, y; predicted = get_fashion_mnist_labels("
+                   "net(X).argmax(dim=1)), true = get_fashion_mnist_labels(y); return both,"
+                   " predicted first, cut to n (6 by default)"))

@@ -4,11 +4,12 @@ net with the learner's own W and b."""
 import torch
 
 from grader.checks.common import Called
+from grader.i18n import N_, _
 from grader.oracle import net_with
 
-INIT_HINT = ("W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True) and"
-             " b = torch.zeros(num_outputs, requires_grad=True), num_inputs = 784,"
-             " num_outputs = 10")
+INIT_HINT = N_("W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)"
+                " and b = torch.zeros(num_outputs, requires_grad=True), num_inputs = 784,"
+                " num_outputs = 10")
 
 
 def probe_images():
@@ -26,18 +27,18 @@ def parameters(learner):
             learner.net(probe_images())
             shape = "(784, 10)" if name == "W" else "(10,)"
             Called("net", call=f"softmax_regression.{name}").fail(
-                f"{name} must be a tensor in softmax_regression.py",
-                expected=f"a tensor of shape {shape}",
-                got="None (or no such name)" if found[name] == "NoneType" else found[name],
-                hint=INIT_HINT, show_inputs=False)
+                _("{name} must be a tensor in softmax_regression.py").format(name=name),
+                expected=_("a tensor of shape {shape}").format(shape=shape),
+                got=_("None (or no such name)") if found[name] == "NoneType" else found[name],
+                hint=_(INIT_HINT), show_inputs=False)
     return found
 
 
 def _parameter(learner, name, shape):
     value = parameters(learner)[name]["value"]
     c = Called("net", call=f"softmax_regression.{name}")
-    hint = "W is (784, 10), inputs by outputs, so that X @ W has one row per image" \
-        if name == "W" and tuple(value.shape) == tuple(reversed(shape)) else INIT_HINT
+    hint = _("W is (784, 10), inputs by outputs, so that X @ W has one row per image") \
+        if name == "W" and tuple(value.shape) == tuple(reversed(shape)) else _(INIT_HINT)
     c.tensor(value, shape, torch.float32, what=name, hint=hint)
 
 
@@ -55,10 +56,10 @@ def check_net_parameters_require_grad(learner):
     for name in ("W", "b"):
         if not found[name]["requires_grad"]:
             Called("net", call=f"softmax_regression.{name}").fail(
-                f"{name} must have requires_grad=True", expected="requires_grad=True",
-                got="requires_grad=False",
-                hint="create it with requires_grad=True, so that autograd computes its gradient"
-                     " during training", show_inputs=False)
+                _("{name} must have requires_grad=True").format(name=name),
+                expected="requires_grad=True", got="requires_grad=False",
+                hint=_("create it with requires_grad=True, so that autograd computes its"
+                       " gradient during training"), show_inputs=False)
 
 
 def check_net_W_is_drawn_from_normal_0_0_01(learner):
@@ -68,30 +69,33 @@ def check_net_W_is_drawn_from_normal_0_0_01(learner):
     mean, std = float(W.mean()), float(W.std())
     if abs(mean) > 5 * 0.01 / W.numel() ** 0.5 or not 0.0095 <= std <= 0.0105:
         Called("net", call="softmax_regression.W").fail(
-            "W is not drawn from N(0, 0.01)",
-            expected=f"mean 0 and standard deviation 0.01 over its {W.numel()} entries",
-            got=f"mean {mean:.4g}, standard deviation {std:.4g}", hint=INIT_HINT,
-            show_inputs=False)
+            _("W is not drawn from N(0, 0.01)"),
+            expected=_("mean 0 and standard deviation 0.01 over its {n} entries").format(
+                n=W.numel()),
+            got=_("mean {mean}, standard deviation {std}").format(mean=f"{mean:.4g}",
+                                                                  std=f"{std:.4g}"),
+            hint=_(INIT_HINT), show_inputs=False)
 
 
 def check_net_b_starts_at_zero(learner):
     b = parameters(learner)["b"]["value"]
     if bool((b != 0).any()):
         Called("net", call="softmax_regression.b").fail(
-            "b must start at 0", expected="torch.zeros(10)", got=b,
+            _("b must start at 0"), expected="torch.zeros(10)", got=b,
             hint="b = torch.zeros(num_outputs, requires_grad=True)", show_inputs=False)
 
 
 def _net(learner, X):
-    c = Called("net", X=f"a tensor of shape {tuple(X.shape)}, values in [0, 1)")
+    c = Called("net", X=_("a tensor of shape {shape}, values in [0, 1)").format(
+        shape=tuple(X.shape)))
     return c, learner.net(X)
 
 
 def check_net_returns_a_row_of_10_per_image(learner, X):
     c, got = _net(learner, X)
     c.tensor(got, (len(X), 10), torch.float32,
-             hint="net(X) has one row of 10 class probabilities per image:"
-                  " softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)")
+             hint=_("net(X) has one row of 10 class probabilities per image:"
+                    " softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)"))
 
 
 def check_net_matches_softmax_of_X_W_plus_b(learner, X):
@@ -101,15 +105,16 @@ def check_net_matches_softmax_of_X_W_plus_b(learner, X):
     c, got = _net(learner, X)
     got = c.tensor(got, (len(X), 10))
     if W.dim() != 2 or W.shape[0] != X[0].numel():
-        c.fail("its values cannot be checked: W does not have one row per pixel",
-               expected=f"W of shape ({X[0].numel()}, 10)", got=f"W of shape {tuple(W.shape)}",
-               hint="fix W's shape first: its own check says how")
+        c.fail(_("its values cannot be checked: W does not have one row per pixel"),
+               expected=_("W of shape {shape}").format(shape=(X[0].numel(), 10)),
+               got=_("W of shape {shape}").format(shape=tuple(W.shape)),
+               hint=_("fix W's shape first: its own check says how"))
     logits = torch.matmul(X.reshape(len(X), -1), W) + b
     expected = net_with(W, b)(X)
     if not torch.allclose(got.double(), expected.double(), rtol=1e-4, atol=1e-6):
-        hint = "apply softmax to the scores: softmax(torch.matmul(X.reshape((-1, W.shape[0])),"
-        hint += " W) + b)"
+        hint = _("apply softmax to the scores: softmax(torch.matmul(X.reshape((-1,"
+                 " W.shape[0])), W) + b)")
         if not torch.allclose(got, logits, rtol=1e-4, atol=1e-6):
-            hint = ("net(X) is softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b),"
-                    " with this module's W and b")
-        c.fail("wrong values", expected=expected, got=got, hint=hint)
+            hint = _("net(X) is softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b),"
+                     " with this module's W and b")
+        c.fail(_("wrong values"), expected=expected, got=got, hint=hint)

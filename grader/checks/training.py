@@ -2,6 +2,7 @@
 learner's functions among the oracle's, so a failure is pinned on the learner's."""
 from grader.checks.common import Called, seeded
 from grader.grades import failed
+from grader.i18n import N_, _
 from grader.oracle import ORACLE, with_learner
 from grader.report import Skipped
 from grader.seam import LearnerError, Outcome, RecipeCrashed
@@ -30,17 +31,18 @@ def run_recipe(learner, exercises, recipe, *args, **kwargs):
 # What each training recipe does, in the learner's words: messages show this,
 # never the grader's function names.
 RECIPE_WORDS = {
-    "train_linear_regression": "d2l 3.2's training loop: 1000 examples, batch 10, lr 0.03,"
-                               " 3 epochs",
-    "train_linreg_concise": "d2l 3.3's training loop (nn.MSELoss, SGD): 1000 examples, batch 10,"
-                            " lr 0.03, 3 epochs",
-    "train_softmax_regression": "d2l 3.6's softmax-regression training loop",
+    "train_linear_regression": N_("d2l 3.2's training loop: 1000 examples, batch 10, lr 0.03,"
+                                  " 3 epochs"),
+    "train_linreg_concise": N_("d2l 3.3's training loop (nn.MSELoss, SGD): 1000 examples,"
+                               " batch 10, lr 0.03, 3 epochs"),
+    "train_softmax_regression": N_("d2l 3.6's softmax-regression training loop"),
 }
+ANY_RECIPE_WORDS = N_("d2l's training loop")
 
 
 def recipe_words(recipe):
     """What `recipe` runs, as a learner reads it (see RECIPE_WORDS)."""
-    return RECIPE_WORDS.get(recipe.__name__, "d2l's training loop")
+    return _(RECIPE_WORDS.get(recipe.__name__, ANY_RECIPE_WORDS))
 
 
 def _train(exercise, learner, exercises, recipe, *args, call=None, **kwargs):
@@ -50,11 +52,12 @@ def _train(exercise, learner, exercises, recipe, *args, call=None, **kwargs):
         return run_recipe(learner, exercises, recipe, *args, **kwargs)
     except RecipeCrashed as e:
         Called(exercise, call or recipe_words(recipe)).fail(
-            f"training with your {exercise} crashed" if call is None
-            else "crashed when used as d2l uses it", expected="a run to the end",
+            _("training with your {exercise} crashed").format(exercise=exercise) if call is None
+            else _("crashed when used as d2l uses it"), expected=_("a run to the end"),
             got=str(e),
-            hint=f"the code around it got something it cannot use from {exercise}: check the"
-                 " type and shape of what it returns (and a class's methods)", show_inputs=False)
+            hint=_("the code around it got something it cannot use from {exercise}: check the"
+                   " type and shape of what it returns (and a class's methods)").format(
+                       exercise=exercise), show_inputs=False)
 
 
 def run_against_oracle(learner, exercise, recipe, call, **kwargs):
@@ -76,31 +79,41 @@ def check_linear_regression_training_converges(learner, exercise,
     b_error = abs(float(b) - LINEAR_TRUE_B)
     if not (w_error <= 0.01 and b_error <= 0.01 and losses[-1] < 1e-3):
         Called(exercise, recipe_words(recipe)).fail(
-            f"training linear regression with your {exercise} does not converge",
-            expected=f"w within 0.01 of {list(LINEAR_TRUE_W)}, b within 0.01 of {LINEAR_TRUE_B},"
-                     " final mean loss < 0.001",
-            got=f"w = {[round(float(a), 4) for a in w.flatten()]}, b = {float(b):.4f},"
-                f" mean loss per epoch {[f'{x:.4g}' for x in losses]}",
-            hint=f"the other functions were PyTorch's own versions, so the cause is in {exercise};"
-                 " its own checks above say more", show_inputs=False)
+            _("training linear regression with your {exercise} does not converge").format(
+                exercise=exercise),
+            expected=_("w within 0.01 of {w}, b within 0.01 of {b}, final mean loss < 0.001")
+            .format(w=list(LINEAR_TRUE_W), b=LINEAR_TRUE_B),
+            got=_("w = {w}, b = {b}, mean loss per epoch {losses}").format(
+                w=[round(float(a), 4) for a in w.flatten()], b=f"{float(b):.4f}",
+                losses=[f"{x:.4g}" for x in losses]),
+            hint=_other_functions_hint(exercise), show_inputs=False)
+
+
+def _other_functions_hint(exercise):
+    return _("the other functions were PyTorch's own versions, so the cause is in {exercise};"
+             " its own checks above say more").format(exercise=exercise)
 
 
 def epoch_table(epochs):
     """The per-epoch table a learner sees: train loss, train acc, test acc."""
-    rows = [f"  epoch {i:>2}  train loss {e.train_loss:.4f}  train acc {e.train_acc:.3f}"
-            f"  test acc {e.test_acc:.3f}" for i, e in enumerate(epochs, 1)]
+    row = _("  epoch {i}  train loss {train_loss}  train acc {train_acc}  test acc {test_acc}")
+    rows = [row.format(i=f"{i:>2}", train_loss=f"{e.train_loss:.4f}",
+                       train_acc=f"{e.train_acc:.3f}", test_acc=f"{e.test_acc:.3f}")
+            for i, e in enumerate(epochs, 1)]
     return "\n".join(rows)
 
 
 def the_bar(bar):
     """The words for `bar`: what a run must reach."""
-    return f"test accuracy >= {bar['min_test_acc']} and mean training loss < {bar['max_train_loss']}"
+    return _("test accuracy >= {min_test_acc} and mean training loss < {max_train_loss}").format(
+        min_test_acc=bar["min_test_acc"], max_train_loss=bar["max_train_loss"])
 
 
 def converged_run(epochs, exercise, bar):
     """The feedback for a run that met `bar`: where it stopped, and its table."""
-    return (f"{bar['data_name']}, trained with your {exercise}: {the_bar(bar)} after epoch"
-            f" {len(epochs)}, where training stops:\n{epoch_table(epochs)}")
+    return _("{data}, trained with your {exercise}: {bar} after epoch {n}, where training"
+             " stops:").format(data=_(bar["data_name"]), exercise=exercise, bar=the_bar(bar),
+                               n=len(epochs)) + f"\n{epoch_table(epochs)}"
 
 
 def softmax_regression_epochs(learner, exercises, train, test, recipe, bar, blamed,
@@ -117,13 +130,16 @@ def check_softmax_regression_training_converges(epochs, exercise, bar):
     """The run's Epochs meet `bar` (min_test_acc, max_train_loss, data_name)."""
     if not meets_bar(epochs[-1], bar):
         last = epochs[-1]
-        Called(exercise, f"train softmax regression on {bar['data_name']}").fail(
-            f"softmax regression trained with your {exercise} does not learn {bar['data_name']}",
-            expected=f"{the_bar(bar)} after one of the {len(epochs)} epochs",
-            got=f"test accuracy {last.test_acc:.3f}, training loss {last.train_loss:.4f}\n"
-                f"{epoch_table(epochs)}",
-            hint=f"the other functions were PyTorch's own versions, so the cause is in {exercise};"
-                 " its own checks above say more", show_inputs=False)
+        data = _(bar["data_name"])
+        Called(exercise, _("train softmax regression on {data}").format(data=data)).fail(
+            _("softmax regression trained with your {exercise} does not learn {data}").format(
+                exercise=exercise, data=data),
+            expected=_("{bar} after one of the {n} epochs").format(bar=the_bar(bar),
+                                                                  n=len(epochs)),
+            got=_("test accuracy {test_acc}, training loss {train_loss}").format(
+                test_acc=f"{last.test_acc:.3f}", train_loss=f"{last.train_loss:.4f}")
+            + f"\n{epoch_table(epochs)}",
+            hint=_other_functions_hint(exercise), show_inputs=False)
 
 
 class SharedRuns:
@@ -146,7 +162,8 @@ class SharedRuns:
 
     def epochs(self, exercise, recipe, bar):
         if failed(self.results(exercise)):
-            raise Skipped(f"not run: {exercise} already fails an earlier check")
+            raise Skipped(_("not run: {exercise} already fails an earlier check").format(
+                exercise=exercise))
         team = tuple(e for e in TRAINED_TOGETHER if e == exercise or self._passing(e))
         if len(team) > 1:
             if team not in self.together:

@@ -9,6 +9,7 @@ from grader.checks import basics, closed_form, data, linear
 from grader.checks.common import check_does_not_reseed_global_rngs, \
     check_gradient_matches_oracle, check_leaves_inputs_unchanged
 from grader.checks.training import check_linear_regression_training_converges
+from grader.i18n import N_
 from grader.oracle import ORACLE
 
 exercise = pytest.mark.exercise
@@ -102,8 +103,8 @@ def test_linreg_closed_form_leaves_inputs_unchanged(learner, problem):
 def test_linreg_closed_form_matches_least_squares(learner, problem):
     closed_form.check_linreg_closed_form_fits_like_least_squares(
         learner.linreg_closed_form, *problem, tol=1e-4,
-        hint="minimise sum((X @ w + b - y)**2): with X and y centred, w solves it and"
-             " b = mean(y) - mean(X) @ w")
+        hint=N_("minimise sum((X @ w + b - y)**2): with X and y centred, w solves it and"
+                " b = mean(y) - mean(X) @ w"))
 
 
 @exercise("linreg_closed_form")
@@ -113,7 +114,7 @@ def test_linreg_closed_form_fits_ill_conditioned_features(learner):
         X, y = S.least_squares_problem(seed, 30, 4, cond=3e3)
         closed_form.check_linreg_closed_form_fits_like_least_squares(
             learner.linreg_closed_form, X, y, tol=5e-3, hint=closed_form.CONDITIONING_HINT,
-            about="condition number 3000 once centred")
+            about=N_("condition number 3000 once centred"))
 
 
 @exercise("linreg_closed_form")

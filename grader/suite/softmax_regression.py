@@ -10,6 +10,7 @@ from grader.checks import model
 from grader.checks.common import check_gradient_matches_oracle, check_leaves_inputs_unchanged
 from grader.checks.training import check_softmax_regression_training_converges, converged_run, \
     softmax_regression_epochs
+from grader.i18n import N_
 from grader.plot import plot_epochs
 from grader.oracle import ORACLE
 from grader.training import gaussian_blobs
@@ -18,7 +19,8 @@ exercise = pytest.mark.exercise
 
 BLOBS = gaussian_blobs()
 BLOBS_RECIPE = dict(num_epochs=5, lr=0.1, batch_size=64, seed=0)
-BLOBS_BAR = dict(min_test_acc=0.9, max_train_loss=0.3, data_name="a synthetic 4-class data set")
+BLOBS_BAR = dict(min_test_acc=0.9, max_train_loss=0.3,
+                 data_name=N_("a synthetic 4-class data set"))
 # d2l 3.6.6's recipe; d2l asserts test accuracy > 0.7 and train loss < 0.5,
 # a correct implementation reaches about 0.83.
 FASHION_RECIPE = dict(num_epochs=10, lr=0.1, batch_size=256, seed=0)
