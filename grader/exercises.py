@@ -16,8 +16,8 @@ class Exercise:
 
     name, module: the function and the learner's module (file stem) holding it.
     params: its d2l parameter names. points: default points (they sum to 100).
-    section: the d2l section (as hint when it holds words). hint: the stub's one-line hint (in English: show
-        it as _(hint)).
+    section: the d2l section (in English, as hint, when it holds words).
+    hint: the stub's one-line hint (in English: show it as _(hint)).
     iterates: its result is an iterable the grader materialises behind the seam;
         it may yield at most one item per element of its last argument.
     instance: it is a class; the grader calls its instances' methods behind the seam.
@@ -100,15 +100,16 @@ TABLE = (
     Exercise("get_fashion_mnist_labels", "training", ("labels",), 2, "3.5.1",
              N_("index a list of the ten names with int(i) for each label i.")),
     Exercise("show_images", "training", ("imgs", "num_rows", "num_cols", "titles", "scale"), 2,
-             "3.5.1", N_("plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale)),"
-             " then axes.flatten().")),
+             "3.5.1", N_("plt.subplots(num_rows, num_cols, figsize=(num_cols * scale,"
+                         " num_rows * scale)), then axes.flatten().")),
     Exercise("get_dataloader_workers", "training", (), 1, "3.5.2",
              N_("return the number of processes that read the data: the book uses 4.")),
     Exercise("load_data_fashion_mnist", "training", ("batch_size", "resize"), 3, "3.5.3",
              N_("ToTensor() (after Resize(resize) if resize); shuffle the training set only."),
              uses=("get_dataloader_workers",)),
     Exercise("Accumulator", "training", ("n",), 4, "3.6.5",
-             N_("keep a list of n floats; add(*args) adds float(arg) to each slot."), instance=True),
+             N_("keep a list of n floats; add(*args) adds float(arg) to each slot."),
+             instance=True),
     Exercise("evaluate_accuracy", "training", ("net", "data_iter"), 4, "3.6.5",
              N_("sum the correct predictions and the examples over all batches, then divide."),
              uses=("Accumulator", "accuracy")),
@@ -128,7 +129,8 @@ TABLE = (
              N_("take the first batch; the prediction is net(X).argmax(dim=1)."),
              uses=("get_fashion_mnist_labels", "show_images")),
     Exercise("load_array", "concise", ("data_arrays", "batch_size", "is_train"), 2, "3.3.2",
-             N_("data.DataLoader(data.TensorDataset(*data_arrays), batch_size, shuffle=is_train).")),
+             N_("data.DataLoader(data.TensorDataset(*data_arrays), batch_size,"
+                " shuffle=is_train).")),
     Exercise("linreg_concise", "concise", (), 4, "3.3.3",
              N_("net[0].weight.data.normal_(0, 0.01) and net[0].bias.data.fill_(0).")),
     Exercise("softmax_concise", "concise", (), 4, "3.7.1",

@@ -59,7 +59,8 @@ def table_rows(grade):
     for name, result in grade["exercises"].items():
         status = result["status"]
         why = clip(first_line(result), TABLE_WIDTH) if status in TO_READ else ""
-        rows.append((name, status, f"  {name:<{NAME_WIDTH}} {pad(_(SHORT[status]), 14)}"
+        word = pad(_(SHORT[status]), 14)
+        rows.append((name, status, f"  {name:<{NAME_WIDTH}} {word}"
                                    f" {result['score']:>3}/{result['max_score']:<3}  {why}".rstrip()))
     return rows
 

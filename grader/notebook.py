@@ -204,7 +204,8 @@ class Result:
             f"<td>{esc(feedback.clip(feedback.first_line(r), feedback.TABLE_WIDTH)) if r['status'] in feedback.TO_READ else ''}</td></tr>"  # noqa: E501
             for name, r in self.grade["exercises"].items())
         passed = sum(r["status"] == "passed" for r in self.grade["exercises"].values())
-        word, total = esc(_("total")), esc(feedback.passed_text(passed, len(self.grade["exercises"])))
+        word = esc(_("total"))
+        total = esc(feedback.passed_text(passed, len(self.grade["exercises"])))
         parts = [f"<div class='d2lkit-grade'><table>{rows}<tr><td><b>{word}</b></td><td></td>"
                  f"<td style='text-align:right'><b>{self.score}/{self.grade['max_score']}</b></td>"
                  f"<td>{total}</td></tr></table>"]

@@ -179,4 +179,5 @@ def apply_from_scratch_rule(learner, exercise, status, message):
         return status, message
     if status == "passed":
         return "failed", from_scratch_message(exercise, builtin, values_right=True)
-    return status, message + "\n" + label(_("also")) + from_scratch_message(exercise, builtin, False)
+    also = from_scratch_message(exercise, builtin, False)
+    return status, message + "\n" + label(_("also")) + also
