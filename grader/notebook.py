@@ -228,7 +228,8 @@ WIDTH = 80  # as pytest's terminal summary, for the text's section lines
 
 
 def section(title):
-    return f" {title} ".center(WIDTH, "=")
+    """The title centred in a line of "=" WIDTH columns wide (see feedback.columns)."""
+    return f" {title} ".center(WIDTH - (feedback.columns(title) - len(title)), "=")
 
 
 def esc(text):

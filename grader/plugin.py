@@ -335,16 +335,16 @@ def pytest_terminal_summary(terminalreporter, config):
     tw = terminalreporter
     notes = config.stash.get(NOTES, [])
     if notes:
-        tw.section(_("d2l chapter 3: about your files"), sep="=", bold=True)
+        section(tw, _("d2l chapter 3: about your files"))
         for note in notes:
             tw.write_line(note)
     to_read = feedback.messages(grade)
     if to_read and grading_learner(config):
-        tw.section(_("d2l chapter 3: what to fix"), sep="=", bold=True)
+        section(tw, _("d2l chapter 3: what to fix"))
         for name, text in to_read:
             tw.write_line("")
             tw.write_line(text)
-    tw.section(_("d2l chapter 3: your grade"), sep="=", bold=True)
+    section(tw, _("d2l chapter 3: your grade"))
     for _name, status, row in feedback.table_rows(grade):
         tw.write_line(row, green=status == "passed",
                       red=status in ("failed", "error", "timeout", "missing"),
@@ -352,6 +352,13 @@ def pytest_terminal_summary(terminalreporter, config):
     tw.write_line(feedback.total_line(grade), bold=True)
     for line in feedback.next_lines(grade, "pytest exercises --exercise {}"):
         tw.write_line(line)
+
+
+def section(tw, title):
+    """tw.section(title, sep="=", bold=True), as wide as pytest's other lines when
+    the title holds Chinese characters, which take two columns each."""
+    wide = feedback.columns(title) - len(title)
+    tw.write_sep("=", title, fullwidth=tw._tw.fullwidth - wide if wide else None, bold=True)
 
 
 def pytest_sessionfinish(session, exitstatus):
