@@ -8,11 +8,13 @@ process imports it); the grading code loads on the first check.
 import sys
 
 
-def check(exercise=None, *, call_timeout=10.0, allow_builtins=False, points=None):
+def check(exercise=None, *, call_timeout=10.0, allow_builtins=False, points=None, lang=None):
     """Grade `exercise` (by its name, such as "softmax"; None: every exercise) as
     the calling code's globals define it, a notebook's cells for instance. Returns
     a grader.notebook.Result, shown as the grade table and messages (HTML in
-    Jupyter). `call_timeout`: seconds one call of a learner's function may take."""
+    Jupyter). `call_timeout`: seconds one call of a learner's function may take.
+    `lang`: "zh" (Chinese) or "en" (English); None: the locale's (LANGUAGE,
+    LC_ALL, LC_MESSAGES, LANG)."""
     from grader.notebook import check_names
     return check_names(sys._getframe(1).f_globals, exercise, call_timeout=call_timeout,
-                       allow_builtins=allow_builtins, points=points)
+                       allow_builtins=allow_builtins, points=points, lang=lang)

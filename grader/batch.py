@@ -10,7 +10,8 @@ from contextlib import nullcontext
 
 from grader.checks.training import SharedRuns
 from grader.fashion_mnist import raw_folder, shared_features
-from grader.grades import CheckResult, GradeBook, failed
+from grader.grades import CheckResult, GradeBook, failed, used_up
+from grader.i18n import _
 from grader.profiles import seed_suite, without_shrinking
 from grader.report import apply_from_scratch_rule, classify
 from grader.suite import MODULE_NAMES
@@ -75,13 +76,13 @@ def grade(learner, points, *, budget=None, fashion=shared_features, grading_seed
         if exercise in final:
             status, message, notes = *final[exercise], []
         elif deadline and time.monotonic() > deadline:
-            status, message, notes = "timeout", f"not run: the submission used up its" \
-                                                f" {budget:g} s for grading", []
+            status, message, notes = "timeout", used_up(budget), []
         else:
             status, message, notes = run_check(name, learner, fashion, grading_seed, runs,
                                                shrink=not failed(book.statuses(exercise)))
             if status is None:
-                status, message = "error", f"internal error in the grader: {message}"
+                status, message = "error", _("internal error in the grader: {message}").format(
+                    message=message)
             if status in FINAL:
                 final[exercise] = (status, message)
         result = CheckResult(name, status, message, notes)

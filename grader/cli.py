@@ -30,10 +30,10 @@ import os
 import sys
 from pathlib import Path
 
-from grader import sandbox
+from grader import i18n, sandbox
 from grader.exercises import NAMES
 from grader.grades import parse_points
-from grader.options import HELP_ALLOW, HELP_EXAMPLES, HELP_SEED
+from grader.options import HELP_ALLOW, HELP_EXAMPLES, HELP_LANG, HELP_SEED
 
 # `python -m grader --help`: the learner's commands first, then the instructor's.
 HELP = __doc__.split("\n\nEach sub-folder")[0]
@@ -71,15 +71,19 @@ def main(argv=None):
     r.add_argument("--force", action="store_true", help="overwrite OUTDIR if it exists")
     r.add_argument("--points", action="append", default=[], metavar="NAME=POINTS",
                    help="points of one exercise in the GitHub Classroom workflow (repeatable)")
+    _language_option(r)
     w = commands.add_parser("watch", help="grade the exercise you are working on each time you"
                                           " save (keys: h hint, n next, l list, a all, q quit)")
     w.add_argument("folder", nargs="?", default="exercises",
                    help="the folder holding your exercises (default exercises)")
     w.add_argument("--exercise", choices=NAMES, help="start with this exercise")
+    _language_option(w)
     j = commands.add_parser("judge")  # internal: no help, so --help does not list it
     j.add_argument("config")
     commands.add_parser("autograde")  # internal, as judge
     args = parser.parse_args(argv)
+    if hasattr(args, "lang"):
+        i18n.set_language(args.lang)
     if args.command in ("grade", "watch"):
         from grader.environment import BrokenEnvironment, check
         try:  # a broken torch/numpy/torchvision would fail correct code
@@ -93,7 +97,7 @@ def main(argv=None):
         return 0
     if args.command == "watch":
         from grader.watch import main as watch
-        return watch(args.folder, args.exercise)
+        return watch(args.folder, args.exercise, lang=args.lang)
     if args.command == "autograde":
         from grader.gradescope import ROOT_ENV, SetupBroken, run
         try:
@@ -108,7 +112,7 @@ def main(argv=None):
     if args.command == "release":
         from grader.release import ReleaseError, release
         try:
-            release(Path(args.outdir), force=args.force, points=points)
+            release(Path(args.outdir), force=args.force, points=points, lang=args.lang)
         except ReleaseError as e:
             parser.error(str(e))
         print(f"wrote the learner's kit to {args.outdir}")
@@ -155,13 +159,20 @@ def _grading_options(parser, *, timeout):
     parser.add_argument("--allow-builtins", action="store_true", help=HELP_ALLOW)
     parser.add_argument("--grading-seed", type=int, metavar="N", help=HELP_SEED)
     parser.add_argument("--examples", type=int, metavar="K", help=HELP_EXAMPLES)
+    _language_option(parser)
+
+
+def _language_option(parser):
+    """--lang: the language of what learners read (for a class: of its feedback)."""
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, help=HELP_LANG,
+                        default=i18n.language_from_environment())
 
 
 def _options(args):
     return {"timeout": args.timeout, "call_timeout": args.call_timeout,
             "import_timeout": args.import_timeout, "memory_mb": args.memory_mb,
             "allow_builtins": args.allow_builtins, "grading_seed": args.grading_seed,
-            "examples": args.examples}
+            "examples": args.examples, "lang": args.lang}
 
 
 def _gradescope(parser, args, points):

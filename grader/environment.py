@@ -13,6 +13,8 @@ from importlib import metadata
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from grader.i18n import _
+
 # torch's wheels before this were built for numpy 1 and cannot use numpy 2.
 NUMPY2_TORCH = Version("2.3")
 UPGRADE = "pip install --upgrade torch torchvision"
@@ -34,22 +36,26 @@ def problem():
     wrong and what to install."""
     torch, vision, numpy = _version("torch"), _version("torchvision"), _version("numpy")
     if torch is None:
-        return f"torch is not installed: run `{UPGRADE}`."
+        return _("torch is not installed: run `{command}`.").format(command=UPGRADE)
     if vision is None:
-        return ("torchvision is not installed, and the grader reads Fashion-MNIST with it: run"
-                f" `{UPGRADE}`, which installs the torchvision made for your torch.")
+        return _("torchvision is not installed, and the grader reads Fashion-MNIST with it: run"
+                 " `{command}`, which installs the torchvision made for your torch.").format(
+                     command=UPGRADE)
     for requirement in map(Requirement, metadata.requires("torchvision") or []):
         if requirement.name == "torch" and requirement.specifier and \
                 not requirement.specifier.contains(torch, prereleases=True):
-            return (f"torchvision {vision} is made for torch {requirement.specifier}, but torch"
-                    f" {torch} is installed: run `{UPGRADE}` to install a pair that works"
-                    " together.")
+            return _("torchvision {vision} is made for torch {wanted}, but torch {torch} is"
+                     " installed: run `{command}` to install a pair that works together.").format(
+                         vision=vision, wanted=requirement.specifier, torch=torch,
+                         command=UPGRADE)
     if numpy is None:
-        return f"numpy is not installed: run `pip install numpy` (or `{UPGRADE}`)."
+        return _("numpy is not installed: run `pip install numpy` (or `{command}`).").format(
+            command=UPGRADE)
     if torch.release < NUMPY2_TORCH.release and numpy.major >= 2:
-        return (f"torch {torch} was built for numpy 1 and cannot use numpy {numpy}, so every"
-                f" check would fail: run `pip install \"numpy<2\"`, or `{UPGRADE}` (the kit needs"
-                " torch 2.3 or newer, which works with either numpy).")
+        return _("torch {torch} was built for numpy 1 and cannot use numpy {numpy}, so every"
+                 " check would fail: run `pip install \"numpy<2\"`, or `{command}` (the kit needs"
+                 " torch 2.3 or newer, which works with either numpy).").format(
+                     torch=torch, numpy=numpy, command=UPGRADE)
     if "torch" in sys.modules:
         return _numpy_from_torch()
     return None
@@ -62,8 +68,9 @@ def _numpy_from_torch():
     try:
         torch.from_numpy(np.zeros(1)).numpy()
     except Exception as e:  # RuntimeError: Numpy is not available
-        return (f"torch {torch.__version__} cannot use numpy {np.__version__} ({e}), so every"
-                f" check would fail: run `{UPGRADE}`, or `pip install \"numpy<2\"`.")
+        return _("torch {torch} cannot use numpy {numpy} ({error}), so every check would fail:"
+                 " run `{command}`, or `pip install \"numpy<2\"`.").format(
+                     torch=torch.__version__, numpy=np.__version__, error=e, command=UPGRADE)
     return None
 
 
@@ -71,5 +78,5 @@ def check():
     """Raise BrokenEnvironment with the message if this environment cannot grade."""
     found = problem()
     if found:
-        raise BrokenEnvironment(f"The grader cannot run in this Python environment, so nothing"
-                                f" was graded: {found}")
+        raise BrokenEnvironment(_("The grader cannot run in this Python environment, so nothing"
+                                  " was graded: {problem}").format(problem=found))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from grader.i18n import _
 from grader.outputs import atomic_write
 from grader.training import ScaledImages, as_float_features
 
@@ -40,15 +41,19 @@ class DataUnavailable(Exception):
     def __init__(self, root, reason):
         self.root, self.reason = Path(root), reason
         raw = self.root / "FashionMNIST" / "raw"
-        super().__init__(
-            f"The Fashion-MNIST data set could not be found or loaded at {self.root} "
-            f"({reason}). To get it: on Debian or Ubuntu run "
-            f"`sudo apt install dataset-fashion-mnist` (the kit then picks the files up "
-            f"from {DEBIAN_DIR} automatically); or, on a machine with network access, "
-            f"run the kit again and it downloads them itself through torchvision; or put "
-            f"the four files {', '.join(RAW_NAMES)} (decompressed) "
-            f"into {raw}/. To use another folder, pass `--data-dir DIR` or set the "
-            f"{ENV_VAR} environment variable.")
+        super().__init__(_(
+            "The Fashion-MNIST data set could not be found or loaded at {root} ({reason})."
+            " To get it: on Debian or Ubuntu run `sudo apt install dataset-fashion-mnist` (the"
+            " kit then picks the files up from {debian} automatically); or, on a machine with"
+            " network access, run the kit again and it downloads them itself through"
+            " torchvision; or put the four files {files} (decompressed) into {raw}/. To use"
+            " another folder, pass `--data-dir DIR` or set the {variable} environment"
+            " variable.").format(root=self.root, reason=reason, debian=DEBIAN_DIR,
+                                 files=", ".join(RAW_NAMES), raw=raw, variable=ENV_VAR))
+
+
+def not_created(folder, error):
+    return _("the folder {folder} cannot be created: {error}").format(folder=folder, error=error)
 
 
 @dataclass(frozen=True)
@@ -70,11 +75,13 @@ def _check(data):
     for split in ("train", "test"):
         images, labels = data[f"{split}_images"], data[f"{split}_labels"]
         if images.dtype != torch.uint8 or images.dim() != 3 or images.shape[1:] != (28, 28):
-            return f"the {split} images are {tuple(images.shape)} {images.dtype}, not (n, 28, 28) uint8"
+            return _("the {split} images are {shape} {dtype}, not (n, 28, 28) uint8").format(
+                split=split, shape=tuple(images.shape), dtype=images.dtype)
         if labels.dtype != torch.int64 or labels.shape != (len(images),) or len(images) == 0:
-            return f"there are {len(images)} {split} images but labels of shape {tuple(labels.shape)}"
+            return _("there are {count} {split} images but labels of shape {shape}").format(
+                count=len(images), split=split, shape=tuple(labels.shape))
         if labels.min() < 0 or labels.max() > 9:
-            return f"the {split} labels are not all in 0..9"
+            return _("the {split} labels are not all in 0..9").format(split=split)
     return None
 
 
@@ -98,18 +105,21 @@ def _fetch_raw(root, raw, debian_dir, download):
                 with gzip.open(gz) as src:
                     atomic_write(raw / name, src.read())
             except Exception as e:
-                raise DataUnavailable(root, f"the file {gz} could not be decompressed "
-                                            f"into {raw}: {e}") from e
+                raise DataUnavailable(root, _("the file {file} could not be decompressed into"
+                                              " {raw}: {error}").format(file=gz, raw=raw,
+                                                                       error=e)) from e
             missing.remove(name)
     if missing and download:
         from torchvision import datasets
         try:
             datasets.FashionMNIST(root, train=True, download=True)
         except Exception as e:
-            raise DataUnavailable(root, f"{', '.join(missing)} missing and the download "
-                                        f"failed: {' '.join(str(e).split())}") from e
+            raise DataUnavailable(root, _("{files} missing and the download failed:"
+                                          " {error}").format(files=", ".join(missing),
+                                                             error=" ".join(str(e).split()))) from e
     if missing := [n for n in missing if not (raw / n).is_file()]:
-        raise DataUnavailable(root, f"missing file(s) {', '.join(missing)} in {raw}")
+        raise DataUnavailable(root, _("missing file(s) {files} in {raw}").format(
+            files=", ".join(missing), raw=raw))
 
 
 def _read_raw(root, raw):
@@ -121,18 +131,21 @@ def _read_raw(root, raw):
         try:
             ds = datasets.FashionMNIST(root, train=split == "train", download=False)
         except Exception as e:
-            culprit = f"{images} or {labels}"
+            culprit = _("{images} or {labels}").format(images=images, labels=labels)
             for name, read in ((images, read_image_file), (labels, read_label_file)):
                 try:
                     read(str(raw / name))
                 except Exception:
                     culprit = name
                     break
-            raise DataUnavailable(root, f"the file {raw / culprit} is corrupt or not a "
-                                        f"Fashion-MNIST file ({type(e).__name__}: {e})") from e
+            raise DataUnavailable(root, _("the file {file} is corrupt or not a Fashion-MNIST"
+                                          " file ({error})").format(
+                                              file=raw / culprit,
+                                              error=f"{type(e).__name__}: {e}")) from e
         data[f"{split}_images"], data[f"{split}_labels"] = ds.data.clone(), ds.targets.clone()
     if reason := _check(data):
-        raise DataUnavailable(root, f"the files in {raw} are not Fashion-MNIST: {reason}")
+        raise DataUnavailable(root, _("the files in {raw} are not Fashion-MNIST: {reason}").format(
+            raw=raw, reason=reason))
     return data
 
 
@@ -157,7 +170,7 @@ def load_fashion_mnist(root=None, *, debian_dir=DEBIAN_DIR, download=True) -> Fa
     try:
         raw.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise DataUnavailable(root, f"the folder {raw} cannot be created: {e}") from e
+        raise DataUnavailable(root, not_created(raw, e)) from e
     _fetch_raw(root, raw, debian_dir, download)
     data = _read_raw(root, raw)
     try:
@@ -180,7 +193,7 @@ def raw_folder(root=None) -> Path:
         try:
             raw.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise DataUnavailable(root, f"the folder {raw} cannot be created: {e}") from e
+            raise DataUnavailable(root, not_created(raw, e)) from e
         _fetch_raw(root, raw, DEBIAN_DIR, download=True)
     return raw.resolve()
 

@@ -5,20 +5,47 @@ message. One text, rendered by each front-end its own way.
 `grade` is GradeBook.as_json(): {"score", "max_score", "exercises": {name:
 {"status", "score", "max_score", "feedback"}}}.
 """
-from grader.exercises import NAME_WIDTH
+import unicodedata
 
-SHORT = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "timeout": "TIMEOUT",
-         "not_attempted": "not attempted", "missing": "MISSING"}
+from grader.exercises import NAME_WIDTH
+from grader.i18n import N_, _
+
+# Each status's word in the table, translated where shown: _(SHORT[status]).
+SHORT = {"passed": N_("passed"), "failed": N_("FAILED"), "error": N_("ERROR"),
+         "timeout": N_("TIMEOUT"), "not_attempted": N_("not attempted"), "missing": N_("MISSING")}
 # Statuses whose message the learner needs to read (not attempted says itself).
 TO_READ = ("failed", "error", "timeout", "missing")
-TABLE_WIDTH = 64  # characters of a message's first line in the table
+TABLE_WIDTH = 64  # terminal columns of a message's first line in the table
+
+
+def columns(text):
+    """The columns `text` takes in a terminal: two for a wide (CJK) character."""
+    return sum(1 + (unicodedata.east_asian_width(c) in "WF") for c in text)
+
+
+def pad(text, width):
+    """`text` followed by spaces up to `width` terminal columns (as f"{text:<n}"
+    for English, and for Chinese, whose characters take two columns each)."""
+    return text + " " * (width - columns(text))
+
+
+def label(word):
+    """A message's label column, "  hint     " (two spaces, the word padded to
+    eight columns, a space): `word` is already in the learner's language."""
+    return f"  {pad(word, 8)} "
+
+
+# The width of label(): a value's later lines are indented by as much.
+INDENT = " " * 11
 
 
 def clip(text, width):
-    """`text` cut at the last word boundary before `width`, with "..." if cut."""
-    if len(text) <= width:
+    """`text` cut at the last word boundary before `width` terminal columns (see
+    columns()), with "..." if cut."""
+    if columns(text) <= width:
         return text
-    cut = text[:width - 3].rsplit(" ", 1)[0] if " " in text[:width - 3] else text[:width - 3]
+    head = text[:next(i for i in range(len(text) + 1) if columns(text[:i + 1]) > width - 3)]
+    cut = head.rsplit(" ", 1)[0] if " " in head else head
     return cut.rstrip(" ,;:") + "..."
 
 
@@ -32,15 +59,22 @@ def table_rows(grade):
     for name, result in grade["exercises"].items():
         status = result["status"]
         why = clip(first_line(result), TABLE_WIDTH) if status in TO_READ else ""
-        rows.append((name, status, f"  {name:<{NAME_WIDTH}} {SHORT[status]:<14}"
+        word = pad(_(SHORT[status]), 14)
+        rows.append((name, status, f"  {name:<{NAME_WIDTH}} {word}"
                                    f" {result['score']:>3}/{result['max_score']:<3}  {why}".rstrip()))
     return rows
 
 
 def total_line(grade):
     passed = sum(r["status"] == "passed" for r in grade["exercises"].values())
-    return (f"  {'total':<{NAME_WIDTH + 15}} {grade['score']:>3}/{grade['max_score']:<3}"
-            f"  ({passed} of {len(grade['exercises'])} exercises passed)")
+    total = pad(_("total"), NAME_WIDTH + 15)
+    return (f"  {total} {grade['score']:>3}/{grade['max_score']:<3}  "
+            + f"({passed_text(passed, len(grade['exercises']))})")
+
+
+def passed_text(passed, exercises):
+    """"3 of 27 exercises passed", in the learner's language."""
+    return _("{passed} of {exercises} exercises passed").format(passed=passed, exercises=exercises)
 
 
 def next_exercise(grade):
@@ -54,8 +88,9 @@ def next_lines(grade, command):
     todo = next_exercise(grade)
     if todo is None:
         return []
-    return [f"  next: {first_line(grade['exercises'][todo])}",
-            f"        then run `{command.format(todo)}` to grade just that one"]
+    return ["  " + _("next: {message}").format(message=first_line(grade["exercises"][todo])),
+            "        " + _("then run `{command}` to grade just that one").format(
+                command=command.format(todo))]
 
 
 def messages(grade):

@@ -2,6 +2,8 @@
 from dataclasses import dataclass, field
 
 from grader.exercises import DEFAULT_POINTS, NAMES
+from grader.feedback import label
+from grader.i18n import _, ngettext
 # The statuses of later checks listed under an exercise's first failure.
 LATER = ("failed", "error", "timeout")
 
@@ -45,10 +47,11 @@ class GradeBook:
         bad = [r for r in results if r.status != "passed"]
         max_score = self.points[exercise]
         if not results:
-            status, feedback = "error", "not graded: the run stopped before any of its checks ran"
+            status, feedback = "error", _("not graded: the run stopped before any of its checks"
+                                          " ran")
         elif not bad:
             status = "passed"
-            feedback = "\n\n".join([f"all {len(results)} checks passed"]
+            feedback = "\n\n".join([_("all {count} checks passed").format(count=len(results))]
                                    + [n for r in results for n in r.notes])
         else:
             status, feedback = bad[0].status, bad[0].message
@@ -56,8 +59,10 @@ class GradeBook:
             others = [t for t in dict.fromkeys(title(r.message, exercise) for r in bad[1:]
                                                if r.status in LATER) if t != first]
             if others:
-                feedback += (f"\n  also     {len(others)} more check{'s' * (len(others) > 1)}"
-                             " failed, which may follow from this one: " + "; ".join(others))
+                feedback += "\n" + label(_("also")) + ngettext(
+                    "{count} more check failed, which may follow from this one: {titles}",
+                    "{count} more checks failed, which may follow from this one: {titles}",
+                    len(others)).format(count=len(others), titles="; ".join(others))
         return {"status": status, "score": max_score if status == "passed" else 0,
                 "max_score": max_score, "feedback": feedback}
 
@@ -84,6 +89,12 @@ def parse_points(entries, source):
 def failed(statuses):
     """Whether an exercise whose checks so far have `statuses` has failed one."""
     return any(status != "passed" for status in statuses or ())
+
+
+def used_up(budget):
+    """The message of a check not run because the submission's `budget` s ran out."""
+    return _("not run: the submission used up its {seconds} s for grading").format(
+        seconds=f"{budget:g}")
 
 
 def title(message, exercise):

@@ -22,8 +22,9 @@ import time
 import zipfile
 from pathlib import Path
 
-from grader import sandbox
+from grader import i18n, sandbox
 from grader.exercises import FILES, MODULES, TABLE
+from grader.i18n import _
 from grader.outputs import atomic_write, gradescope
 
 SCRIPTS = Path(__file__).with_name("autograder")
@@ -33,8 +34,12 @@ ROOT_ENV, USER_ENV, DEFAULT_USER = "AUTOGRADER_ROOT", "D2LKIT_USER", "d2lkit"
 # Folders of an upload never searched for the learner's modules: the kit's own
 # grader (its suite has modules of the same names), packages, hidden folders.
 IGNORED = {"__MACOSX", "__pycache__", "grader", "site-packages", "node_modules"}
-UPLOAD_HINT = (f"upload {FILES}, or a notebook (.ipynb) that defines your functions, at the top"
-               " of your upload or in an exercises/ folder")
+
+
+def upload_hint():
+    """Where the learner's files go in an upload, for the messages that say one is missing."""
+    return _("upload {files}, or a notebook (.ipynb) that defines your functions, at the top"
+             " of your upload or in an exercises/ folder").format(files=FILES)
 
 
 class SetupBroken(Exception):
@@ -119,11 +124,13 @@ def stage(upload, into):
         _copy(Path(upload) / path, into / name)
     for module, paths in find_modules(upload).items():
         if not paths and not notebooks:
-            problems[module] = ("missing", f"{module}.py is not in your upload: {UPLOAD_HINT}.")
+            problems[module] = ("missing", _("{file} is not in your upload: {hint}.").format(
+                file=f"{module}.py", hint=upload_hint()))
         elif len(paths) > 1:
-            problems[module] = ("error", f"your upload has {len(paths)} files named {module}.py"
-                                         f" ({', '.join(map(str, paths))}), and the grader cannot"
-                                         " tell which one is yours: upload just one.")
+            problems[module] = ("error", _(
+                "your upload has {count} files named {file} ({paths}), and the grader cannot"
+                " tell which one is yours: upload just one.").format(
+                    count=len(paths), file=f"{module}.py", paths=", ".join(map(str, paths))))
         elif paths:
             _copy(Path(upload) / paths[0], into / f"{module}.py")
     return problems
@@ -163,14 +170,20 @@ def grading_user():
 
 def isolation(folder, user):
     """(sandboxed, a sentence for the learner saying how their code ran)."""
-    who = f"as the unprivileged user {user}" if user else "as the autograder's own user"
     try:
         sandbox.check(folder, user)
     except sandbox.SandboxUnavailable as e:
         reason = str(e).removesuffix(f": {sandbox.INSTALL_HINT}")
-        return False, (f"Your code ran {who}, without the bubblewrap sandbox ({reason} in"
-                       " this container).")
-    return True, f"Your code ran in a bubblewrap sandbox, {who}."
+        if user:
+            return False, _("Your code ran as the unprivileged user {user}, without the"
+                            " bubblewrap sandbox ({reason} in this container).").format(
+                                user=user, reason=reason)
+        return False, _("Your code ran as the autograder's own user, without the bubblewrap"
+                        " sandbox ({reason} in this container).").format(reason=reason)
+    if user:
+        return True, _("Your code ran in a bubblewrap sandbox, as the unprivileged user"
+                       " {user}.").format(user=user)
+    return True, _("Your code ran in a bubblewrap sandbox, as the autograder's own user.")
 
 
 def run(root):
@@ -182,6 +195,7 @@ def run(root):
     results = root / "results"
     results.mkdir(parents=True, exist_ok=True)
     config = json.loads((root / "source" / CONFIG).read_text())
+    i18n.set_language(config["options"].get("lang", "en"))
     with tempfile.TemporaryDirectory(prefix="d2lkit-") as tmp:
         folder = Path(tmp) / "submission"
         folder.mkdir()
@@ -191,8 +205,9 @@ def run(root):
             user = grading_user()
         except SetupBroken as e:
             atomic_write(results / "results.json", json.dumps(
-                {"score": 0, "output": f"The autograder is not set up right: {e}. Nothing was"
-                                       " graded; please tell your instructor.", "tests": []}))
+                {"score": 0, "output": _("The autograder is not set up right: {problem}. Nothing"
+                                         " was graded; please tell your instructor.").format(
+                                             problem=e), "tests": []}))
             raise
         sandboxed, note = isolation(folder, user)
         options = {**config["options"], "sandbox": sandboxed, "user": user, "threads": 1}

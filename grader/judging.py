@@ -28,8 +28,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from grader import i18n
 from grader.exercises import MODULES, NAMES
-from grader.grades import CheckResult, GradeBook
+from grader.grades import CheckResult, GradeBook, used_up
+from grader.i18n import _
 from grader.outputs import write_class, write_submission
 from grader.progress import GRADER_DIGEST, digest
 
@@ -89,8 +91,10 @@ def judge(points, options, parent):
     """The judge process: for each submission folder it reads (a JSON line on
     stdin), print the suite's checks, then one line per check as it ends, then
     DONE. It never imports a submission's code, so one judge can grade many:
-    each gets a worker of its own, and nothing of one grading is kept for the next."""
+    each gets a worker of its own, and nothing of one grading is kept for the next.
+    Its messages are in the language options["lang"] (default English)."""
     die_with_parent(parent)
+    i18n.set_language(options.get("lang", "en"))
     import torch
 
     from grader.exercises import seam_spec
@@ -169,14 +173,15 @@ class Judge:
                 message = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 self.kill()
-                return messages, ("timeout", f"not run: the submission used up its"
-                                             f" {budget:g} s for grading")
+                return messages, ("timeout", used_up(budget))
             if message == DONE:
-                return messages, ("error", "this check did not run: the judge did not report it")
+                return messages, ("error", _("this check did not run: the judge did not"
+                                             " report it"))
             if message is EOFError:
                 self.kill()
-                return messages, ("error", "this check did not run: the submission's judge process"
-                                           f" ended with exit status {self.proc.returncode}")
+                return messages, ("error", _("this check did not run: the submission's judge"
+                                             " process ended with exit status {status}").format(
+                                                 status=self.proc.returncode))
             messages.append(message)
 
     @property
@@ -252,7 +257,7 @@ def fold(messages, points, unfinished):
     results = {m["check"]["name"]: CheckResult(**m["check"]) for m in messages if "check" in m}
     book = GradeBook(points)
     if checks is None:  # the judge died before it could list the checks
-        checks = [(f"grading {name}", name) for name in NAMES]
+        checks = [(f"grading {name}", name) for name in NAMES]  # names, never shown
     for name, exercise in checks:
         book.record(exercise, results.get(name) or CheckResult(name, *unfinished))
     notes = next((m["notes"] for m in messages if "notes" in m), {})
@@ -271,7 +276,7 @@ def grade_all(root, out, *, jobs, points, options, regrade=False):
     reused = len(entries)
 
     def save():
-        write_class(out, [entries[s] for s, _ in submissions if s in entries], meta)
+        write_class(out, [entries[s] for s, _folder in submissions if s in entries], meta)
 
     save()
     judges = Judges(points, options)
@@ -291,7 +296,7 @@ def grade_all(root, out, *, jobs, points, options, regrade=False):
     finally:
         judges.close()  # before the pool's threads end: each judge dies with its thread
         pool.shutdown(wait=True, cancel_futures=True)
-    ordered = [entries[sub_id] for sub_id, _ in submissions]
+    ordered = [entries[sub_id] for sub_id, _folder in submissions]
     return ordered, reused
 
 

@@ -19,23 +19,37 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from grader import feedback
+from grader import feedback, i18n
 from grader.batch import grade
 from grader.exercises import BY_NAME, DEFAULT_POINTS, MODULES, NAMES, seam_spec
 from grader.fashion_mnist import shared_features
+from grader.i18n import N_, _
 from grader.oracle import ORACLE
 from grader.seam import Learner
 
 # How the learner grades one exercise from a notebook, for the "next:" line.
 COMMAND = 'grader.check("{}")'
 # What the seam says of a function that is not written yet or not defined names
-# the learner's .py file; in a notebook these are said instead.
+# the learner's .py file; in a notebook these are said instead (translated where
+# shown; {kind}: KINDS').
 NOTEBOOK_MESSAGES = {
-    "not_attempted": "{name}() still raises NotImplementedError: write it in its cell of the"
-                     " notebook, run that cell, then check again.",
-    "missing": "{name}: the notebook defines no {kind} {name}(): run the cell that defines it"
-               " (or define it under that name), then check again.",
+    "not_attempted": N_("{name}() still raises NotImplementedError: write it in its cell of"
+                        " the notebook, run that cell, then check again."),
+    "missing": N_("{name}: the notebook defines no {kind} {name}(): run the cell that defines"
+                  " it (or define it under that name), then check again."),
 }
+KINDS = {True: N_("class"), False: N_("function")}
+
+
+@contextmanager
+def speaking(lang):
+    """Texts in `lang` (None: the locale's) inside the block, as before after it."""
+    before = i18n.language()
+    i18n.set_language(lang or i18n.language_from_environment())
+    try:
+        yield
+    finally:
+        i18n.set_language(before)
 
 
 class Namespace:
@@ -77,8 +91,8 @@ def in_notebook_words(result, name):
     template = NOTEBOOK_MESSAGES.get(result["status"])
     if template is None:
         return result
-    kind = "class" if BY_NAME[name].instance else "function"
-    return {**result, "feedback": template.format(name=name, kind=kind)}
+    kind = _(KINDS[BY_NAME[name].instance])
+    return {**result, "feedback": _(template).format(name=name, kind=kind)}
 
 
 @contextmanager
@@ -112,13 +126,24 @@ def kept_as_it_was(names):
 
 
 def check_names(names, exercise=None, *, call_timeout=10.0, allow_builtins=False, points=None,
-                fashion=shared_features):
+                fashion=shared_features, lang=None):
     """Grade `exercise` (None: every exercise) as the namespace `names` defines it;
     a Result. The namespace and the global random state are left as they were.
     `fashion`: a function returning the Fashion-MNIST features to train on
-    (by default the whole data set, loaded once per process)."""
-    if exercise is not None and exercise not in BY_NAME:
-        raise ValueError(f"{exercise!r} is not an exercise; the exercises are {', '.join(NAMES)}")
+    (by default the whole data set, loaded once per process). `lang`: the
+    language of the messages and of the Result's display (None: the locale's)."""
+    lang = lang or i18n.language_from_environment()
+    with speaking(lang):
+        if exercise is not None and exercise not in BY_NAME:
+            raise ValueError(_("{exercise} is not an exercise; the exercises are"
+                               " {exercises}").format(exercise=repr(exercise),
+                                                      exercises=", ".join(NAMES)))
+        return Result(_graded(names, exercise, call_timeout, allow_builtins, points, fashion),
+                      lang)
+
+
+def _graded(names, exercise, call_timeout, allow_builtins, points, fashion):
+    """check_names's grade (GradeBook.as_json()), in notebook words."""
     chosen = NAMES if exercise is None else (exercise,)
     with kept_as_it_was(names), warnings.catch_warnings():
         # As under pytest: the book's float(l.sum()) in train_epoch_ch3 makes torch
@@ -129,15 +154,16 @@ def check_names(names, exercise=None, *, call_timeout=10.0, allow_builtins=False
         graded = grade(learner, points or DEFAULT_POINTS, exercises=chosen, fashion=fashion)
     graded["exercises"] = {name: in_notebook_words(result, name)
                            for name, result in graded["exercises"].items()}
-    return Result(graded)
+    return graded
 
 
 class Result:
     """A grade as a notebook shows it: text (the same as pytest's summary) in a
-    terminal, HTML in Jupyter and Colab. `grade` is GradeBook.as_json()."""
+    terminal, HTML in Jupyter and Colab, in the language `lang` (default English).
+    `grade` is GradeBook.as_json()."""
 
-    def __init__(self, grade):
-        self.grade = grade
+    def __init__(self, grade, lang="en"):
+        self.grade, self.lang = grade, lang
 
     @property
     def score(self):
@@ -147,14 +173,18 @@ class Result:
         return self.grade["exercises"][exercise]["status"]
 
     def __str__(self):
+        with speaking(self.lang):
+            return self._text()
+
+    def _text(self):
         lines = []
         to_read = feedback.messages(self.grade)
         if to_read:
-            lines.append(section("d2l chapter 3: what to fix"))
-            for _, text in to_read:
+            lines.append(section(_("d2l chapter 3: what to fix")))
+            for _name, text in to_read:
                 lines += ["", text]
-        lines.append(section("d2l chapter 3: your grade"))
-        lines += [row for _, _, row in feedback.table_rows(self.grade)]
+        lines.append(section(_("d2l chapter 3: your grade")))
+        lines += [row for _name, _status, row in feedback.table_rows(self.grade)]
         lines.append(feedback.total_line(self.grade))
         lines += feedback.next_lines(self.grade, COMMAND)
         return "\n".join(lines)
@@ -162,18 +192,23 @@ class Result:
     __repr__ = __str__
 
     def _repr_html_(self):
+        with speaking(self.lang):
+            return self._html()
+
+    def _html(self):
         rows = "".join(
             f"<tr><td><code>{esc(name)}</code></td>"
             f"<td style='color:{COLOURS[r['status']]};font-weight:bold'>"
-            f"{esc(feedback.SHORT[r['status']])}</td>"
+            f"{esc(_(feedback.SHORT[r['status']]))}</td>"
             f"<td style='text-align:right'>{r['score']}/{r['max_score']}</td>"
             f"<td>{esc(feedback.clip(feedback.first_line(r), feedback.TABLE_WIDTH)) if r['status'] in feedback.TO_READ else ''}</td></tr>"  # noqa: E501
             for name, r in self.grade["exercises"].items())
         passed = sum(r["status"] == "passed" for r in self.grade["exercises"].values())
-        parts = [f"<div class='d2lkit-grade'><table>{rows}<tr><td><b>total</b></td><td></td>"
+        word = esc(_("total"))
+        total = esc(feedback.passed_text(passed, len(self.grade["exercises"])))
+        parts = [f"<div class='d2lkit-grade'><table>{rows}<tr><td><b>{word}</b></td><td></td>"
                  f"<td style='text-align:right'><b>{self.score}/{self.grade['max_score']}</b></td>"
-                 f"<td>{passed} of {len(self.grade['exercises'])} exercises passed</td></tr>"
-                 "</table>"]
+                 f"<td>{total}</td></tr></table>"]
         parts += [f"<pre>{esc(line.strip())}</pre>"
                   for line in feedback.next_lines(self.grade, COMMAND)[:1]]
         for name, result in self.grade["exercises"].items():
@@ -193,7 +228,8 @@ WIDTH = 80  # as pytest's terminal summary, for the text's section lines
 
 
 def section(title):
-    return f" {title} ".center(WIDTH, "=")
+    """The title centred in a line of "=" WIDTH columns wide (see feedback.columns)."""
+    return f" {title} ".center(WIDTH - (feedback.columns(title) - len(title)), "=")
 
 
 def esc(text):

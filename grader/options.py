@@ -22,3 +22,5 @@ HELP_ALLOW = ("let the learner's functions call the built-ins that do their whol
 HELP_SEED = ("an instructor's grading seed: draw a different, still deterministic, set of"
              " generated examples than the one learners see")
 HELP_EXAMPLES = f"generated examples per check (default {EXAMPLES})"
+HELP_LANG = ("the language of the feedback: zh (Chinese) or en (English); default from the"
+             " locale ($LANGUAGE, $LC_ALL, $LC_MESSAGES, $LANG beginning with zh: Chinese)")

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from grader.exercises import NAME_WIDTH, NAMES
+from grader.i18n import N_, _
 
 
 def atomic_write(path, data):
@@ -62,8 +63,14 @@ def gradescope(entry, *, visibility="visible", note=""):
             "test_output_format": "md", "visibility": visibility, "tests": tests}
 
 
+# Each status as Gradescope's page says it, translated where shown.
+LABELS = {"passed": N_("passed"), "failed": N_("failed"), "error": N_("error"),
+          "timeout": N_("timed out"), "not_attempted": N_("not attempted"),
+          "missing": N_("missing")}
+
+
 def _label(status):
-    return "timed out" if status == "timeout" else status.replace("_", " ")
+    return _(LABELS[status])
 
 
 def _code_block(text):
@@ -76,24 +83,28 @@ def _code_block(text):
 def _summary_md(entry, note):
     exercises = entry["exercises"]
     passed = [n for n, r in exercises.items() if r["status"] == "passed"]
-    lines = [f"**{entry['score']}/{entry['max_score']}**: {len(passed)} of {len(exercises)}"
-             " exercises passed."]
+    lines = [_("**{score}/{max_score}**: {passed} of {exercises} exercises passed.").format(
+        score=entry["score"], max_score=entry["max_score"], passed=len(passed),
+        exercises=len(exercises))]
     todo = next(((n, r) for n, r in exercises.items() if r["status"] != "passed"), None)
     if todo:
-        lines.append(f"Start with `{todo[0]}` ({_label(todo[1]['status'])}): its test below"
-                     " says what was expected and what your code gave.")
+        lines.append(_("Start with `{exercise}` ({status}): its test below says what was expected"
+                       " and what your code gave.").format(exercise=todo[0],
+                                                            status=_label(todo[1]["status"])))
     notes = entry.get("notes") or []
     if notes:
-        lines.append("About your files:\n\n" + _code_block("\n".join(notes)))
+        lines.append(_("About your files:") + "\n\n" + _code_block("\n".join(notes)))
     return "\n\n".join(lines + [note] * bool(note))
 
 
 def feedback_text(entry):
+    """The learner's feedback.txt: the table (statuses as --grade-json has them),
+    then the message of each exercise not passed."""
     lines = [f"d2l chapter 3: {entry['id']}: {entry['score']}/{entry['max_score']}", ""]
     for name, r in entry["exercises"].items():
         lines.append(f"{name:<{NAME_WIDTH}} {r['status']:<14} {r['score']:>3}/{r['max_score']}")
     if entry.get("notes"):
-        lines += ["", "--- about your files", *entry["notes"]]
+        lines += ["", "--- " + _("about your files"), *entry["notes"]]
     for name, r in entry["exercises"].items():
         if r["status"] != "passed":
             lines += ["", f"--- {name}: {r['status']}", r["feedback"]]

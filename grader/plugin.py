@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import environment, feedback, profiles
+from grader import environment, feedback, i18n, profiles
 from grader.checks.training import SharedRuns
 from grader.exercises import FILES, NAMES, seam_spec
 from grader.fashion_mnist import raw_folder, shared_features
 from grader.grades import CheckResult, GradeBook, failed, parse_points
+from grader.i18n import _
 from grader.oracle import ORACLE
 from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, HELP_IMPL, \
-    HELP_JSON, HELP_PLOT, HELP_POINTS, HELP_SEED, HELP_TIMEOUT, EXAMPLES
+    HELP_JSON, HELP_LANG, HELP_PLOT, HELP_POINTS, HELP_SEED, HELP_TIMEOUT, EXAMPLES
 from grader.profiles import without_shrinking
 from grader.progress import Progress
 from grader.report import apply_from_scratch_rule, classify
@@ -41,11 +42,14 @@ def pytest_addoption(parser):
     group.addoption("--allow-builtins", action="store_true", default=None, help=HELP_ALLOW)
     group.addoption("--grading-seed", metavar="N", type=int, help=HELP_SEED)
     group.addoption("--examples", metavar="K", type=int, help=HELP_EXAMPLES)
+    group.addoption("--lang", choices=i18n.LANGUAGES, help=HELP_LANG)
     parser.addini("d2l_points", HELP_POINTS, type="linelist", default=[])
+    parser.addini("d2l_lang", HELP_LANG, default="")
     parser.addini("d2l_allow_builtins", HELP_ALLOW, type="bool", default=False)
 
 
 def pytest_configure(config):
+    i18n.set_language(chosen_language(config))
     try:  # a broken torch/numpy/torchvision would fail correct code
         environment.check()
     except environment.BrokenEnvironment as e:
@@ -67,14 +71,25 @@ def pytest_configure(config):
         raise pytest.UsageError(str(e)) from None
     unknown = set(config.getoption("exercise")) - set(NAMES)
     if unknown:
-        raise pytest.UsageError(f"--exercise {', '.join(sorted(unknown))}: no such exercise;"
-                                f" the exercises are {', '.join(NAMES)}")
+        raise pytest.UsageError(_("--exercise {names}: no such exercise; the exercises are"
+                                  " {exercises}").format(names=", ".join(sorted(unknown)),
+                                                         exercises=", ".join(NAMES)))
     examples = config.getoption("examples")
     if examples is not None:
         if examples < 1:
-            raise pytest.UsageError(f"--examples {examples}: must be at least 1")
+            raise pytest.UsageError(_("--examples {examples}: must be at least 1").format(
+                examples=examples))
         profiles.use_examples(examples)
     config.stash[BOOK] = GradeBook(points)
+
+
+def chosen_language(config):
+    """--lang, else the d2l_lang ini option, else the locale's language."""
+    lang = config.getoption("lang") or config.getini("d2l_lang").strip()
+    if lang and lang not in i18n.LANGUAGES:
+        raise pytest.UsageError(f"ini option d2l_lang: {lang!r} is not one of"
+                                f" {', '.join(i18n.LANGUAGES)}")
+    return lang or i18n.language_from_environment()
 
 
 def grading_learner(config):
@@ -166,8 +181,8 @@ def resolve_impl(value, rootpath):
         return Path(list(spec.submodule_search_locations)[0])
     if (rootpath / value).is_dir():
         return rootpath / value
-    raise pytest.UsageError(f"--impl {value}: no such folder or package (it must hold"
-                            f" {FILES})")
+    raise pytest.UsageError(_("--impl {value}: no such folder or package (it must hold"
+                              " {files})").format(value=value, files=FILES))
 
 
 @pytest.fixture(scope="session")
@@ -223,10 +238,11 @@ def pytest_report_header(config):
     impl = config.getoption("impl") or "exercises/"
     seed = config.getoption("grading_seed")
     examples = config.getoption("examples") or EXAMPLES
-    return (f"d2l chapter 3 kit: grading {impl} ({examples} examples per check,"
-            f" {'grading seed ' + str(seed) if seed is not None else 'derandomized'};"
-            f" built-ins {'allowed' if allow_builtins(config) else 'not allowed'};"
-            f" torch {torch.__version__})")
+    how = _("grading seed {seed}").format(seed=seed) if seed is not None else _("derandomized")
+    builtins = _("built-ins allowed") if allow_builtins(config) else _("built-ins not allowed")
+    return _("d2l chapter 3 kit: grading {impl} ({examples} examples per check, {how};"
+             " {builtins}; torch {version})").format(impl=impl, examples=examples, how=how,
+                                                   builtins=builtins, version=torch.__version__)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -259,7 +275,7 @@ def pytest_runtest_setup(item):
     name = _exercise(item)
     for earlier in item.config.stash[BOOK].checks.get(name, []):
         if earlier.status == "timeout":
-            raise TimedOut(name, f"not run, as {earlier.message}")
+            raise TimedOut(name, _("not run, as {message}").format(message=earlier.message))
         if earlier.status in REPEATED:
             raise REPEATED[earlier.status](name, earlier.message)
 
@@ -286,8 +302,9 @@ def pytest_runtest_makereport(item, call):
     status, message = ("passed", "") if call.excinfo is None else classify(call.excinfo.value)
     internal = status is None  # not the learner's doing: keep pytest's traceback
     if internal:
-        status, message = "error", (f"internal error in the grader: {message} (please report"
-                                    f" it, with this traceback)\n{report.longreprtext}")
+        status, message = "error", _("internal error in the grader: {message} (please report"
+                                     " it, with this traceback)").format(message=message) \
+            + "\n" + report.longreprtext
     elif "learner" in item.funcargs:
         status, message = apply_from_scratch_rule(item.funcargs["learner"], name, status, message)
     if status in ("not_attempted", "missing", "skipped"):
@@ -304,9 +321,9 @@ def pytest_runtest_makereport(item, call):
 def pytest_report_teststatus(report, config):
     status = getattr(report, "d2l_status", None)
     if status in ("not_attempted", "missing"):
-        return SHORT[status], "n", SHORT[status].upper()
+        return _(SHORT[status]), "n", _(SHORT[status]).upper()
     if status == "timeout":
-        return "failed", "T", "TIMEOUT"
+        return "failed", "T", _(SHORT["timeout"])
     return None
 
 
@@ -318,23 +335,30 @@ def pytest_terminal_summary(terminalreporter, config):
     tw = terminalreporter
     notes = config.stash.get(NOTES, [])
     if notes:
-        tw.section("d2l chapter 3: about your files", sep="=", bold=True)
+        section(tw, _("d2l chapter 3: about your files"))
         for note in notes:
             tw.write_line(note)
     to_read = feedback.messages(grade)
     if to_read and grading_learner(config):
-        tw.section("d2l chapter 3: what to fix", sep="=", bold=True)
+        section(tw, _("d2l chapter 3: what to fix"))
         for name, text in to_read:
             tw.write_line("")
             tw.write_line(text)
-    tw.section("d2l chapter 3: your grade", sep="=", bold=True)
-    for _, status, row in feedback.table_rows(grade):
+    section(tw, _("d2l chapter 3: your grade"))
+    for _name, status, row in feedback.table_rows(grade):
         tw.write_line(row, green=status == "passed",
                       red=status in ("failed", "error", "timeout", "missing"),
                       yellow=status == "not_attempted")
     tw.write_line(feedback.total_line(grade), bold=True)
     for line in feedback.next_lines(grade, "pytest exercises --exercise {}"):
         tw.write_line(line)
+
+
+def section(tw, title):
+    """tw.section(title, sep="=", bold=True), as wide as pytest's other lines when
+    the title holds Chinese characters, which take two columns each."""
+    wide = feedback.columns(title) - len(title)
+    tw.write_sep("=", title, fullwidth=tw._tw.fullwidth - wide if wide else None, bold=True)
 
 
 def pytest_sessionfinish(session, exitstatus):

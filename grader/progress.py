@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from grader.exercises import BY_NAME, MODULES, NAMES
+from grader.i18n import _
 from grader.outputs import atomic_write
 
 STATE_FILE = ".d2lkit-watch.json"
@@ -101,4 +102,5 @@ class Progress:
 
     def bar(self):
         done = self.passed()
-        return f"{done} of {len(NAMES)} exercises passed  [{'#' * done}{'.' * (len(NAMES) - done)}]"
+        return _("{passed} of {count} exercises passed").format(passed=done, count=len(NAMES)) \
+            + f"  [{'#' * done}{'.' * (len(NAMES) - done)}]"

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import torch
 
-from grader import fashion_mnist, oracle, sandbox as sandbox_, seam, training, wire
+from grader import fashion_mnist, i18n, oracle, sandbox as sandbox_, seam, training, wire
 from grader.exercises import BY_NAME, MODULES
+from grader.i18n import _
 from grader.seam import (BrokenModule, Crashed, Endless, LearnerError, Missing, NotAttempted,
                          RecipeCrashed, TimedOut)
 
@@ -46,6 +47,23 @@ class WorkerGone(Exception):
     """The worker exited, was killed, or broke the protocol."""
 
 
+def training_with(exercises):
+    """What a training run is called in messages: "training with your softmax"."""
+    return _("training with your {exercises}").format(exercises=exercises)
+
+
+def reading(names):
+    """What reading a module's tensors is called in messages."""
+    return _("reading {names}").format(names=", ".join(names))
+
+
+def texts():
+    """The texts of the language shown now, {English: translation}, for the
+    worker's seam (seam.TEXTS): the worker cannot import grader.i18n."""
+    catalogue = getattr(i18n._current[1], "_catalog", {})  # gettext's own dict
+    return {k: v for k, v in catalogue.items() if isinstance(k, str) and k}
+
+
 class Link:
     """One worker process and the pipe to it."""
 
@@ -62,7 +80,7 @@ class Link:
                              "modules": list(modules), "spec": spec,
                              "call_timeout": call_timeout, "import_timeout": import_timeout,
                              "memory_mb": memory_mb, "threads": threads,
-                             "cpu_seconds": cpu_seconds, **SOURCES}).encode()
+                             "cpu_seconds": cpu_seconds, "texts": texts(), **SOURCES}).encode()
         self._send_raw(struct.pack("<Q", len(config)) + config)
         self.receive(STARTUP)  # ("ready",)
         self.importing = None
@@ -119,18 +137,19 @@ class Link:
         size, = wire.SIZE.unpack(self._read(wire.SIZE.size, deadline))
         if size > MAX_MESSAGE:
             self.kill()
-            raise WorkerGone("it sent a message too large to be a reply")
+            raise WorkerGone(_("it sent a message too large to be a reply"))
         try:
             return wire.decode(self._read(size, deadline))
         except Exception as e:  # noqa: BLE001 - anything unreadable is a broken protocol
             self.kill()
-            raise WorkerGone(f"it sent something that is not a reply ({type(e).__name__})") from e
+            raise WorkerGone(_("it sent something that is not a reply ({error})").format(
+                error=type(e).__name__)) from e
 
     def ended(self):
         self.kill()
         code = self.proc.returncode
-        return f"the process running it ended with exit status {code}" if code is not None \
-            else "the process running it stopped answering"
+        return _("the process running it ended with exit status {status}").format(status=code) \
+            if code is not None else _("the process running it stopped answering")
 
     def kill(self):
         if self.proc.poll() is None:
@@ -167,7 +186,7 @@ class RemoteRNG:
         self.learner.request(("seed", None, seed), "seeding")
 
     def state(self):
-        return tuple(self.learner.request(("rng_state", None), "reading the random state")[1])
+        return tuple(self.learner.request(("rng_state", None), _("reading the random state"))[1])
 
 
 def _encode(value):
@@ -240,14 +259,13 @@ class RemoteLearner:
             try:
                 report = self.link.load(self.options["import_timeout"])
             except TimedOut as e:
-                self.status[e.exercise] = BrokenModule(
-                    e.exercise, f"importing {e.exercise}.py did not finish within"
-                                f" {self.options['import_timeout']:g} s: is there a loop that never ends?")
+                self.status[e.exercise] = BrokenModule(e.exercise, seam.import_too_long(
+                    f"{e.exercise}.py", self.options["import_timeout"]))
                 modules.remove(e.exercise)
                 continue
             except WorkerGone as e:
                 for module in modules:
-                    self.status[module] = BrokenModule(module, f"{module}.py could not be imported: {e}")
+                    self.status[module] = BrokenModule(module, seam.not_imported(f"{module}.py", e))
                 break
             for module, outcome in report.items():
                 self.status[module] = None if outcome is None else OUTCOMES[outcome[0]](module, outcome[1])
@@ -265,7 +283,8 @@ class RemoteLearner:
         if self.link is None:
             self._start()
         if self.link is None:
-            raise BrokenModule(exercise or "", "the submission's process could not be started")
+            raise BrokenModule(exercise or "", _("the submission's process could not be"
+                                                 " started"))
         try:
             self.link.send(message)
             timeout = timeout or self.options["call_timeout"]
@@ -273,13 +292,16 @@ class RemoteLearner:
         except TimedOut:
             self.link.kill()
             self.link = None
-            raise TimedOut(exercise, f"{exercise} did not finish within {timeout:g} s ({what}):"
-                                     " is there a loop that never ends?") from None
+            raise TimedOut(exercise, _("{exercise} did not finish within {seconds} s ({what}):"
+                                       " is there a loop that never ends?").format(
+                                           exercise=exercise, seconds=f"{timeout:g}",
+                                           what=what)) from None
         except WorkerGone as e:
             self.link = None
-            raise Crashed(exercise, f"{what} ended the submission's process: {e}. A function"
-                                    " must return its result: no sys.exit or os._exit, and"
-                                    f" memory is limited to {self.options['memory_mb']} MB"
+            raise Crashed(exercise, _("{what} ended the submission's process: {why}. A function"
+                                      " must return its result: no sys.exit or os._exit, and"
+                                      " memory is limited to {memory} MB").format(
+                                          what=what, why=e, memory=self.options["memory_mb"])
                           ) from None
 
     def load_notes(self):
@@ -314,7 +336,7 @@ class RemoteLearner:
         keep = bool(inputs) and torch.is_grad_enabled()
         graph_id = next(self.graph_ids)
         reply = self.request(("call", exercise, [_encode(a) for a in args], keep, graph_id),
-                             f"calling {exercise}", exercise)
+                             _("calling {exercise}").format(exercise=exercise), exercise)
         value = self._reply(exercise, reply, args)
         result = self._decode(value)
         if keep and value[0] == "T" and value[2]:
@@ -327,14 +349,15 @@ class RemoteLearner:
         Its result is checked for shape here: a worker cannot make the judge fail."""
         exercise = exercises[0]
         reply = self.request(("recipe", None, name, list(exercises), [_encode_data(a) for a in args],
-                              kwargs), f"training with your {', '.join(exercises)}", exercise,
+                              kwargs), training_with(", ".join(exercises)), exercise,
                              RECIPE_TIMEOUT)
         if reply[0] == "crashed":
             raise RecipeCrashed(reply[1], reply[2])
         result = self._decode(self._reply(exercise, reply, ()))
         if not RECIPE_RESULTS[name](result):
-            raise Crashed(exercise, f"training with your {exercise}: the submission's process"
-                                    " sent back something that is not a training run")
+            raise Crashed(exercise, _("{what}: the submission's process sent back something"
+                                      " that is not a training run").format(
+                                          what=training_with(exercise)))
         return result
 
     def exercise_tensors(self, exercise, names):
@@ -344,10 +367,11 @@ class RemoteLearner:
         if outcome is not None:
             raise type(outcome)(exercise, outcome.message)
         found = self._reply(exercise, self.request(("tensors", exercise, list(names)),
-                                                   f"reading {', '.join(names)}", exercise), ())
+                                                   reading(names), exercise), ())
         if not _module_tensors(found, names):
-            raise Crashed(exercise, f"reading {', '.join(names)}: the submission's process sent"
-                                    " back something that is not what its module holds")
+            raise Crashed(exercise, _("{what}: the submission's process sent back something"
+                                      " that is not what its module holds").format(
+                                          what=reading(names)))
         return found
 
     def _reply(self, exercise, reply, args):

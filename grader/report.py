@@ -5,6 +5,8 @@ import torch
 
 from grader.exercises import from_scratch_message
 from grader.fashion_mnist import DataUnavailable
+from grader.feedback import INDENT, label
+from grader.i18n import N_, _
 from grader.seam import LearnerError, Outcome
 
 _PRINT = dict(precision=4, threshold=48, edgeitems=3, linewidth=88, sci_mode=None)
@@ -29,7 +31,7 @@ def show(value):
         text = repr(value.detach())
     finally:
         torch.set_printoptions(profile="default")
-    return text.replace("\n", "\n           ")
+    return text.replace("\n", "\n" + INDENT)
 
 
 @dataclass
@@ -46,14 +48,14 @@ class Failure:
     def __str__(self):
         lines = [self.title]
         if self.call:
-            lines.append(f"  called   {self.call}")
-            lines += [f"           {name} = {show(value)}" for name, value in self.inputs.items()]
+            lines.append(label(_("called")) + self.call)
+            lines += [f"{INDENT}{name} = {show(value)}" for name, value in self.inputs.items()]
         if self.expected is not None:
-            lines.append(f"  expected {self.expected if isinstance(self.expected, str) else show(self.expected)}")
+            lines.append(label(_("expected")) + show(self.expected))
         if self.got is not None:
-            lines.append(f"  got      {self.got if isinstance(self.got, str) else show(self.got)}")
+            lines.append(label(_("got")) + show(self.got))
         if self.hint:
-            lines.append(f"  hint     {self.hint}")
+            lines.append(label(_("hint")) + self.hint)
         return "\n".join(lines)
 
 
@@ -78,45 +80,49 @@ _SHAPES = "must match the size of tensor"
 _IN_PLACE = "leaf Variable that requires grad is being used in an in-place operation"
 
 # (words in the error's message, the exercises where those words tell the usual
-# mistake, that mistake). An error gets a hint only where its kind and the
-# function it came from tell which mistake it is: the same words mean another
-# mistake in another function, and none that this table can tell elsewhere.
+# mistake, that mistake, its placeholders' values). An error gets a hint only
+# where its kind and the function it came from tell which mistake it is: the
+# same words mean another mistake in another function, and none that this
+# table can tell elsewhere. The hints are translated where shown (_hint_for).
 KNOWN_ERRORS = [
     (_SHAPES, ("linreg",),
-     "X is (n, d) and w is (d, 1): the model is a matrix product, torch.matmul(X, w) + b,"
-     " not the elementwise X * w or w * X"),
+     N_("X is (n, d) and w is (d, 1): the model is a matrix product, torch.matmul(X, w) + b,"
+        " not the elementwise X * w or w * X"), {}),
     ("mat1 and mat2 shapes cannot be multiplied", ("linreg",),
-     "X is (n, d) and w is (d, 1): multiply them in this order, torch.matmul(X, w)"),
+     N_("X is (n, d) and w is (d, 1): multiply them in this order, torch.matmul(X, w)"), {}),
     (_SHAPES, ("squared_loss", "huber_loss"),
-     "y_hat and y have different shapes: reshape y to y_hat.shape before subtracting"),
+     N_("y_hat and y have different shapes: reshape y to y_hat.shape before subtracting"), {}),
     (_SHAPES, ("softmax",),
-     "a sum or max over the classes of each row (dim=1) needs keepdim=True to line up with"
-     " X's rows: X_exp.sum(dim=1, keepdim=True)"),
+     N_("a sum or max over the classes of each row (dim=1) needs keepdim=True to line up with"
+        " X's rows: X_exp.sum(dim=1, keepdim=True)"), {}),
     (_SHAPES, ("cross_entropy_from_logits",),
-     "a max or sum over the classes of each row (dim=1) gives one value per row: use"
-     " keepdim=True where it meets o's (n, q) values, and no keepdim where it meets the"
-     " (n,) true-class logits"),
+     N_("a max or sum over the classes of each row (dim=1) gives one value per row: use"
+        " keepdim=True where it meets o's (n, q) values, and no keepdim where it meets the"
+        " (n,) true-class logits"), {}),
     (_IN_PLACE, ("sgd",),
-     "update the parameters inside `with torch.no_grad():`, so that autograd does not"
-     " record the update"),
+     N_("update the parameters inside `with torch.no_grad():`, so that autograd does not"
+        " record the update"), {}),
     *((_IN_PLACE, (name,),
-       f"your {name} changes its input {inputs} in place (x -= ..., x.exp_(), x[...] = ...):"
-       " build a new tensor instead, x = x - ..., and leave the caller's tensors as they were")
+       N_("your {name} changes its input {inputs} in place (x -= ..., x.exp_(), x[...] = ...):"
+          " build a new tensor instead, x = x - ..., and leave the caller's tensors as they"
+          " were"), {"name": name, "inputs": inputs})
       for name, inputs in _DIFFERENTIATED.items()),
     *(("out of bounds for dimension 0", (name,),
-       f"a label was used as a row number ({x}[y] picks rows): index rows and columns together,"
-       f" {x}[range(len({x})), y]") for name, x in (("cross_entropy", "y_hat"),
-                                                   ("cross_entropy_from_logits", "o"))),
+       N_("a label was used as a row number ({x}[y] picks rows): index rows and columns"
+          " together, {x}[range(len({x})), y]"), {"x": x})
+      for name, x in (("cross_entropy", "y_hat"), ("cross_entropy_from_logits", "o"))),
     ("Dimension out of range", ("accuracy",),
-     "y_hat can also be a 1-D tensor of predicted labels: take the argmax only when y_hat"
-     " has more than one column"),
+     N_("y_hat can also be a 1-D tensor of predicted labels: take the argmax only when y_hat"
+        " has more than one column"), {}),
     ("'SGD' object is not callable", ("train_epoch_ch3",),
-     "updater may be a torch.optim.Optimizer: then call updater.zero_grad(),"
-     " l.mean().backward() and updater.step() instead of updater(batch_size)"),
+     N_("updater may be a torch.optim.Optimizer: then call updater.zero_grad(),"
+        " l.mean().backward() and updater.step() instead of updater(batch_size)"), {}),
     ("'function' object has no attribute 'eval'", None,
-     "net may be a plain function: call net.eval() only if isinstance(net, torch.nn.Module)"),
+     N_("net may be a plain function: call net.eval() only if isinstance(net,"
+        " torch.nn.Module)"), {}),
     ("'function' object has no attribute 'train'", None,
-     "net may be a plain function: call net.train() only if isinstance(net, torch.nn.Module)"),
+     N_("net may be a plain function: call net.train() only if isinstance(net,"
+        " torch.nn.Module)"), {}),
 ]
 
 
@@ -124,22 +130,23 @@ def _hint_for(error):
     """The usual mistake behind `error` (see KNOWN_ERRORS), if its words and its
     function tell it; else only where to look."""
     text = str(error.error)
-    for words, exercises, hint in KNOWN_ERRORS:
+    for words, exercises, hint, values in KNOWN_ERRORS:
         if words in text and (exercises is None or error.exercise in exercises):
-            return hint
-    return "the line of your code that raised it is shown above" if error.where else ""
+            return _(hint).format(**values)
+    return _("the line of your code that raised it is shown above") if error.where else ""
 
 
 def learner_error_message(error):
     """The message for a LearnerError: which call raised what, where, and a hint."""
     failure = Failure(
-        title=f"{error.exercise} raised an error",
+        title=_("{exercise} raised an error").format(exercise=error.exercise),
         call=f"{error.called}({', '.join(error.inputs)})", inputs=error.inputs,
         got=f"{type(error.error).__name__}: {error.error}", hint=_hint_for(error))
     text = str(failure)
     if error.where:
-        at = "\n".join(f"  at       {line}" for line in error.where)
-        text = text.replace("\n  hint", f"\n{at}\n  hint", 1)
+        at = "\n".join(label(_("at")) + line for line in error.where)
+        hint = "\n" + label(_("hint"))
+        text = text.replace(hint, f"\n{at}{hint}", 1)
     return text
 
 
@@ -172,4 +179,5 @@ def apply_from_scratch_rule(learner, exercise, status, message):
         return status, message
     if status == "passed":
         return "failed", from_scratch_message(exercise, builtin, values_right=True)
-    return status, f"{message}\n  also     {from_scratch_message(exercise, builtin, False)}"
+    also = from_scratch_message(exercise, builtin, False)
+    return status, message + "\n" + label(_("also")) + also

@@ -24,12 +24,30 @@ import sys
 import threading
 import traceback
 import types
+import unicodedata
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
+
+# The learner's language in the submission's process, which cannot import
+# grader.i18n: the catalogue's texts, {English: translation}, that the judge
+# sends (grader.remote.Link, grader/worker.py). Empty: English.
+TEXTS = {}
+
+
+def _(text):
+    """`text` in the learner's language: grader.i18n's in the grader's own process
+    (where this module is grader.seam), TEXTS in the submission's."""
+    i18n = sys.modules.get("grader.i18n") if __name__ == "grader.seam" else None
+    return i18n._(text) if i18n is not None else TEXTS.get(text) or text
+
+
+def N_(text):
+    """Mark `text` for translation where it is shown (as grader.i18n.N_)."""
+    return text
 
 
 
@@ -114,7 +132,8 @@ def time_limit(seconds, exercise):
     if seconds is None:
         yield
         return
-    message = f"{exercise} did not finish within {seconds:g} s: is there a loop that never ends?"
+    message = _("{exercise} did not finish within {seconds} s: is there a loop that never"
+                " ends?").format(exercise=exercise, seconds=f"{seconds:g}")
     if not USE_SIGNALS or threading.current_thread() is not threading.main_thread():
         with _timer_limit(seconds, exercise, message):
             yield
@@ -233,12 +252,14 @@ class BookPackage:
 def book_message(label, exercise, error):
     """What a learner reads when `label` (their exercise, or its method) calls d2l."""
     if error.origin.rsplit(".", 1)[-1] == exercise:
-        return (f"{label} calls {error.written}(...), the d2l package's own {exercise}: this"
-                f" exercise asks you to write it yourself. The kit does not need the d2l package:"
-                f" call your own {exercise}(...), not {error.written}(...).")
-    return (f"{label} calls {error.written}(...), from the book's d2l package, which is not"
-            " loaded while grading. The kit does not need the d2l package: call your own"
-            f" functions, for example your own sgd(...), not d2l.sgd(...), and leave plots out.")
+        return _("{label} calls {written}(...), the d2l package's own {exercise}: this"
+                 " exercise asks you to write it yourself. The kit does not need the d2l package:"
+                 " call your own {exercise}(...), not {written}(...).").format(
+                     label=label, written=error.written, exercise=exercise)
+    return _("{label} calls {written}(...), from the book's d2l package, which is not loaded"
+             " while grading. The kit does not need the d2l package: call your own functions,"
+             " for example your own sgd(...), not d2l.sgd(...), and leave plots"
+             " out.").format(label=label, written=error.written)
 
 
 def _is_book(name):
@@ -286,9 +307,9 @@ def read_source(path):
         return importlib.util.decode_source(data)
     except (UnicodeDecodeError, SyntaxError) as e:
         line = data[:getattr(e, "start", 0)].count(b"\n") + 1
-        raise SourceProblem(f"{path.name} is not UTF-8 text (line {line} holds a byte that UTF-8"
-                            " does not allow): save it as UTF-8 in your editor and hand it in"
-                            " again.") from None
+        raise SourceProblem(_("{file} is not UTF-8 text (line {line} holds a byte that UTF-8"
+                              " does not allow): save it as UTF-8 in your editor and hand it in"
+                              " again.").format(file=path.name, line=line)) from None
 
 
 def parse_source(source, filename):
@@ -399,12 +420,18 @@ def _library_names(node):
     return set()
 
 
+# What _numbers counts: (one, several), each with {numbers}.
+CELLS = (N_("cell {numbers}"), N_("cells {numbers}"))
+LINES = (N_("line {numbers}"), N_("lines {numbers}"))
+
+
 def _numbers(word, numbers):
-    """cell 2, or cells 1, 2 and 5 (sorted, once each)."""
+    """cell 2, or cells 1, 2 and 5 (sorted, once each); `word` is CELLS or LINES."""
     items = [str(n) for n in sorted(set(numbers))]
     if len(items) == 1:
-        return f"{word} {items[0]}"
-    return f"{word}s {', '.join(items[:-1])} and {items[-1]}"
+        return _(word[0]).format(numbers=items[0])
+    return _(word[1]).format(numbers=_("{some} and {last}").format(some=", ".join(items[:-1]),
+                                                                 last=items[-1]))
 
 
 class LoadNotes:
@@ -418,29 +445,36 @@ class LoadNotes:
 
     def text(self):
         """The note, or None if there is nothing to tell."""
-        name, where = self.name, "cell" if self.notebook else "line"
+        name, where = self.name, CELLS if self.notebook else LINES
         said = []
         if self.book:
-            said.append(f"{name}: the grader did not import the d2l package"
-                        f" ({_numbers(where, self.book)}): the kit does not need it, so call your"
-                        " own functions, for example your own sgd(...), not d2l.sgd(...).")
+            said.append(_("{name}: the grader did not import the d2l package ({where}): the kit"
+                          " does not need it, so call your own functions, for example your own"
+                          " sgd(...), not d2l.sgd(...).").format(
+                              name=name, where=_numbers(where, self.book)))
         if self.shell:
-            said.append(f"{name}: the grader skipped the magic and shell lines (%... and !...)"
-                        f" in {_numbers(where, self.shell)}; they are not Python.")
+            said.append(_("{name}: the grader skipped the magic and shell lines (%... and !...)"
+                          " in {where}; they are not Python.").format(
+                              name=name, where=_numbers(where, self.shell)))
         if self.skipped:
-            said.append(f"{name}: the grader did not run the statements of"
-                        f" {_numbers('cell', self.skipped)} that are not imports, definitions or"
-                        " simple assignments, such as training runs, plots and prints: a notebook is"
-                        " graded on its definitions.")
+            said.append(_("{name}: the grader did not run the statements of {where} that are"
+                          " not imports, definitions or simple assignments, such as training"
+                          " runs, plots and prints: a notebook is graded on its"
+                          " definitions.").format(name=name,
+                                                  where=_numbers(CELLS, self.skipped)))
         for cell, line, error in self.failed:
-            said.append(f"{name}: cell {cell}, line {line} failed ({type(error).__name__}:"
-                        f" {error}), and the grader went on without it.")
+            said.append(_("{name}: cell {cell}, line {line} failed ({error}), and the grader"
+                          " went on without it.").format(
+                              name=name, cell=cell, line=line,
+                              error=f"{type(error).__name__}: {error}"))
         for cell, error in self.unreadable:
-            said.append(f"{name}: cell {cell} is not valid Python (SyntaxError: {error.msg},"
-                        f" line {error.lineno}), and the grader skipped it.")
+            said.append(_("{name}: cell {cell} is not valid Python (SyntaxError: {error}, line"
+                          " {line}), and the grader skipped it.").format(
+                              name=name, cell=cell, error=error.msg, line=error.lineno))
         if self.stopped:
-            said.append(f"{name}: running its definitions took longer than {self.stopped:g} s,"
-                        " so the grader stopped there; the cells after it were not run.")
+            said.append(_("{name}: running its definitions took longer than {seconds} s, so the"
+                          " grader stopped there; the cells after it were not run.").format(
+                              name=name, seconds=f"{self.stopped:g}"))
         return "\n".join(said) or None
 
 
@@ -450,12 +484,13 @@ def notebook_cells(path):
     try:
         notebook = json.loads(path.read_bytes())
     except UnicodeDecodeError:
-        raise SourceProblem(f"{path.name} is not UTF-8 text, as every notebook Jupyter saves is:"
-                            " open it in Jupyter, save it again and hand it in again.") from None
+        raise SourceProblem(_("{file} is not UTF-8 text, as every notebook Jupyter saves is:"
+                              " open it in Jupyter, save it again and hand it in"
+                              " again.").format(file=path.name)) from None
     except ValueError as e:
-        raise SourceProblem(f"{path.name} is not a notebook the grader can read: it is not valid"
-                            f" JSON ({e}). Open it in Jupyter; if it opens, save it again and"
-                            " hand that in.") from None
+        raise SourceProblem(_("{file} is not a notebook the grader can read: it is not valid"
+                              " JSON ({error}). Open it in Jupyter; if it opens, save it again"
+                              " and hand that in.").format(file=path.name, error=e)) from None
     version = notebook.get("nbformat") if isinstance(notebook, dict) else None
     if version == 3:
         cells, key = [c for sheet in notebook.get("worksheets") or [] if isinstance(sheet, dict)
@@ -463,9 +498,9 @@ def notebook_cells(path):
     elif isinstance(version, int) and version >= 4 and isinstance(notebook.get("cells"), list):
         cells, key = notebook["cells"], "source"
     else:
-        raise SourceProblem(f"{path.name} is not a notebook the grader can read (its nbformat is"
-                            f" {version!r}, not 3 or 4): open it in Jupyter, save it again and"
-                            " hand that in.")
+        raise SourceProblem(_("{file} is not a notebook the grader can read (its nbformat is"
+                              " {version}, not 3 or 4): open it in Jupyter, save it again and"
+                              " hand that in.").format(file=path.name, version=repr(version)))
     code = []
     for number, cell in enumerate(cells, 1):
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
@@ -474,7 +509,8 @@ def notebook_cells(path):
             if isinstance(text, str):
                 code.append((number, text))
     if not code:
-        raise SourceProblem(f"{path.name} has no code cells, so it has nothing to grade.")
+        raise SourceProblem(_("{file} has no code cells, so it has nothing to grade.").format(
+            file=path.name))
     return code
 
 
@@ -508,6 +544,23 @@ def _unique_name(folder, stem):
     return f"_d2lkit_{abs(hash(folder))}_{safe}"
 
 
+def not_imported(file, error):
+    """The message of a learner's module that could not be imported."""
+    return _("{file} could not be imported: {error}").format(file=file, error=error)
+
+
+def import_too_long(file, seconds):
+    """The message of a learner's module whose import did not end in time."""
+    return _("importing {file} did not finish within {seconds} s: is there a loop that never"
+             " ends?").format(file=file, seconds=f"{seconds:g}")
+
+
+def _pad(word):
+    """`word` padded to the eight columns of a message's labels (as
+    grader.feedback.label, which this module cannot import)."""
+    return word + " " * (8 - sum(1 + (unicodedata.east_asian_width(c) in "WF") for c in word))
+
+
 def load_module(folder, module, import_timeout=None, siblings=()):
     """Import folder/<module>.py under a unique name (see the comment above for
     the book's lines); a Loaded whose module is an Outcome (Missing or
@@ -515,14 +568,15 @@ def load_module(folder, module, import_timeout=None, siblings=()):
     which it may import from the same folder."""
     path = folder / f"{module}.py"
     if not path.is_file():
-        return Loaded(Missing(module, f"{path.name} is missing from {folder.name}/"))
+        return Loaded(Missing(module, _("{file} is missing from {folder}/").format(
+            file=path.name, folder=folder.name)))
     notes = LoadNotes(path.name, notebook=False)
     try:
         tree, notes.shell = parse_source(read_source(path), str(path))
     except SourceProblem as e:
         return Loaded(BrokenModule(module, str(e)))
     except SyntaxError as e:
-        return Loaded(BrokenModule(module, f"{path.name} could not be imported: SyntaxError: {e}"))
+        return Loaded(BrokenModule(module, not_imported(path.name, f"SyntaxError: {e}")))
     books = _BookImports()
     tree = books.visit(tree)
     notes.book = books.lines
@@ -534,13 +588,12 @@ def load_module(folder, module, import_timeout=None, siblings=()):
         with _importing(folder, {module, *siblings}), time_limit(import_timeout, module):
             exec(compile(tree, str(path), "exec"), mod.__dict__)
     except TimedOut:
-        return Loaded(BrokenModule(module, f"importing {path.name} did not finish within"
-                                           f" {import_timeout:g} s: is there a loop that never"
-                                           " ends?"))
+        return Loaded(BrokenModule(module, import_too_long(path.name, import_timeout)))
     except BaseException as e:  # noqa: B036 - even SystemExit at import is a broken module
-        where = "".join(f"\n  at       {line}" for line in _learner_frames(e, folder))
-        return Loaded(BrokenModule(module, f"{path.name} could not be imported: "
-                                           f"{type(e).__name__}: {e}{where}"))
+        at = "\n  " + _pad(_("at")) + " "
+        where = "".join(at + line for line in _learner_frames(e, folder))
+        return Loaded(BrokenModule(module, not_imported(path.name,
+                                                        f"{type(e).__name__}: {e}{where}")))
     return Loaded(mod, definitions(tree.body), notes.text())
 
 
@@ -708,7 +761,8 @@ class Learner:
         self.builtins_used = {}
         if loaded is not None:
             for name in wanted:
-                self._modules[name] = loaded.get(name) or Missing(name, f"{name} is not loaded")
+                self._modules[name] = loaded.get(name) or Missing(
+                    name, _("{name} is not loaded").format(name=name))
             return
         if on_import and wanted:
             on_import(wanted[0])  # a notebook that hangs is blamed on the first module
@@ -734,10 +788,11 @@ class Learner:
             files.update((name, nb) for name, nb in notebooks.items() if nb.defined.get(exercise))
             stubs = [nb for nb in notebooks.values() if exercise in nb.defined]
             if len(files) > 1:
-                found = BrokenModule(exercise, (
-                    f"{exercise} is written both in {' and in '.join(files)}, and the grader"
-                    " cannot tell which one to grade: keep it in one file, and in the other"
-                    " delete it or put the kit's stub back."))
+                found = BrokenModule(exercise, _(
+                    "{exercise} is written both in {files}, and the grader cannot tell which"
+                    " one to grade: keep it in one file, and in the other delete it or put the"
+                    " kit's stub back.").format(exercise=exercise,
+                                                files=_(" and in ").join(files)))
             elif files:
                 found = getattr(next(iter(files.values())).module, exercise, None)
             elif not isinstance(py.module, Outcome):
@@ -756,12 +811,20 @@ class Learner:
 
     def _missing(self, module, exercise, notebooks):
         """Why `exercise` was found in none of the learner's files."""
-        kind = "class" if self.spec[exercise]["instance"] else "function"
-        names = " or ".join(notebooks)
+        names = _(" or ").join(notebooks)
         py = self._py[module].module
-        there = (f"{module}.py is missing" if isinstance(py, Missing)
-                 else f"{module}.py has no {kind} {exercise}()")
-        return f"{there}, and no notebook of yours ({names}) defines {exercise}()."
+        there = (_("{file} is missing").format(file=f"{module}.py") if isinstance(py, Missing)
+                 else self._has_no(module, exercise))
+        return _("{there}, and no notebook of yours ({notebooks}) defines {exercise}().").format(
+            there=there, notebooks=names, exercise=exercise)
+
+    def _has_no(self, module, exercise):
+        """"linear_regression.py has no function sgd()", in the learner's language."""
+        if self.spec[exercise]["instance"]:
+            return _("{file} has no class {exercise}()").format(file=f"{module}.py",
+                                                               exercise=exercise)
+        return _("{file} has no function {exercise}()").format(file=f"{module}.py",
+                                                              exercise=exercise)
 
     def load_report(self):
         """{module: None if it loaded (or notebooks stand in for it), else (status, message)}."""
@@ -798,8 +861,7 @@ class Learner:
         if isinstance(fn, Outcome):
             raise type(fn)(exercise, fn.message)
         if not callable(fn):
-            kind = "class" if self.spec[exercise]["instance"] else "function"
-            raise Missing(exercise, f"{module_name}.py has no {kind} {exercise}()")
+            raise Missing(exercise, self._has_no(module_name, exercise))
         return self._guard(exercise, fn)
 
     def _guard(self, exercise, fn, method=None):
@@ -817,8 +879,10 @@ class Learner:
                     if spec["iterates"] and not method:
                         result = _take_all(exercise, iter(result), len(args[-1]))
             except NotImplementedError:
-                raise NotAttempted(exercise, f"{label}() still raises NotImplementedError: write"
-                                             f" it in {_file_of(fn, spec['module'])}") from None
+                raise NotAttempted(exercise, _("{label}() still raises NotImplementedError:"
+                                               " write it in {file}").format(
+                                                   label=label,
+                                                   file=_file_of(fn, spec["module"]))) from None
             except BookCalled as e:
                 raise BookAnswer(exercise, book_message(label, exercise, e)) from None
             except Exception as e:
@@ -907,11 +971,12 @@ def _take_all(exercise, iterator, size):
     items = []
     for item in iterator:
         if len(items) == size:
-            raise Endless(exercise, f"{exercise} did not end: for {size} examples it yielded"
-                                    f" {size} batches and then still more, so a loop over it"
-                                    " never stops. A generator ends when its loop does: loop"
-                                    " once over the example indices, in steps of batch_size,"
-                                    " instead of `while True`.")
+            raise Endless(exercise, _("{exercise} did not end: for {size} examples it yielded"
+                                      " {size} batches and then still more, so a loop over it"
+                                      " never stops. A generator ends when its loop does: loop"
+                                      " once over the example indices, in steps of batch_size,"
+                                      " instead of `while True`.").format(exercise=exercise,
+                                                                          size=size))
         items.append(item)
     return items
 

@@ -19,12 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from grader import i18n
 from grader.exercises import BY_NAME, NAME_WIDTH, NAMES
 from grader.feedback import SHORT
+from grader.i18n import N_, _
 from grader.progress import Progress
 from grader.suite import MODULE_NAMES
 
-KEYS = "h hint · n next exercise · l list · a grade all · q quit"
+KEYS = N_("h hint · n next exercise · l list · a grade all · q quit")  # shown as _(KEYS)
 
 
 class GradingBroke(Exception):
@@ -34,7 +36,8 @@ class GradingBroke(Exception):
 def grade(folder, names):
     """Grade `names` (all when empty) on the learner's `folder` with the kit's
     pytest plugin, in this process; returns --grade-json's "exercises" dict.
-    The checks come from the folder's test entry, else from the grader's suite."""
+    The checks come from the folder's test entry, else from the grader's suite;
+    the messages are in the language shown now (i18n.language())."""
     folder = Path(folder)
     entry = folder / "test_chapter3.py"
     targets = [str(entry)] if entry.exists() else ["--pyargs", *MODULE_NAMES]
@@ -43,7 +46,8 @@ def grade(folder, names):
         log = io.StringIO()
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             code = pytest.main([*targets, "--impl", str(folder), "--grade-json", str(out),
-                                "-p", "no:cacheprovider", "-q", *(f"--exercise={n}" for n in names)])
+                                "--lang", i18n.language(), "-p", "no:cacheprovider", "-q",
+                                *(f"--exercise={n}" for n in names)])
         if code == pytest.ExitCode.INTERRUPTED:
             raise KeyboardInterrupt  # Ctrl-C while grading: pytest stopped, so do we
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not out.exists():
@@ -66,29 +70,32 @@ class Screen:
 
     def where(self, name):
         e = BY_NAME[name]
-        return f"{name} (d2l {e.section}, {self.folder.name}/{e.module}.py)"
+        return f"{name} (d2l {_(e.section)}, {self.folder.name}/{e.module}.py)"
 
     def result(self, name, result, progress):
         """The exercise the learner is on: its status, feedback and what to do next."""
-        self.say(f"\n{self.where(name)}: {SHORT[result['status']]}\n")
+        self.say(f"\n{self.where(name)}: {_(SHORT[result['status']])}\n")
         self.say(result["feedback"])
         if result["status"] == "not_attempted":
             self.hint(name)
         self.say(f"\n{progress.bar()}")
-        self.say(f"save {self.folder.name}/{BY_NAME[name].module}.py to grade it again"
-                 + (f" · {self.keys}" if self.keys else ""))
+        self.say(_("save {file} to grade it again").format(
+            file=f"{self.folder.name}/{BY_NAME[name].module}.py")
+                 + (f" · {_(self.keys)}" if self.keys else ""))
 
     def passed(self, name, result):
-        self.say(f"{name} passed: {result['feedback'].splitlines()[0]}")
+        self.say(_("{exercise} passed: {message}").format(
+            exercise=name, message=result["feedback"].splitlines()[0]))
 
     def hint(self, name):
-        self.say(f"hint for {name}: {BY_NAME[name].hint}")
+        self.say(_("hint for {exercise}: {hint}").format(exercise=name,
+                                                         hint=_(BY_NAME[name].hint)))
 
     def listing(self, progress, current):
         self.say(f"\n{progress.bar()}")
         for name in NAMES:
-            status = SHORT.get(progress.status(name), "not graded yet"
-                               if name not in progress.saved else "changed since graded")
+            unknown = N_("changed since graded") if name in progress.saved else N_("not graded yet")
+            status = _(SHORT.get(progress.status(name), unknown))
             self.say(f" {'>' if name == current else ' '} {name:<{NAME_WIDTH}} {status}")
 
 
@@ -143,7 +150,7 @@ class Watch:
         self.screen.clear()
         while self.current:
             name = self.current
-            self.screen.say(f"grading {name} ...")
+            self.screen.say(_("grading {exercise} ...").format(exercise=name))
             result = self.grade([name])[name]
             if result["status"] != "passed":
                 self.screen.result(name, result, self.progress)
@@ -154,7 +161,7 @@ class Watch:
 
     def grade_all(self):
         self.screen.clear()
-        self.screen.say("grading every exercise ...")
+        self.screen.say(_("grading every exercise ..."))
         results = self.grade([])
         self.current = self.progress.first_open()
         self.screen.listing(self.progress, self.current)
@@ -164,8 +171,11 @@ class Watch:
             self.all_passed()
 
     def all_passed(self):
-        self.screen.say(f"\nAll {len(NAMES)} exercises passed. Well done! Save a file to grade"
-                        " them all again" + (", q to quit." if self.interactive else "."))
+        text = (_("All {count} exercises passed. Well done! Save a file to grade them all"
+                  " again, q to quit.") if self.interactive else
+                _("All {count} exercises passed. Well done! Save a file to grade them all"
+                  " again."))
+        self.screen.say("\n" + text.format(count=len(NAMES)))
 
     def on_key(self, key):
         """Handle one key; False to quit."""
@@ -190,7 +200,8 @@ class Watch:
             threading.Thread(target=_read_keys, args=(events,), daemon=True).start()
         with _cbreak(self.interactive):
             try:
-                self.screen.say(f"watching {self.folder}/ (Ctrl-C to stop)")
+                self.screen.say(_("watching {folder}/ (Ctrl-C to stop)").format(
+                    folder=self.folder))
                 self.grade_current()
                 while True:
                     try:
@@ -207,17 +218,22 @@ class Watch:
                 pass
             finally:
                 stop.set()
-        self.screen.say(f"\nbye: {self.progress.bar()}")
+        self.screen.say("\n" + _("bye: {progress}").format(progress=self.progress.bar()))
 
 
-def main(folder, start=None):
-    """python -m grader watch: returns the exit status."""
+def main(folder, start=None, lang=None):
+    """python -m grader watch: returns the exit status. `lang`: the language of
+    everything shown (default: the one set now)."""
+    if lang is not None:
+        i18n.set_language(lang)
     if not Path(folder).is_dir():
-        print(f"python -m grader watch: {folder}: no such folder", file=sys.stderr)
+        print("python -m grader watch: " + _("{folder}: no such folder").format(folder=folder),
+              file=sys.stderr)
         return 2
     try:
         Watch(folder, start).run()
     except GradingBroke as e:
-        print(f"python -m grader watch: the grader could not run:\n{e}", file=sys.stderr)
+        print("python -m grader watch: " + _("the grader could not run:") + f"\n{e}",
+              file=sys.stderr)
         return 2
     return 0

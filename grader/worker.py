@@ -194,6 +194,7 @@ def main():
             pass
     limit_resources(config)
     seam = source_module("d2lkit_seam", config["seam_source"])
+    seam.TEXTS.update(config.get("texts", {}))  # the learner's language (grader.remote.texts)
     training = source_module("d2lkit_training", config["training_source"])
     oracle = source_module("d2lkit_oracle", config["oracle_source"])
     wire = source_module("d2lkit_wire", config["wire_source"])
