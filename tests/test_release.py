@@ -263,11 +263,8 @@ def test_chinese_notebook_has_chinese_text_cells_and_the_english_code(released, 
                 assert CJK.search(zh["source"]), zh["source"][:200]
 
 
-def test_every_text_of_the_chinese_release_has_its_chinese(tmp_path, monkeypatch):
-    """Each text the release translates (docstrings, comments, notebook cells, README
-    blocks) has a translation in zh.po with the same placeholders; only commands
-    (fenced blocks) and the statuses (the grade table's words) are not the
-    release's own."""
+def release_texts(folder, monkeypatch, lang="zh"):
+    """Every text a release of the kit in `lang` into `folder` asks the catalogue for."""
     import grader.localize
     import grader.release
     asked = []
@@ -278,7 +275,17 @@ def test_every_text_of_the_chinese_release_has_its_chinese(tmp_path, monkeypatch
 
     monkeypatch.setattr(grader.localize, "_", recording)
     monkeypatch.setattr(grader.release, "_", recording)
-    release(tmp_path / "kit", lang="zh")
+    release(folder, lang=lang)
+    monkeypatch.undo()
+    return asked
+
+
+def test_every_text_of_the_chinese_release_has_its_chinese(tmp_path, monkeypatch):
+    """Each text the release translates (docstrings, comments, notebook cells, README
+    blocks) has a translation in zh.po with the same placeholders; only commands
+    (fenced blocks) and the statuses (the grade table's words) are not the
+    release's own."""
+    asked = release_texts(tmp_path / "kit", monkeypatch)
     set_language("zh")
     try:
         own = [t for t in asked if t not in SHORT.values() and t != STATUS_TABLE
