@@ -23,9 +23,14 @@ from grader.options import EXAMPLES
 if hasattr(providers, "_get_local_constants"):
     _NO_LOCAL_CONSTANTS = type(providers._local_constants)()
     providers._get_local_constants = lambda: _NO_LOCAL_CONSTANTS
+# No explain phase: the learner reads the kit's message, never Hypothesis' own
+# explanation, and to explain a failure Hypothesis traces every line that each
+# shrinking run executes (sys.settrace before Python 3.12): a check that took
+# seconds took over 20 minutes in the kit's tests.
 settings.register_profile(
     "grading", derandomize=True, deadline=None, database=None, max_examples=EXAMPLES,
-    print_blob=False, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    print_blob=False, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=[p for p in Phase if p is not Phase.explain])
 settings.load_profile("grading")
 
 
