@@ -67,6 +67,13 @@ def language():
     return _current[0]
 
 
+def texts():
+    """{English: translation} of every text of the language shown now (empty for
+    English), for a process that cannot import the grader (the worker's seam)."""
+    catalogue = getattr(_current[1], "_catalog", {})  # GNUTranslations' own dict
+    return {k: v for k, v in catalogue.items() if isinstance(k, str) and k}
+
+
 def _(text):
     """`text` in the learner's language."""
     return _current[1].gettext(text)

@@ -57,13 +57,6 @@ def reading(names):
     return _("reading {names}").format(names=", ".join(names))
 
 
-def texts():
-    """The texts of the language shown now, {English: translation}, for the
-    worker's seam (seam.TEXTS): the worker cannot import grader.i18n."""
-    catalogue = getattr(i18n._current[1], "_catalog", {})  # gettext's own dict
-    return {k: v for k, v in catalogue.items() if isinstance(k, str) and k}
-
-
 class Link:
     """One worker process and the pipe to it."""
 
@@ -80,7 +73,7 @@ class Link:
                              "modules": list(modules), "spec": spec,
                              "call_timeout": call_timeout, "import_timeout": import_timeout,
                              "memory_mb": memory_mb, "threads": threads,
-                             "cpu_seconds": cpu_seconds, "texts": texts(), **SOURCES}).encode()
+                             "cpu_seconds": cpu_seconds, "texts": i18n.texts(), **SOURCES}).encode()
         self._send_raw(struct.pack("<Q", len(config)) + config)
         self.receive(STARTUP)  # ("ready",)
         self.importing = None
