@@ -1,31 +1,25 @@
 """The checks' texts in Chinese: the catalogue is judged alike in both
 languages, its first message translated."""
 import re
-from pathlib import Path
+from functools import cache
 
 import pytest
-from babel.messages.pofile import read_po
 
 from grader import i18n
 from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
 from tests.catalogue import WRONG, first_of_each_exercise
 from tests.conftest import learner_feedback, with_variant
-from tests.test_i18n import english_sentences
+from tests.test_i18n import catalogue, english_sentences
 
-GRADER = Path(i18n.__file__).parent
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
 
-def _catalogue():
-    with open(GRADER / "locale" / "zh.po", "rb") as f:
-        return read_po(f)
-
-
+@cache
 def _templates():
     """(English, Chinese) of each entry: the English as a regular expression whose
     groups are its placeholders; an ngettext's forms each."""
     pairs = []
-    for message in _catalogue():
+    for message in catalogue("zh"):
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
