@@ -226,12 +226,25 @@ class BookCalled(BaseException):
 # The d2l calls made since the guard last looked: one that the learner's own
 # try/except hid still fails the exercise.
 BOOK_CALLS = []
+# What d2l's stand-in lends: the grader's versions of the book's helpers that
+# are no exercise (set_axes, ...: Learner sets them from its stand-ins), and,
+# while an exercise runs, the stand-ins of the exercises it uses
+# (Learner._standing_in).
+BOOK_HELPERS = {}
+BOOK_LENT = {}
 
 
 class BookPackage:
     """Stands for the d2l package, or a name imported from it, in the learner's
     code: an attribute is another stand-in, a call raises BookCalled. `written`
-    is how the learner's code names it (d2l.sgd), `origin` its name in d2l."""
+    is how the learner's code names it (d2l.sgd), `origin` its name in d2l.
+
+    The book's code as printed passes, though: d2l.plt is matplotlib's pyplot
+    (the book's show_images and Animator draw with it), d2l's helpers that are
+    no exercise are the grader's (Animator's d2l.set_axes, 3.5's
+    d2l.use_svg_display()), and while an exercise runs, d2l's names of the
+    exercises it uses are their stand-ins, as its own names of them are
+    (predict_ch3's d2l.show_images)."""
 
     def __init__(self, written, origin):
         self._written, self._origin = written, origin
@@ -239,9 +252,19 @@ class BookPackage:
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
+        if name == "plt":
+            import matplotlib.pyplot
+            return matplotlib.pyplot
+        lent = BOOK_LENT.get(name) or BOOK_HELPERS.get(name)
+        if lent is not None:
+            return lent
         return BookPackage(f"{self._written}.{name}", f"{self._origin}.{name}")
 
     def __call__(self, *args, **kwargs):
+        name = self._origin.rsplit(".", 1)[-1]
+        lent = BOOK_LENT.get(name) or BOOK_HELPERS.get(name)
+        if lent is not None:  # from d2l.torch import set_axes
+            return lent(*args, **kwargs)
         BOOK_CALLS.append(BookCalled(self._written, self._origin))
         raise BOOK_CALLS[-1]
 
@@ -600,8 +623,9 @@ def load_module(folder, module, import_timeout=None, siblings=()):
     except BaseException as e:  # noqa: B036 - even SystemExit at import is a broken module
         at = "\n  " + _pad(_("at")) + " "
         where = "".join(at + line for line in _learner_frames(e, folder))
-        return Loaded(BrokenModule(module, not_imported(path.name,
-                                                        f"{type(e).__name__}: {e}{where}")))
+        error = book_message(_("its code"), None, e) if isinstance(e, BookCalled) \
+            else f"{type(e).__name__}: {e}"
+        return Loaded(BrokenModule(module, not_imported(path.name, error + where)))
     return Loaded(mod, definitions(tree.body), notes.text())
 
 
@@ -763,6 +787,8 @@ class Learner:
         self.folder = Path(folder).resolve()
         self.spec, self.call_timeout = spec, call_timeout
         self.stand_ins = stand_ins or {}
+        BOOK_HELPERS.update({name: self.stand_ins[name] for s in spec.values()
+                             for name in s.get("helpers", ()) if name in self.stand_ins})
         all_modules = list(dict.fromkeys(s["module"] for s in spec.values()))
         wanted = all_modules if modules is None else list(modules)
         self._modules, self._found, self._py, self.notes = {}, {}, {}, {}
@@ -910,19 +936,25 @@ class Learner:
     @contextmanager
     def _standing_in(self, spec, fn):
         """While `fn` runs, the exercises it uses are the stand-ins in its module,
-        and so are the book's helpers it calls, even those the module lacks."""
+        and so are the book's helpers it calls, even those the module lacks; so
+        are d2l's names of those exercises (BOOK_LENT)."""
         names = _module_names(fn)
         mine = {name: names[name] for name in spec["uses"] if name in names and name in self.stand_ins}
         helpers = [name for name in spec.get("helpers", ()) if name in self.stand_ins]
         lacking = [name for name in helpers if name not in names]
         mine.update({name: names[name] for name in helpers if name in names})
+        lent = {name: self.stand_ins[name] for name in spec["uses"] if name in self.stand_ins}
         names.update({name: self.stand_ins[name] for name in [*mine, *lacking]})
+        before = dict(BOOK_LENT)
+        BOOK_LENT.update(lent)
         try:
             yield
         finally:
             names.update(mine)
             for name in lacking:
                 names.pop(name, None)
+            BOOK_LENT.clear()
+            BOOK_LENT.update(before)
 
 
 def _module_names(fn):

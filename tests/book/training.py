@@ -1,19 +1,22 @@
 """The book's own code for training.py, as d2l-zh 2.x prints it (3.5 and 3.6),
-with only the `d2l.` prefixes removed; tests/test_book.py grades it.
+its `d2l.` prefixes included; tests/test_book.py grades it so, and with the
+prefixes removed.
 
-The imports are those at the top of 3.5's and 3.6's notebooks, less `from d2l
-import torch as d2l` and 3.6's `from IPython import display`: IPython is not
-among the kit's dependencies, and display, set_axes and use_svg_display (2.4)
-are the grader's while Animator is graded (the README says why). `accuracy` is
-the book's 3.6.5 function, which the kit keeps in softmax_regression.py.
+The imports and the first line are those at the top of 3.5's and 3.6's
+notebooks, less 3.6's `from IPython import display`: IPython is not among the
+kit's dependencies, and display, set_axes and use_svg_display (2.4) are the
+grader's (the README says why). `accuracy` is the book's 3.6.5 function,
+which the kit keeps in softmax_regression.py.
 """
 import torch
 import torchvision
 from torch.utils import data
 from torchvision import transforms
-import matplotlib.pyplot as plt
+from d2l import torch as d2l
 
 from softmax_regression import accuracy
+
+d2l.use_svg_display()
 
 
 def get_fashion_mnist_labels(labels):  #@save
@@ -26,7 +29,7 @@ def get_fashion_mnist_labels(labels):  #@save
 def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):  #@save
     """绘制图像列表"""
     figsize = (num_cols * scale, num_rows * scale)
-    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize)
+    _, axes = d2l.plt.subplots(num_rows, num_cols, figsize=figsize)
     axes = axes.flatten()
     for i, (ax, img) in enumerate(zip(axes, imgs)):
         if torch.is_tensor(img):
@@ -123,12 +126,12 @@ class Animator:  #@save
         # 增量地绘制多条线
         if legend is None:
             legend = []
-        use_svg_display()
-        self.fig, self.axes = plt.subplots(nrows, ncols, figsize=figsize)
+        d2l.use_svg_display()
+        self.fig, self.axes = d2l.plt.subplots(nrows, ncols, figsize=figsize)
         if nrows * ncols == 1:
             self.axes = [self.axes, ]
         # 使用lambda函数捕获参数
-        self.config_axes = lambda: set_axes(
+        self.config_axes = lambda: d2l.set_axes(
             self.axes[0], xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
         self.X, self.Y, self.fmts = None, None, fmts
 
@@ -173,8 +176,8 @@ def predict_ch3(net, test_iter, n=6):  #@save
     """预测标签（定义见第3章）"""
     for X, y in test_iter:
         break
-    trues = get_fashion_mnist_labels(y)
-    preds = get_fashion_mnist_labels(net(X).argmax(axis=1))
+    trues = d2l.get_fashion_mnist_labels(y)
+    preds = d2l.get_fashion_mnist_labels(net(X).argmax(axis=1))
     titles = [true +'\n' + pred for true, pred in zip(trues, preds)]
-    show_images(
+    d2l.show_images(
         X[0:n].reshape((n, 28, 28)), 1, n, titles=titles[0:n])
