@@ -106,21 +106,36 @@ def _read_keys(events):
     events.put(("key", "q"))
 
 
+def learner_saves():
+    """watchfiles' filter of the saves that count: .py files and notebooks (the
+    learner's code may be in either), not Jupyter's .ipynb_checkpoints copies."""
+    from watchfiles import PythonFilter
+
+    class LearnerSaves(PythonFilter):
+        ignore_dirs = (*PythonFilter.ignore_dirs, ".ipynb_checkpoints")
+    return LearnerSaves(extra_extensions=(".ipynb",))
+
+
 def _watch_files(folder, events, stop):
-    from watchfiles import PythonFilter, watch
-    for changes in watch(folder, watch_filter=PythonFilter(), stop_event=stop, debounce=300,
+    from watchfiles import watch
+    for changes in watch(folder, watch_filter=learner_saves(), stop_event=stop, debounce=300,
                          raise_interrupt=False):
         events.put(("saved", changes))
 
 
 @contextlib.contextmanager
 def _cbreak(interactive):
-    """Keys arrive one at a time, unechoed; the terminal is restored on the way out."""
-    if not interactive:
+    """Keys arrive one at a time, unechoed; the terminal is restored on the way out.
+    Where there is no termios (Windows), the terminal stays as it is: a key
+    arrives with Enter."""
+    try:
+        import termios
+        import tty
+    except ImportError:
+        termios = None
+    if not interactive or termios is None:
         yield
         return
-    import termios
-    import tty
     saved = termios.tcgetattr(sys.stdin)
     tty.setcbreak(sys.stdin)
     try:

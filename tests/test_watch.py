@@ -132,3 +132,18 @@ def test_pytest_progress_reaches_watch(tmp_path):
     assert done.returncode == 0, done.stdout
     assert statuses(folder) == dict.fromkeys(LINEAR, "passed")
     assert _first_graded(folder) == "softmax"
+
+
+def test_a_save_is_a_python_file_or_a_notebook_but_not_a_checkpoint(tmp_path):
+    """The learner's code may be in a notebook (grader.seam reads .ipynb files
+    beside the modules): saving it grades again; Jupyter's autosaved copies
+    in .ipynb_checkpoints/ do not."""
+    from watchfiles import Change
+
+    from grader.watch import learner_saves
+    saves, folder = learner_saves(), tmp_path / "exercises"
+    assert saves(Change.modified, str(folder / "softmax_regression.py"))
+    assert saves(Change.modified, str(folder / "chapter3.ipynb"))
+    checkpoint = folder / ".ipynb_checkpoints" / "chapter3-checkpoint.ipynb"
+    assert not saves(Change.modified, str(checkpoint))
+    assert not saves(Change.modified, str(folder / "notes.txt"))
