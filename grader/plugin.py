@@ -4,6 +4,7 @@ import gc
 import importlib.util
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -109,13 +110,19 @@ def grading_learner(config):
 @pytest.hookimpl(trylast=True, specname="pytest_configure")
 def pytest_configure_learner_output(config):
     """In a learner's run: no header, no tracebacks or short summary per test
-    (the grade section says it all, one message per exercise)."""
+    (the grade section says it all, one message per exercise). In another
+    language than English, pytest's own English lines (its session title, the
+    number collected, the closing count) give way to the kit's closing line,
+    unless -v asked for them."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None or not grading_learner(config):
         return
     config.option.no_header = True
     config.option.tbstyle = "no"
     reporter.reportchars = ""
+    if i18n.language() != "en" and config.option.verbose <= 0:
+        config.option.verbose = -2  # pytest -qq
+        config.stash[OWN_SUMMARY] = time.monotonic()
 
 
 def allow_builtins(config):
@@ -125,6 +132,7 @@ def allow_builtins(config):
 
 
 BOOK = pytest.StashKey[GradeBook]()
+OWN_SUMMARY = pytest.StashKey[float]()  # when the run began, if the kit closes it
 PROGRESS = pytest.StashKey[tuple]()
 # What was not run or failed when the learner's files were loaded, one note per file.
 NOTES = pytest.StashKey[list]()
@@ -352,6 +360,9 @@ def pytest_terminal_summary(terminalreporter, config):
     tw.write_line(feedback.total_line(grade), bold=True)
     for line in feedback.next_lines(grade, "pytest exercises --exercise {}"):
         tw.write_line(line)
+    if OWN_SUMMARY in config.stash:
+        section(tw, _("graded in {seconds:.1f} s").format(
+            seconds=time.monotonic() - config.stash[OWN_SUMMARY]))
 
 
 def section(tw, title):

@@ -567,7 +567,7 @@ def draw_images(fns, *, case):
     length or None, whether every item is an Axes]; the figure it drew on (that of
     the first axes returned, else the last new one), as [[width, height] in
     inches, one [image data or None, title, x axis hidden, y axis hidden] per
-    axes]] (text where there is none)."""
+    axes]] (None where there is none)."""
     import matplotlib.pyplot as plt
     from matplotlib.axes import Axes
     imgs, num_rows, num_cols, titles, scale = image_case(case)
@@ -580,7 +580,7 @@ def draw_images(fns, *, case):
         new = sorted(set(plt.get_fignums()) - made.before)
         fig = items[0].figure if returned[2] else plt.figure(new[-1]) if new else None
         if fig is None:
-            return [returned, "no figure was drawn"]
+            return [returned, None]
         axes = [[_array(ax.images[-1]) if ax.images else None, ax.get_title(),
                  _hidden(ax.xaxis, ax), _hidden(ax.yaxis, ax)] for ax in fig.axes]
         return [returned, [[float(v) for v in fig.get_size_inches()], axes]]
@@ -619,8 +619,8 @@ def describe_axes(ax):
 
 def drive_animator(fns, *, case):
     """fns.Animator(*args) then its add(x, y) calls, of ANIMATOR_CASES[case]:
-    [the figure's size in inches, describe_axes of each of its axes] (text if
-    there is no figure in its `fig`)."""
+    [the figure's size in inches, describe_axes of each of its axes] (the type's
+    name of its `fig` if that is no Figure)."""
     from matplotlib.figure import Figure
     args, adds = ANIMATOR_CASES[case]
     with new_figures_closed():
@@ -629,13 +629,14 @@ def drive_animator(fns, *, case):
             animator.add(x, y)
         fig = getattr(animator, "fig", None)
         if not isinstance(fig, Figure):
-            return f"animator.fig is {type(fig).__name__}, not a matplotlib Figure"
+            return type(fig).__name__
         return [[float(v) for v in fig.get_size_inches()], [describe_axes(ax) for ax in fig.axes]]
 
 
 def _first_batch(loader):
     """[X's shape, X's dtype, X's first 4 images as float32, y's values] of the
-    first batch of `loader` (text if it cannot be read), reading no more."""
+    first batch of `loader`, reading no more; text if it cannot be read: the
+    exception, or the types of a batch that is not two tensors."""
     try:
         with warnings.catch_warnings():  # more workers than cores: slower, not wrong
             warnings.filterwarnings("ignore", "This DataLoader will create")
@@ -645,7 +646,7 @@ def _first_batch(loader):
     except Exception as e:  # the learner's dataset or transform breaks on reading
         return f"{type(e).__name__}: {e}"
     if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)):
-        return f"a batch of {type(X).__name__} and {type(y).__name__}, not two tensors"
+        return f"({type(X).__name__}, {type(y).__name__})"
     return [list(X.shape), str(X.dtype).removeprefix("torch."),
             X[:4].detach().to(torch.float32).clone(), [int(v) for v in y.flatten()]]
 

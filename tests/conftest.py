@@ -1,6 +1,7 @@
 """Helpers for the kit's own tests: grade folders made from the reference
 solutions with one function swapped, by calling the suite's tests directly."""
 import inspect
+import os
 import shutil
 import signal
 import textwrap
@@ -15,6 +16,12 @@ from grader.remote import RemoteLearner
 from grader.seam import Learner
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
+
+# The kit's tests expect English wherever they do not ask for a language, also
+# on a developer's machine in a Chinese locale (and in the processes they start).
+for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(variable, None)
+os.environ["LANG"] = "C.UTF-8"
 PRELUDE = "\nimport random\nimport numpy as np\nimport torch\nfrom torch import nn\nfrom torch.nn import functional as F\n\n"
 
 

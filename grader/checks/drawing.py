@@ -34,9 +34,9 @@ def _images(learner, case):
 
 def _figure(c, got):
     """The figure part of a draw_images result; fails if nothing was drawn."""
-    if isinstance(got[1], str):
+    if got[1] is None:
         c.fail(_("draws no figure"), expected=_("a figure of num_rows x num_cols axes"),
-               got=got[1],
+               got=_("no figure was drawn"),
                hint=_("make the grid with plt.subplots(num_rows, num_cols, figsize=...)"))
     return got[1]
 
@@ -155,7 +155,8 @@ def _animate(learner, case):
     if isinstance(got, str) or not got[1]:
         c.fail(_("has no figure to draw on"),
                expected=_("animator.fig, a matplotlib Figure with axes"),
-               got=got if isinstance(got, str) else _("a figure without axes"),
+               got=_("animator.fig is {kind}, not a matplotlib Figure").format(kind=got)
+               if isinstance(got, str) else _("a figure without axes"),
                hint="self.fig, self.axes = plt.subplots(nrows, ncols, figsize=figsize)")
     return c, got, expected
 
