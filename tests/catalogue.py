@@ -16,6 +16,7 @@ class Variant:
     fn: object
     caught_by: tuple = ()
     hint: str = ""
+    zh: str = ""  # the hint as the Chinese message holds it, where that differs
     not_in: tuple = ()
     setup: str = ""  # source for the module's top level, before the function (net's W and b)
 
@@ -23,14 +24,15 @@ class Variant:
         return f"{self.exercise}:{self.fn.__name__}"
 
 
-def wrong(exercise, *caught_by, hint="", not_in=(), setup=""):
+def wrong(exercise, *caught_by, hint="", zh="", not_in=(), setup=""):
     """A wrong `exercise`; every test named in caught_by must fail on it, and the
     first message a learner reads for it (the exercise's feedback, whose first
     check is the most basic one that fails) must contain `hint` and none of the
-    words in `not_in` (hints that would blame code that is right). `setup`:
-    module-level source spliced in before it (net's W and b)."""
+    words in `not_in` (hints that would blame code that is right); in Chinese,
+    `zh` (else `hint`, when that is code). `setup`: module-level source spliced
+    in before it (net's W and b)."""
     def register(fn):
-        WRONG.append(Variant(exercise, fn, caught_by, hint, tuple(not_in), setup))
+        WRONG.append(Variant(exercise, fn, caught_by, hint, zh, tuple(not_in), setup))
         return fn
     return register
 

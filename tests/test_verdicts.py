@@ -3,6 +3,7 @@ meant to catch it, valid alternatives pass, and each failure is pinned on the
 function that caused it."""
 import pytest
 
+from grader import i18n
 from grader.batch import SUITE, exercise_of, run_check, suite_tests_of
 from grader.checks.training import TRAINED_TOGETHER, SharedRuns
 from grader.exercises import NAMES as EXERCISES, TABLE, from_scratch_message
@@ -40,7 +41,8 @@ def submission_ids(groups):
 def test_wrong_implementation_is_caught_and_named_first(variant, tmp_path, request):
     """Every check in caught_by fails, and the first message the learner reads for
     the exercise (its most basic failing check's) holds the variant's hint and
-    none of the words it must not: a hint that would blame code that is right."""
+    none of the words it must not: a hint that would blame code that is right.
+    In Chinese, that check judges alike and its message holds the hint's Chinese."""
     learner = with_variant(tmp_path / "impl", variant)
     feedback, statuses = learner_feedback(learner, variant.exercise, request)
     for test in variant.caught_by:
@@ -52,6 +54,16 @@ def test_wrong_implementation_is_caught_and_named_first(variant, tmp_path, reque
     assert variant.hint in feedback, feedback
     for words in variant.not_in:
         assert words not in feedback, f"{words!r} in the first message:\n{feedback}"
+    first = next(test for test, status in statuses.items() if status not in ("passed", "skipped"))
+    i18n.set_language("zh")
+    try:
+        status, chinese = run(first, learner, request)
+    finally:
+        i18n.set_language("en")
+    assert status == statuses[first] and chinese.startswith(f"{variant.exercise}"), chinese
+    assert (variant.zh or variant.hint) in chinese, chinese
+    for words in variant.not_in:
+        assert words not in chinese, f"{words!r} in the first message:\n{chinese}"
 
 
 @pytest.mark.parametrize("variants", submissions(WRONG), ids=submission_ids(submissions(WRONG)))

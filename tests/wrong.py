@@ -38,7 +38,7 @@ def synthetic_data_features_std_2(w, b, num_examples):
 
 
 @wrong("synthetic_data", "test_synthetic_data_labels_are_linear_in_features",
-       "test_synthetic_data_trains_linear_regression", hint="do not forget b")
+       "test_synthetic_data_trains_linear_regression", hint="do not forget b", zh="别忘了 b")
 def synthetic_data_forgets_bias(w, b, num_examples):
     X = torch.normal(0, 1, (num_examples, len(w)))
     y = torch.matmul(X, w) + torch.normal(0, 0.01, (num_examples,))
@@ -52,7 +52,7 @@ def synthetic_data_subtracts_bias(w, b, num_examples):
     return X, y.reshape((-1, 1))
 
 
-@wrong("synthetic_data", "test_synthetic_data_noise_has_std_0_01", hint="std 0.01")
+@wrong("synthetic_data", "test_synthetic_data_noise_has_std_0_01", hint="std 0.01", zh="标准差 0.01")
 def synthetic_data_no_noise(w, b, num_examples):
     X = torch.normal(0, 1, (num_examples, len(w)))
     return X, (torch.matmul(X, w) + b).reshape((-1, 1))
@@ -95,7 +95,7 @@ def synthetic_data_reseeds_from_the_clock(w, b, num_examples):
     return X, y.reshape((-1, 1))
 
 
-@wrong("synthetic_data", "test_synthetic_data_leaves_w_unchanged", hint="in-place")
+@wrong("synthetic_data", "test_synthetic_data_leaves_w_unchanged", hint="in-place", zh="原地操作")
 def synthetic_data_turns_w_into_a_column(w, b, num_examples):
     w.unsqueeze_(1)
     X = torch.normal(0, 1, (num_examples, len(w)))
@@ -107,7 +107,7 @@ def synthetic_data_turns_w_into_a_column(w, b, num_examples):
 
 
 @wrong("data_iter", "test_data_iter_batch_sizes", "test_data_iter_visits_every_example_once",
-       hint="keep the last")
+       hint="keep the last", zh="保留最后那个较小的小批量")
 def data_iter_drops_last_partial_batch(batch_size, features, labels):
     indices = list(range(len(features)))
     random.shuffle(indices)
@@ -132,7 +132,7 @@ def data_iter_no_shuffle(batch_size, features, labels):
 
 
 @wrong("data_iter", "test_data_iter_batch_sizes", "test_data_iter_shuffles_examples",
-       hint="not just the order of the batches")
+       hint="not just the order of the batches", zh="而不是只打乱小批量的顺序")
 def data_iter_shuffles_batch_order_only(batch_size, features, labels):
     starts = list(range(0, len(features), batch_size))
     random.shuffle(starts)
@@ -169,7 +169,7 @@ def data_iter_reseeds_from_the_clock(batch_size, features, labels):
 
 
 @wrong("data_iter", "test_data_iter_keeps_features_and_labels_aligned",
-       "test_data_iter_trains_linear_regression", hint="same indices")
+       "test_data_iter_trains_linear_regression", hint="same indices", zh="用同一组索引")
 def data_iter_shuffles_features_and_labels_separately(batch_size, features, labels):
     rows, targets = torch.randperm(len(features)), torch.randperm(len(features))
     for i in range(0, len(features), batch_size):
@@ -190,20 +190,21 @@ def data_iter_samples_with_replacement(batch_size, features, labels):
         yield features[batch], labels[batch]
 
 
-@wrong("data_iter", "test_data_iter_batch_sizes", hint="did not end")
+@wrong("data_iter", "test_data_iter_batch_sizes", hint="did not end", zh="没有结束")
 def data_iter_never_stops(batch_size, features, labels):
     while True:
         batch = torch.randint(0, len(features), (batch_size,))
         yield features[batch], labels[batch]
 
 
-@wrong("data_iter", "test_data_iter_batch_sizes", hint="did not end")
+@wrong("data_iter", "test_data_iter_batch_sizes", hint="did not end", zh="没有结束")
 def data_iter_repeats_the_first_batch_forever(batch_size, features, labels):
     while True:
         yield features[:batch_size], labels[:batch_size]
 
 
-@wrong("data_iter", "test_data_iter_leaves_features_and_labels_unchanged", hint="in-place")
+@wrong("data_iter", "test_data_iter_leaves_features_and_labels_unchanged", hint="in-place",
+       zh="原地操作")
 def data_iter_shuffles_the_data_in_place(batch_size, features, labels):
     perm = torch.randperm(len(features))
     features[:], labels[:] = features[perm], labels[perm]
@@ -220,6 +221,7 @@ def linreg_elementwise_product(X, w, b):
 
 
 @wrong("linreg", "test_linreg_returns_column", hint="not the elementwise X * w",
+       zh="而不是按元素相乘的 X * w",
        not_in=("keepdim", "reshape"))
 def linreg_w_times_X(X, w, b):
     # (d, 1) * (n, d): a shape error where n != d, an (n, d) or (d, d) table elsewhere
@@ -232,12 +234,12 @@ def linreg_matmul_w_X(X, w, b):
 
 
 @wrong("linreg", "test_linreg_matches_X_w_plus_b", "test_linreg_trains_linear_regression",
-       hint="add the bias")
+       hint="add the bias", zh="加上偏置")
 def linreg_forgets_bias(X, w, b):
     return torch.matmul(X, w)
 
 
-@wrong("linreg", "test_linreg_matches_X_w_plus_b", hint="do not subtract it")
+@wrong("linreg", "test_linreg_matches_X_w_plus_b", hint="do not subtract it", zh="不是减去它")
 def linreg_subtracts_bias(X, w, b):
     return torch.matmul(X, w) - b
 
@@ -262,7 +264,8 @@ def linreg_float64(X, w, b):
     return torch.matmul(X.double(), w.double()) + b.double()
 
 
-@wrong("linreg", "test_linreg_leaves_inputs_unchanged", hint="in-place", not_in=("torch.no_grad",))
+@wrong("linreg", "test_linreg_leaves_inputs_unchanged", hint="in-place",
+       zh="原地操作", not_in=("torch.no_grad",))
 def linreg_centres_X_in_place(X, w, b):
     X -= X.mean(dim=0)
     return torch.matmul(X, w) + b
@@ -286,7 +289,7 @@ def squared_loss_reshapes_y_hat_instead(y_hat, y):
     return (y_hat.reshape(y.shape) - y) ** 2 / 2
 
 
-@wrong("squared_loss", "test_squared_loss_matches_half_squared_error", hint="half",
+@wrong("squared_loss", "test_squared_loss_matches_half_squared_error", hint="half", zh="平方的一半",
        not_in=("cut", "no gradient"))
 def squared_loss_forgets_half(y_hat, y):
     return (y_hat - y.reshape(y_hat.shape)) ** 2
@@ -298,20 +301,22 @@ def squared_loss_absolute_error(y_hat, y):
     return (y_hat - y.reshape(y_hat.shape)).abs() / 2
 
 
-@wrong("squared_loss", "test_squared_loss_gradient_matches_autograd", hint="no .detach()")
+@wrong("squared_loss", "test_squared_loss_gradient_matches_autograd", hint="no .detach()",
+       zh="中途不要用 .detach()")
 def squared_loss_detaches(y_hat, y):
     return ((y_hat - y.reshape(y_hat.shape)) ** 2 / 2).detach()
 
 
 @wrong("squared_loss", "test_squared_loss_gradient_matches_autograd",
-       hint="your values are right but their gradient is not", not_in=("fix the values",))
+       hint="your values are right but their gradient is not",
+       zh="你的值是对的，但梯度不对", not_in=("fix the values",))
 def squared_loss_detaches_one_factor(y_hat, y):
     # right values, half the gradient: autograd sees one factor as a constant
     e = y_hat - y.reshape(y_hat.shape)
     return e * e.detach() / 2
 
 
-@wrong("squared_loss", "test_squared_loss_leaves_inputs_unchanged", hint="in-place")
+@wrong("squared_loss", "test_squared_loss_leaves_inputs_unchanged", hint="in-place", zh="原地操作")
 def squared_loss_subtracts_in_place(y_hat, y):
     y = y.reshape(y_hat.shape)
     with torch.no_grad():
@@ -330,7 +335,8 @@ def sgd_forgets_zero_grad(params, lr, batch_size):
             param -= lr * param.grad / batch_size
 
 
-@wrong("sgd", "test_sgd_updates_params", hint="divide by batch_size", not_in=("minus",))
+@wrong("sgd", "test_sgd_updates_params", hint="divide by batch_size",
+       zh="要除以 batch_size", not_in=("minus",))
 def sgd_forgets_batch_size(params, lr, batch_size):
     with torch.no_grad():
         for param in params:
@@ -338,7 +344,7 @@ def sgd_forgets_batch_size(params, lr, batch_size):
             param.grad.zero_()
 
 
-@wrong("sgd", "test_sgd_updates_params", hint="do not multiply")
+@wrong("sgd", "test_sgd_updates_params", hint="do not multiply", zh="而不是乘以它")
 def sgd_multiplies_by_batch_size(params, lr, batch_size):
     with torch.no_grad():
         for param in params:
@@ -347,7 +353,8 @@ def sgd_multiplies_by_batch_size(params, lr, batch_size):
 
 
 @wrong("sgd", "test_sgd_updates_params", "test_sgd_trains_linear_regression",
-       hint="minus: step against the gradient", not_in=("divide by batch_size",))
+       hint="minus: step against the gradient",
+       zh="是减号：沿梯度的反方向走一步", not_in=("divide by batch_size",))
 def sgd_climbs_the_gradient(params, lr, batch_size):
     with torch.no_grad():
         for param in params:
@@ -355,7 +362,8 @@ def sgd_climbs_the_gradient(params, lr, batch_size):
             param.grad.zero_()
 
 
-@wrong("sgd", "test_sgd_updates_params", hint="only gives the loop variable a new tensor")
+@wrong("sgd", "test_sgd_updates_params", hint="only gives the loop variable a new tensor",
+       zh="只是让循环变量指向一个新张量")
 def sgd_rebinds_the_loop_variable(params, lr, batch_size):
     with torch.no_grad():
         for param in params:
@@ -376,7 +384,7 @@ def sgd_without_no_grad(params, lr, batch_size):
         param.grad.zero_()
 
 
-@wrong("sgd", "test_sgd_keeps_params_as_leaves", hint="requires grad")
+@wrong("sgd", "test_sgd_keeps_params_as_leaves", hint="requires grad", zh="不再需要梯度")
 def sgd_stops_tracking_gradients(params, lr, batch_size):
     with torch.no_grad():
         for param in params:
@@ -385,7 +393,8 @@ def sgd_stops_tracking_gradients(params, lr, batch_size):
             param.requires_grad_(False)
 
 
-@wrong("sgd", "test_sgd_updates_params", hint="clearing param.grad first steps by 0")
+@wrong("sgd", "test_sgd_updates_params", hint="clearing param.grad first steps by 0",
+       zh="先清空 param.grad 会让这一步的步长为 0")
 def sgd_zeroes_before_updating(params, lr, batch_size):
     with torch.no_grad():
         for param in params:
@@ -393,7 +402,8 @@ def sgd_zeroes_before_updating(params, lr, batch_size):
             param -= lr * param.grad / batch_size
 
 
-@wrong("sgd", "test_sgd_updates_params", hint="update every param of params")
+@wrong("sgd", "test_sgd_updates_params", hint="update every param of params",
+       zh="要原地更新 params 中的每个参数")
 def sgd_updates_only_the_first_param(params, lr, batch_size):
     with torch.no_grad():
         params[0] -= lr * params[0].grad / batch_size
@@ -405,6 +415,7 @@ def sgd_updates_only_the_first_param(params, lr, batch_size):
 
 
 @wrong("softmax", "test_softmax_is_stable_for_large_logits", hint="subtract each row's max first",
+       zh="先让每行减去该行的最大值",
        not_in=("finite but wrong", "small enough for exp()"))
 def softmax_naive_exp(X):
     X_exp = torch.exp(X)
@@ -412,7 +423,8 @@ def softmax_naive_exp(X):
 
 
 @wrong("softmax", "test_softmax_gradient_matches_autograd",
-       hint="changed a tensor after it was used", not_in=("internal error",))
+       hint="changed a tensor after it was used",
+       zh="在张量已被用于计算之后又修改了它", not_in=("internal error",))
 def softmax_divides_in_place(X):
     # Right values; exp's backward needs the output that /= then overwrote.
     X_exp = torch.exp(X - X.max(dim=1, keepdim=True).values)
@@ -420,13 +432,15 @@ def softmax_divides_in_place(X):
     return X_exp
 
 
-@wrong("softmax", "test_softmax_is_stable_for_large_logits", hint="global max")
+@wrong("softmax", "test_softmax_is_stable_for_large_logits", hint="global max",
+       zh="只减去一个全局最大值是不够的")
 def softmax_subtracts_global_max(X):
     X_exp = torch.exp(X - X.max())
     return X_exp / X_exp.sum(1, keepdim=True)
 
 
 @wrong("softmax", "test_softmax_is_stable_for_large_logits", hint="finite but wrong",
+       zh="概率都是有限数但不对",
        not_in=("0 / 0",))
 def softmax_clamps_logits(X):
     X_exp = torch.exp(X.clamp(-80, 80))
@@ -453,6 +467,7 @@ def softmax_normalises_by_the_global_sum(X):
 
 
 @wrong("softmax", "test_softmax_rows_sum_to_one", hint="take exp() of the logits first",
+       zh="先对 logit 取 exp()",
        not_in=("dim=1",))
 def softmax_forgets_exp(X):
     return X / X.sum(1, keepdim=True)
@@ -476,6 +491,7 @@ def softmax_float64(X):
 
 
 @wrong("softmax", "test_softmax_leaves_X_unchanged", hint="must not modify its input X",
+       zh="不能修改它的输入 X",
        not_in=("torch.no_grad",))
 def softmax_shifts_X_in_place(X):
     X -= X.max(dim=1, keepdim=True).values
@@ -484,6 +500,7 @@ def softmax_shifts_X_in_place(X):
 
 
 @wrong("softmax", "test_softmax_gradient_matches_autograd", hint="changes its input X in place",
+       zh="对输入 X 做了原地操作",
        not_in=("torch.no_grad",))
 def softmax_clamps_X_in_place(X):
     # leaves X's values as they are, but changes a tensor that requires grad in place
@@ -508,7 +525,8 @@ def softmax_through_numpy(X):
 
 
 @wrong("cross_entropy", "test_cross_entropy_returns_one_loss_per_example",
-       hint="y_hat[:, y] picks the columns", not_in=("d2l 1.0",))
+       hint="y_hat[:, y] picks the columns",
+       zh="y_hat[:, y] 会在每一行都取出 y 中的所有列", not_in=("d2l 1.0",))
 def cross_entropy_picks_columns(y_hat, y):
     return -torch.log(y_hat[:, y])
 
@@ -524,14 +542,14 @@ def cross_entropy_sum(y_hat, y):
 
 
 @wrong("cross_entropy", "test_cross_entropy_returns_one_loss_per_example",
-       hint="index rows and columns together")
+       hint="index rows and columns together", zh="请同时索引行和列")
 def cross_entropy_indexes_rows_by_label(y_hat, y):
     return -torch.log(y_hat[y])
 
 
 @wrong("cross_entropy", "test_cross_entropy_matches_minus_log_of_true_class",
        "test_cross_entropy_trains_on_synthetic_classes", "test_cross_entropy_trains_on_fashion_mnist",
-       hint="minus")
+       hint="minus", zh="自然对数的相反数")
 def cross_entropy_forgets_minus(y_hat, y):
     return torch.log(y_hat[range(len(y_hat)), y])
 
@@ -580,7 +598,7 @@ def cross_entropy_clamps_in_place(y_hat, y):
 
 
 @wrong("accuracy", "test_accuracy_counts_argmax_matches",
-       "test_accuracy_counts_fashion_mnist_predictions", hint="not the fraction")
+       "test_accuracy_counts_fashion_mnist_predictions", hint="not the fraction", zh="而不是比例")
 def accuracy_fraction(y_hat, y):
     return float((y_hat.argmax(dim=1) == y).float().mean())
 
@@ -590,7 +608,7 @@ def accuracy_argmax_over_examples(y_hat, y):
     return float((y_hat.argmax(dim=0) == y).sum())
 
 
-@wrong("accuracy", "test_accuracy_counts_matching_labels", hint="more than one column")
+@wrong("accuracy", "test_accuracy_counts_matching_labels", hint="more than one column", zh="多于一列")
 def accuracy_always_takes_argmax(y_hat, y):
     return float((y_hat.argmax(dim=1) == y).sum())
 
@@ -610,7 +628,7 @@ def accuracy_argmin(y_hat, y):
     return float((y_hat.argmin(dim=1) == y).sum())
 
 
-@wrong("accuracy", "test_accuracy_counts_argmax_matches", hint="a number")
+@wrong("accuracy", "test_accuracy_counts_argmax_matches", hint="a number", zh="必须返回一个数")
 def accuracy_returns_the_comparison(y_hat, y):
     return y_hat.argmax(dim=1) == y
 
@@ -619,6 +637,7 @@ def accuracy_returns_the_comparison(y_hat, y):
 
 
 @wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="PyTorch's HuberLoss",
+       zh="这是 PyTorch 的 HuberLoss",
        not_in=("broadcast",))
 def huber_loss_pytorch_huber_form(y_hat, y, delta=1.0):
     # PyTorch's HuberLoss: delta times the book's formula (equal for delta = 1)
@@ -645,7 +664,8 @@ def huber_loss_compares_the_signed_error(y_hat, y, delta=1.0):
     return torch.where(error > delta, error.abs() - delta / 2, error ** 2 / (2 * delta))
 
 
-@wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="delta defaults to 1")
+@wrong("huber_loss", "test_huber_loss_matches_huber_formula", hint="delta defaults to 1",
+       zh="delta 默认为 1")
 def huber_loss_defaults_to_delta_2(y_hat, y, delta=2.0):
     error = (y_hat - y.reshape(y_hat.shape)).abs()
     return torch.where(error > delta, error - delta / 2, error ** 2 / (2 * delta))
@@ -658,7 +678,7 @@ def huber_loss_broadcasts_y(y_hat, y, delta=1.0):
     return torch.where(error > delta, error - delta / 2, error ** 2 / (2 * delta))
 
 
-@wrong("huber_loss", "test_huber_loss_keeps_shape_of_y_hat", hint="do not reduce",
+@wrong("huber_loss", "test_huber_loss_keeps_shape_of_y_hat", hint="do not reduce", zh="不要求和或求平均",
        not_in=("broadcast",))
 def huber_loss_mean(y_hat, y, delta=1.0):
     error = (y_hat - y.reshape(y_hat.shape)).abs()
@@ -666,13 +686,14 @@ def huber_loss_mean(y_hat, y, delta=1.0):
 
 
 @wrong("huber_loss", "test_huber_loss_gradient_matches_autograd",
-       hint="your values are right but their gradient is not")
+       hint="your values are right but their gradient is not", zh="你的值是对的，但梯度不对")
 def huber_loss_detaches_the_linear_branch(y_hat, y, delta=1.0):
     error = (y_hat - y.reshape(y_hat.shape)).abs()
     return torch.where(error > delta, (error - delta / 2).detach(), error ** 2 / (2 * delta))
 
 
 @wrong("huber_loss", "test_huber_loss_leaves_inputs_unchanged", hint="must not modify its input",
+       zh="不能修改它的输入",
        not_in=("torch.no_grad",))
 def huber_loss_subtracts_in_place(y_hat, y, delta=1.0):
     error = y_hat.sub_(y.reshape(y_hat.shape)).abs()
@@ -683,7 +704,8 @@ def huber_loss_subtracts_in_place(y_hat, y, delta=1.0):
 # Spliced into a copy of linear_regression.py, which imports time and math.
 
 
-@wrong("Timer", "test_Timer_stop_returns_the_seconds_since_start", hint="restart the clock")
+@wrong("Timer", "test_Timer_stop_returns_the_seconds_since_start", hint="restart the clock",
+       zh="重新开始计时")
 class TimerStartDoesNotRestart:
     def __init__(self):
         self.times = []
@@ -707,7 +729,7 @@ class TimerStartDoesNotRestart:
 
 
 @wrong("Timer", "test_Timer_stop_returns_the_seconds_since_start",
-       "test_Timer_starts_when_created", hint="not the clock's reading")
+       "test_Timer_starts_when_created", hint="not the clock's reading", zh="而不是时钟的读数")
 class TimerStopReturnsTheClock:
     def __init__(self):
         self.times = []
@@ -730,7 +752,8 @@ class TimerStopReturnsTheClock:
         return np.array(self.times).cumsum().tolist()
 
 
-@wrong("Timer", "test_Timer_starts_when_created", hint="__init__ starts the clock")
+@wrong("Timer", "test_Timer_starts_when_created", hint="__init__ starts the clock",
+       zh="__init__ 要像书中那样开始计时")
 class TimerInitDoesNotStart:
     def __init__(self):
         self.times = []
@@ -823,7 +846,7 @@ class TimerCumsumReturnsAnArray:
         return np.array(self.times).cumsum()
 
 
-@wrong("Timer", "test_Timer_cumsum_lists_running_totals", hint="running totals")
+@wrong("Timer", "test_Timer_cumsum_lists_running_totals", hint="running totals", zh="累加和")
 class TimerCumsumListsTheTimes:
     def __init__(self):
         self.times = []
@@ -850,14 +873,14 @@ class TimerCumsumListsTheTimes:
 
 
 @wrong("normal", "test_normal_matches_the_density_on_numpy_arrays", "test_normal_integrates_to_one",
-       hint="sigma squared, not sigma")
+       hint="sigma squared, not sigma", zh="是 sigma 的平方，不是 sigma")
 def normal_sigma_in_the_normaliser(x, mu, sigma):
     p = 1 / math.sqrt(2 * math.pi * sigma)
     return p * np.exp(-0.5 / sigma**2 * (x - mu)**2)
 
 
 @wrong("normal", "test_normal_matches_the_density_on_numpy_arrays", "test_normal_integrates_to_one",
-       hint="the exponent divides by 2 * sigma**2")
+       hint="the exponent divides by 2 * sigma**2", zh="指数部分要除以 2 * sigma**2")
 def normal_sigma_in_the_exponent(x, mu, sigma):
     p = 1 / math.sqrt(2 * math.pi * sigma**2)
     return p * np.exp(-0.5 / sigma * (x - mu)**2)
@@ -865,14 +888,14 @@ def normal_sigma_in_the_exponent(x, mu, sigma):
 
 @wrong("normal", "test_normal_matches_the_density_on_numpy_arrays",
        "test_normal_matches_the_density_on_tensors", "test_normal_integrates_to_one",
-       hint="the 1/2 is missing")
+       hint="the 1/2 is missing", zh="少了 1/2")
 def normal_without_the_half(x, mu, sigma):
     p = 1 / math.sqrt(2 * math.pi * sigma**2)
     return p * np.exp(-1 / sigma**2 * (x - mu)**2)
 
 
 @wrong("normal", "test_normal_matches_the_density_on_numpy_arrays", "test_normal_integrates_to_one",
-       hint="multiply by the normaliser")
+       hint="multiply by the normaliser", zh="要乘以归一化系数")
 def normal_without_the_normaliser(x, mu, sigma):
     return np.exp(-0.5 / sigma**2 * (x - mu)**2)
 
@@ -902,7 +925,8 @@ def normal_centres_x_in_place(x, mu, sigma):
 
 
 @wrong("linreg_closed_form", "test_linreg_closed_form_fits_ill_conditioned_features",
-       "test_linreg_closed_form_fits_collinear_features", hint="squares how ill-conditioned")
+       "test_linreg_closed_form_fits_collinear_features", hint="squares how ill-conditioned",
+       zh="病态程度（解对舍入误差的敏感程度）变成原来的平方")
 def linreg_closed_form_normal_equations(X, y):
     A = torch.cat([X, torch.ones(len(X), 1)], dim=1)
     theta = torch.linalg.solve(A.T @ A, A.T @ y.reshape(-1, 1))
@@ -910,7 +934,7 @@ def linreg_closed_form_normal_equations(X, y):
 
 
 @wrong("linreg_closed_form", "test_linreg_closed_form_matches_least_squares",
-       hint="the fit without a bias")
+       hint="the fit without a bias", zh="这是不带偏置的拟合结果")
 def linreg_closed_form_without_bias(X, y):
     U, s, Vh = torch.linalg.svd(X, full_matrices=False)
     s_inv = torch.where(s > s.max() * max(X.shape) * 1.2e-7, 1 / s, torch.zeros_like(s))
@@ -919,7 +943,7 @@ def linreg_closed_form_without_bias(X, y):
 
 
 @wrong("linreg_closed_form", "test_linreg_closed_form_returns_w_and_b_in_linregs_shapes",
-       hint="(d, 1) column")
+       hint="(d, 1) column", zh="一个 (d, 1) 的列")
 def linreg_closed_form_flat_w(X, y):
     X_mean, y_mean = X.mean(dim=0), y.reshape(-1).mean()
     U, s, Vh = torch.linalg.svd(X - X_mean, full_matrices=False)
@@ -937,7 +961,8 @@ def linreg_closed_form_qr_without_pivoting(X, y):
     return theta[:-1], theta[-1]
 
 
-@wrong("linreg_closed_form", "test_linreg_closed_form_leaves_inputs_unchanged", hint="in-place")
+@wrong("linreg_closed_form", "test_linreg_closed_form_leaves_inputs_unchanged", hint="in-place",
+       zh="原地操作")
 def linreg_closed_form_centres_in_place(X, y):
     X_mean = X.mean(dim=0, keepdim=True)
     X -= X_mean
@@ -952,7 +977,7 @@ def linreg_closed_form_centres_in_place(X, y):
 
 
 @wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_is_stable_for_large_logits",
-       hint="log(0) is -inf")
+       hint="log(0) is -inf", zh="而 log(0) 是 -inf")
 def cross_entropy_from_logits_log_of_stable_softmax(o, y):
     # a stable softmax, then its log: exp(-1e4) is 0, and log(0) is -inf
     o_exp = torch.exp(o - o.max(dim=1, keepdim=True).values)
@@ -991,14 +1016,15 @@ def cross_entropy_from_logits_max_for_log_sum_exp(o, y):
 
 
 @wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_returns_one_loss_per_example",
-       hint="o[:, y] picks the columns", not_in=("summed with keepdim=True",))
+       hint="o[:, y] picks the columns",
+       zh="o[:, y] 会在每一行都取出 y 中的所有列", not_in=("summed with keepdim=True",))
 def cross_entropy_from_logits_picks_columns(o, y):
     m = o.max(dim=1, keepdim=True).values
     return m + torch.log(torch.exp(o - m).sum(dim=1, keepdim=True)) - o[:, y]
 
 
 @wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_returns_one_loss_per_example",
-       hint="summed with keepdim=True", not_in=("o[:, y] picks",))
+       hint="summed with keepdim=True", zh="求和时用了 keepdim=True", not_in=("o[:, y] picks",))
 def cross_entropy_from_logits_keepdim_log_sum_exp(o, y):
     # (n, 1) - (n,) broadcasts to (n, n)
     m = o.max(dim=1, keepdim=True).values
@@ -1006,7 +1032,7 @@ def cross_entropy_from_logits_keepdim_log_sum_exp(o, y):
 
 
 @wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_returns_one_loss_per_example",
-       hint="summed with keepdim=True", not_in=("o[:, y] picks",))
+       hint="summed with keepdim=True", zh="求和时用了 keepdim=True", not_in=("o[:, y] picks",))
 def cross_entropy_from_logits_keepdim_then_reshape(o, y):
     m = o.max(dim=1, keepdim=True).values
     loss = m + torch.log(torch.exp(o - m).sum(dim=1, keepdim=True)) - o[range(len(o)), y]
@@ -1014,7 +1040,7 @@ def cross_entropy_from_logits_keepdim_then_reshape(o, y):
 
 
 @wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_returns_one_loss_per_example",
-       hint="do not take the mean")
+       hint="do not take the mean", zh="不要求平均也不要求和")
 def cross_entropy_from_logits_mean(o, y):
     m = o.max(dim=1, keepdim=True).values
     return (m.squeeze(1) + torch.log(torch.exp(o - m).sum(dim=1)) - o[range(len(o)), y]).mean()
@@ -1036,7 +1062,7 @@ def cross_entropy_from_logits_through_numpy(o, y):
 
 
 @wrong("cross_entropy_from_logits", "test_cross_entropy_from_logits_leaves_inputs_unchanged",
-       hint="must not modify its input o", not_in=("torch.no_grad",))
+       hint="must not modify its input o", zh="不能修改它的输入 o", not_in=("torch.no_grad",))
 def cross_entropy_from_logits_shifts_o_in_place(o, y):
     o -= o.max(dim=1, keepdim=True).values
     return torch.log(torch.exp(o).sum(dim=1)) - o[range(len(o)), y]
@@ -1083,6 +1109,7 @@ def cross_entropy_from_logits_subtracts_every_logit(o, y):
 
 
 @wrong("net", "test_net_W_is_784_by_10", hint="(784, 10), inputs by outputs",
+       zh="(784, 10)，即输入数乘输出数",
        setup="W = torch.normal(0, 0.01, size=(10, 784), requires_grad=True)\n")
 def net_with_W_transposed(X):
     return softmax(torch.matmul(X.reshape((-1, W.shape[1])), W.T) + b)
@@ -1112,17 +1139,19 @@ def net_with_b_ones(X):
     return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
 
 
-@wrong("net", "test_net_returns_a_row_of_10_per_image", hint="one row of 10")
+@wrong("net", "test_net_returns_a_row_of_10_per_image", hint="one row of 10",
+       zh="对每张图像给出一行 10 个类别的概率")
 def net_flattens_its_result(X):
     return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b).reshape(-1)
 
 
-@wrong("net", "test_net_matches_softmax_of_X_W_plus_b", hint="apply softmax")
+@wrong("net", "test_net_matches_softmax_of_X_W_plus_b", hint="apply softmax", zh="对得分再做 softmax")
 def net_returns_the_scores(X):
     return torch.matmul(X.reshape((-1, W.shape[0])), W) + b
 
 
-@wrong("net", "test_net_matches_softmax_of_X_W_plus_b", hint="with this module's W and b")
+@wrong("net", "test_net_matches_softmax_of_X_W_plus_b", hint="with this module's W and b",
+       zh="用的是这个模块里的 W 和 b")
 def net_with_its_own_W(X):
     W = torch.normal(0, 0.01, size=(784, 10))
     return softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
@@ -1132,7 +1161,8 @@ def net_with_its_own_W(X):
 # Spliced into copies of the reference modules: accuracy, Accumulator and
 # get_fashion_mnist_labels are the names of the module they land in.
 
-@wrong("Accumulator", "test_accumulator_sums_what_is_added", hint="add(*args) adds")
+@wrong("Accumulator", "test_accumulator_sums_what_is_added", hint="add(*args) adds",
+       zh="add(*args) 把 args[i] 加到第 i 个位置上")
 class AccumulatorOverwrites:
     def __init__(self, n):
         self.data = [0.0] * n
@@ -1208,7 +1238,7 @@ class AccumulatorResetDoesNothing:
 
 
 @wrong("evaluate_accuracy", "test_evaluate_accuracy_is_the_fraction_right_over_all_examples",
-       hint="a mean of the batches' accuracies")
+       hint="a mean of the batches' accuracies", zh="对各小批量的精度求平均")
 def evaluate_accuracy_mean_of_batches(net, data_iter):
     if isinstance(net, torch.nn.Module):
         net.eval()
@@ -1231,7 +1261,8 @@ def evaluate_accuracy_returns_the_count(net, data_iter):
 
 
 @wrong("evaluate_accuracy", "test_evaluate_accuracy_is_the_fraction_right_over_all_examples",
-       hint="call net.eval() only if isinstance(net, torch.nn.Module)")
+       hint="call net.eval() only if isinstance(net, torch.nn.Module)",
+       zh="只有当 isinstance(net, torch.nn.Module) 时才调用 net.eval()")
 def evaluate_accuracy_assumes_a_module(net, data_iter):
     net.eval()
     metric = Accumulator(2)
@@ -1251,7 +1282,7 @@ def evaluate_accuracy_leaves_train_mode(net, data_iter):
 
 
 @wrong("train_epoch_ch3", "test_train_epoch_ch3_returns_mean_loss_and_accuracy",
-       hint="accumulate float(l.sum())")
+       hint="accumulate float(l.sum())", zh="累加 float(l.sum())")
 def train_epoch_ch3_mean_of_batch_means(net, train_iter, loss, updater):
     if isinstance(net, torch.nn.Module):
         net.train()
@@ -1310,7 +1341,7 @@ def train_epoch_ch3_returns_accuracy_first(net, train_iter, loss, updater):
 
 
 @wrong("train_epoch_ch3", "test_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss",
-       hint="backpropagate l.sum()", not_in=("accumulate float(l.sum())",))
+       hint="backpropagate l.sum()", zh="对 l.sum() 做反向传播", not_in=("accumulate float(l.sum())",))
 def train_epoch_ch3_mean_loss_for_sgd(net, train_iter, loss, updater):
     if isinstance(net, torch.nn.Module):
         net.train()
@@ -1330,7 +1361,7 @@ def train_epoch_ch3_mean_loss_for_sgd(net, train_iter, loss, updater):
 
 
 @wrong("train_epoch_ch3", "test_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss",
-       hint="the last batch")
+       hint="the last batch", zh="最后一个小批量更小")
 def train_epoch_ch3_fixed_batch_size(net, train_iter, loss, updater):
     if isinstance(net, torch.nn.Module):
         net.train()
@@ -1390,7 +1421,7 @@ def train_epoch_ch3_sum_loss_for_an_optimizer(net, train_iter, loss, updater):
 
 
 @wrong("train_epoch_ch3", "test_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss",
-       hint="instead of updater(batch_size)")
+       hint="instead of updater(batch_size)", zh="而不是 updater(batch_size)")
 def train_epoch_ch3_custom_updater_only(net, train_iter, loss, updater):
     if isinstance(net, torch.nn.Module):
         net.train()
@@ -1407,6 +1438,7 @@ def train_epoch_ch3_custom_updater_only(net, train_iter, loss, updater):
 @wrong("train_epoch_ch3", "test_train_epoch_ch3_puts_a_module_in_train_mode",
        "test_train_epoch_ch3_returns_mean_loss_and_accuracy",
        "test_train_epoch_ch3_steps_an_optimizer_on_the_mean_loss", hint="call net.train()",
+       zh="调用 net.train()",
        not_in=("accumulate float(l.sum())", "backpropagate l.sum()", "zero_grad"))
 def train_epoch_ch3_no_train_mode(net, train_iter, loss, updater):
     metric = Accumulator(3)
@@ -1459,7 +1491,8 @@ def get_fashion_mnist_labels_capitalised(labels):
 
 
 @wrong("get_fashion_mnist_labels", "test_get_fashion_mnist_labels_names_each_label",
-       hint="the labels are right, but they come in a ndarray", not_in=("wrong labels",))
+       hint="the labels are right, but they come in a ndarray",
+       zh="标签是对的，但放在了一个 ndarray 里", not_in=("wrong labels",))
 def get_fashion_mnist_labels_numpy_array(labels):
     text_labels = np.array(['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
                             'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot'])
@@ -1473,7 +1506,8 @@ def get_fashion_mnist_labels_swaps_two(labels):
     return [text_labels[int(i)] for i in labels]
 
 
-@wrong("predict_ch3", "test_predict_ch3_labels_the_first_n_examples", hint="predicted first")
+@wrong("predict_ch3", "test_predict_ch3_labels_the_first_n_examples", hint="predicted first",
+       zh="预测的在前")
 def predict_ch3_true_first(net, test_iter, n=6):
     for X, y in test_iter:
         break
@@ -1539,7 +1573,8 @@ def show_images_height_first(imgs, num_rows, num_cols, titles=None, scale=1.5):
     return axes
 
 
-@wrong("show_images", "test_show_images_draws_one_axes_per_cell", hint="the whole grid")
+@wrong("show_images", "test_show_images_draws_one_axes_per_cell", hint="the whole grid",
+       zh="就会画出整个网格")
 def show_images_with_colorbars(imgs, num_rows, num_cols, titles=None, scale=1.5):
     _, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale))
     axes = axes.flatten()
@@ -1588,7 +1623,8 @@ def show_images_hides_only_x(imgs, num_rows, num_cols, titles=None, scale=1.5):
     return axes
 
 
-@wrong("get_dataloader_workers", "test_get_dataloader_workers_returns_an_int", hint="not '4'")
+@wrong("get_dataloader_workers", "test_get_dataloader_workers_returns_an_int", hint="not '4'",
+       zh="而不是 '4'")
 def get_dataloader_workers_text():
     return "4"
 
@@ -1600,7 +1636,7 @@ def get_dataloader_workers_forgets_return():
 
 
 @wrong("get_dataloader_workers", "test_get_dataloader_workers_returns_a_positive_number",
-       hint="return 4")
+       hint="return 4", zh="返回 4")
 def get_dataloader_workers_zero():
     return 0
 
@@ -1617,7 +1653,8 @@ def load_data_fashion_mnist_training_only(batch_size, resize=None):
 
 
 @wrong("load_data_fashion_mnist", "test_load_data_fashion_mnist_yields_image_batches",
-       hint="transforms.ToTensor() turns each PIL image")
+       hint="transforms.ToTensor() turns each PIL image",
+       zh="transforms.ToTensor() 会把每张 PIL 图像转换成张量")
 def load_data_fashion_mnist_without_transform(batch_size, resize=None):
     mnist_train = torchvision.datasets.FashionMNIST(root="../data", train=True, download=True)
     mnist_test = torchvision.datasets.FashionMNIST(root="../data", train=False, download=True)
@@ -1656,7 +1693,8 @@ def load_data_fashion_mnist_ignores_resize(batch_size, resize=None):
 
 
 @wrong("load_data_fashion_mnist", "test_load_data_fashion_mnist_scales_pixels_to_0_1",
-       "test_load_data_fashion_mnist_keeps_the_test_set_in_order", hint="no Normalize")
+       "test_load_data_fashion_mnist_keeps_the_test_set_in_order", hint="no Normalize",
+       zh="不要 Normalize")
 def load_data_fashion_mnist_normalized(batch_size, resize=None):
     trans = [transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]
     if resize:
@@ -1721,7 +1759,8 @@ def load_data_fashion_mnist_shuffles_both(batch_size, resize=None):
 
 
 
-@wrong("Animator", "test_animator_draws_each_line_s_points", hint="cla() before plotting")
+@wrong("Animator", "test_animator_draws_each_line_s_points", hint="cla() before plotting",
+       zh="重新画线之前先调用 self.axes[0].cla()")
 class AnimatorNeverClears:
     """Plots every line again on top of the old ones: no cla()."""
 
@@ -1759,7 +1798,8 @@ class AnimatorNeverClears:
         display.clear_output(wait=True)
 
 
-@wrong("Animator", "test_animator_draws_each_line_s_points", hint="is None")
+@wrong("Animator", "test_animator_draws_each_line_s_points", hint="is None",
+       zh="跳过 x 或 y 为 None 的点")
 class AnimatorKeepsNone:
     """Appends the None of a missing point too."""
 
@@ -1837,7 +1877,7 @@ class AnimatorIgnoresFormats:
 
 
 @wrong("Animator", "test_animator_sets_labels_limits_and_scales", "test_animator_shows_the_legend",
-       hint="cla() clears them")
+       hint="cla() clears them", zh="cla() 会把它们清除")
 class AnimatorConfiguresOnce:
     """Sets the labels, limits and legend once, before add's cla() clears them."""
 
@@ -2001,7 +2041,8 @@ def softmax_concise_without_flatten():
 
 
 @wrong("softmax_concise", "test_softmax_concise_has_the_books_layers",
-       "test_softmax_concise_trains_on_fashion_mnist", hint="without a softmax layer")
+       "test_softmax_concise_trains_on_fashion_mnist", hint="without a softmax layer",
+       zh="不要加 softmax 层")
 def softmax_concise_with_a_softmax_layer():
     net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10), nn.Softmax(dim=1))
     nn.init.normal_(net[1].weight, std=0.01)
@@ -2024,7 +2065,8 @@ def softmax_concise_std_0_1():
 # Spliced into a copy of concise.py, which imports torch.utils.data as data.
 
 
-@wrong("load_array", "test_load_array_returns_a_dataloader", hint="can be iterated over again")
+@wrong("load_array", "test_load_array_returns_a_dataloader", hint="can be iterated over again",
+       zh="可以在每个迭代周期里重新遍历")
 def load_array_as_a_generator(data_arrays, batch_size, is_train=True):
     n = len(data_arrays[0])
     indices = torch.randperm(n) if is_train else torch.arange(n)
@@ -2043,7 +2085,8 @@ def load_array_drops_the_last_batch(data_arrays, batch_size, is_train=True):
                            drop_last=True)
 
 
-@wrong("load_array", "test_load_array_visits_every_example_once", hint="with replacement")
+@wrong("load_array", "test_load_array_visits_every_example_once", hint="with replacement",
+       zh="有放回抽样")
 def load_array_draws_with_replacement(data_arrays, batch_size, is_train=True):
     dataset = data.TensorDataset(*data_arrays)
     sampler = data.RandomSampler(dataset, replacement=True)
@@ -2051,7 +2094,8 @@ def load_array_draws_with_replacement(data_arrays, batch_size, is_train=True):
 
 
 @wrong("load_array", "test_load_array_keeps_features_and_labels_aligned",
-       "test_load_array_keeps_order_when_not_training", hint="one TensorDataset")
+       "test_load_array_keeps_order_when_not_training", hint="one TensorDataset",
+       zh="用一个 TensorDataset(*data_arrays)")
 def load_array_shuffles_features_alone(data_arrays, batch_size, is_train=True):
     features, labels = data_arrays
     dataset = data.TensorDataset(features[torch.randperm(len(features))], labels)
@@ -2069,7 +2113,8 @@ def load_array_never_shuffles(data_arrays, batch_size, is_train=True):
     return data.DataLoader(data.TensorDataset(*data_arrays), batch_size)
 
 
-@wrong("load_array", "test_load_array_reshuffles_every_pass", hint="shuffling the tensors once")
+@wrong("load_array", "test_load_array_reshuffles_every_pass", hint="shuffling the tensors once",
+       zh="只把张量打乱一次")
 def load_array_shuffles_once(data_arrays, batch_size, is_train=True):
     if is_train:
         order = torch.randperm(len(data_arrays[0]))
