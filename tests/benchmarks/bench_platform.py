@@ -8,11 +8,18 @@ For the reference solutions and a typical failing submission (a softmax
 without the max shift: it fails the stability check and trains as usual), runs
 `python -m grader grade` on a class of one, polling the whole process tree
 every 50 ms:
-  torch procs   the most processes with libtorch mapped at once (limit 2);
-  peak MB       the largest summed resident memory of the tree;
-  net MB        peak MB minus, for each process with torch loaded at that peak,
-                the peak of a bare `python -c "import torch"` measured the same
-                way in the same run (limit 250);
+  torch procs   the most processes that loaded libtorch themselves at once
+                (limit 2); the forks of such a process (the DataLoader
+                workers of load_data_fashion_mnist's checks) are counted as
+                forks, not here;
+  forks         the most such forks at once;
+  peak MB       the largest summed proportional set size (PSS) of the tree:
+                a page shared by n processes counts 1/n in each, so a fork's
+                pages shared with its parent are not counted twice, as a
+                cgroup's memory limit does not count them twice;
+  net MB        peak MB minus, for each process that loaded torch itself at
+                that peak, the peak of a bare `python -c "import torch"`
+                measured the same way in the same run (limit 250);
   CPU s         user + system time of the whole tree (limit 240).
 Prints the median of --runs runs of each.
 """
@@ -42,34 +49,43 @@ def has_torch(proc):
         return False
 
 
+def pss(proc):
+    """The process's proportional set size in bytes (0 once it has ended)."""
+    try:
+        with open(f"/proc/{proc.pid}/smaps_rollup") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0
+
+
 def measure(command):
-    """{"peak MB", "torch procs at peak", "torch procs", "CPU s", "wall s"} of `command`'s tree."""
+    """{"peak MB", "torch procs at peak", "torch procs", "forks", "CPU s", "wall s"} of
+    `command`'s tree (see the module's docstring)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     root = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak, at_peak, most = 0, 0, 0
+    peak, at_peak, most, most_forks = 0, 0, 0, 0
     while root.poll() is None:
         procs = [root]
         try:
             procs += root.children(recursive=True)
         except psutil.NoSuchProcess:
             break
-        rss, torch_procs = 0, 0
-        for proc in procs:
-            try:
-                rss += proc.memory_info().rss
-                torch_procs += has_torch(proc)
-            except psutil.NoSuchProcess:
-                pass
-        most = max(most, torch_procs)
-        if rss > peak:
-            peak, at_peak = rss, torch_procs
+        torchy = {proc.pid for proc in procs if has_torch(proc)}
+        try:
+            forks = {proc.pid for proc in procs if proc.pid in torchy and proc.ppid() in torchy}
+        except psutil.NoSuchProcess:
+            continue
+        total = sum(map(pss, procs))
+        most, most_forks = max(most, len(torchy - forks)), max(most_forks, len(forks))
+        if total > peak:
+            peak, at_peak = total, len(torchy - forks)
         time.sleep(0.05)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"peak MB": peak / 2**20, "torch procs at peak": at_peak, "torch procs": most,
-            "CPU s": cpu, "wall s": wall}
+            "forks": most_forks, "CPU s": cpu, "wall s": wall}
 
 
 def submission(folder, failing):
@@ -94,11 +110,12 @@ def main():
                                            f"{tmp}/{name}/subs", "--out", f"{tmp}/{name}/out",
                                            "--regrade"]))
     bare = statistics.median(r["peak MB"] for r in rows["bare import torch"])
-    print(f"{'run':<18} {'torch procs':>11} {'peak MB':>8} {'net MB':>7} {'CPU s':>6}"
-          f" {'wall s':>6}")
+    print(f"{'run':<18} {'torch procs':>11} {'forks':>5} {'peak MB':>8} {'net MB':>7}"
+          f" {'CPU s':>6} {'wall s':>6}")
     for name, runs in rows.items():
         net = statistics.median(r["peak MB"] - r["torch procs at peak"] * bare for r in runs)
         print(f"{name:<18} {max(r['torch procs'] for r in runs):>11}"
+              f" {max(r['forks'] for r in runs):>5}"
               f" {statistics.median(r['peak MB'] for r in runs):>8.0f} {net:>7.0f}"
               f" {statistics.median(r['CPU s'] for r in runs):>6.1f}"
               f" {statistics.median(r['wall s'] for r in runs):>6.1f}")

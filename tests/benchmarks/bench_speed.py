@@ -2,7 +2,8 @@
 (`python -c "import torch, pytest, hypothesis"`) measured in the same run.
 
 Usage: python tests/benchmarks/bench_speed.py [--runs 5] [--compare DIR]
-                                              [--parts learner busy batch endless watch]
+                                              [--parts learner busy batch endless watch
+                                                       failing lang]
 
 learner: `pytest exercises --impl solutions`, the untouched stubs, and each
   exercise alone (--exercise NAME), medians of --runs.
@@ -21,6 +22,9 @@ watch: watch mode on the reference (`python -m grader watch`, stdin not a
   terminal): seconds from "grading NAME" to its result for each exercise in
   the warm process (the first also loads the suite), and for a save, which
   grades all once every exercise has passed. This kit only.
+lang: the full learner run on the reference and on one submission with every
+  exercise wrong (the catalogue's first mistake of each), with --lang en and
+  with --lang zh, interleaved: issue 21's "no slower in Chinese". This kit only.
 With --compare DIR (a `git worktree` of an earlier commit), that kit is run
 too, interleaved with this one, and its figures are printed beside.
 Runs start without PYTHONDONTWRITEBYTECODE, as in a learner's shell: pytest
@@ -86,15 +90,24 @@ def busy_medians(kits, runs):
     return result
 
 
+def with_mistakes(folder, variants):
+    """The reference in `folder`, with each of `variants` replacing its exercise."""
+    shutil.copytree(KIT / "solutions", folder)
+    for variant in variants:
+        with open(Path(folder) / f"{BY_NAME[variant.exercise].module}.py", "a") as f:
+            f.write(PRELUDE + variant_source(variant))
+
+
+def first_mistakes():
+    """The catalogue's first mistake of each exercise."""
+    return [next(v for v in WRONG if v.exercise == name) for name in NAMES]
+
+
 def typical_failing(folder):
     """One submission per exercise: the reference with the exercise's first
     catalogue mistake."""
-    firsts = [next(v for v in WRONG if v.exercise == name) for name in NAMES]
-    for i, variant in enumerate(firsts):
-        sub = Path(folder) / f"s{i:03d}"
-        shutil.copytree(KIT / "solutions", sub)
-        with open(sub / f"{BY_NAME[variant.exercise].module}.py", "a") as f:
-            f.write(PRELUDE + variant_source(variant))
+    for i, variant in enumerate(first_mistakes()):
+        with_mistakes(Path(folder) / f"s{i:03d}", [variant])
 
 
 def batch_medians(kits, runs, tmp):
@@ -200,7 +213,8 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--compare", metavar="DIR", help="an earlier kit to measure beside this one")
     parser.add_argument("--parts", nargs="+", default=["learner", "busy", "batch", "endless"],
-                        choices=["learner", "busy", "batch", "endless", "watch", "failing"])
+                        choices=["learner", "busy", "batch", "endless", "watch", "failing",
+                                 "lang"])
     options = parser.parse_args()
     kits = [KIT] + ([Path(options.compare).resolve()] if options.compare else [])
     head = f"{'run':<44}" + "".join(f"{'this kit' if k == KIT else 'compared':>22}" for k in kits)
@@ -247,6 +261,19 @@ def main():
             row(passing, [f"{times[passing, k]:.2f} s" for k in kits])
             row(f"  {name}", [f"{times[failing, k]:.2f} s = {times[failing, k] / times[passing, k]:.2f}"
                               " x passing" for k in kits])
+    if "lang" in options.parts:
+        with tempfile.TemporaryDirectory() as tmp:
+            with_mistakes(Path(tmp) / "all wrong", first_mistakes())
+            commands = {f"{impl}, --lang {lang}": pytest_args("--impl", folder, "--lang", lang)
+                        for impl, folder in (("reference", "solutions"),
+                                             ("every exercise wrong", f"{tmp}/all wrong"))
+                        for lang in ("en", "zh")}
+            times = medians(commands, [KIT], options.runs)
+        for impl in ("reference", "every exercise wrong"):
+            en, zh = times[f"{impl}, --lang en", KIT], times[f"{impl}, --lang zh", KIT]
+            row(f"pytest exercises, {impl}, en", [f"{en:.2f} s = {en / bare:.2f}x"])
+            row(f"pytest exercises, {impl}, zh", [f"{zh:.2f} s = {zh / bare:.2f}x,"
+                                                  f" {zh / en:.3f}x en"])
     if "watch" in options.parts:
         times = watch_times(options.runs)
         for name in NAMES:
