@@ -10,6 +10,7 @@ from grader.exercises import NAMES as EXERCISES, TABLE, from_scratch_message
 from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
 from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG, submissions
 from tests.conftest import learner_feedback, make_impl, run, with_variant, with_variants
+from tests.test_i18n import english_sentences
 
 SABOTAGE = "def {name}(*args):\n    raise RuntimeError('sabotaged')\n"
 
@@ -42,7 +43,8 @@ def test_wrong_implementation_is_caught_and_named_first(variant, tmp_path, reque
     """Every check in caught_by fails, and the first message the learner reads for
     the exercise (its most basic failing check's) holds the variant's hint and
     none of the words it must not: a hint that would blame code that is right.
-    In Chinese, that check judges alike and its message holds the hint's Chinese."""
+    In Chinese, that check judges alike and its message holds the hint's Chinese
+    and no English sentence."""
     learner = with_variant(tmp_path / "impl", variant)
     feedback, statuses = learner_feedback(learner, variant.exercise, request)
     for test in variant.caught_by:
@@ -62,6 +64,7 @@ def test_wrong_implementation_is_caught_and_named_first(variant, tmp_path, reque
         i18n.set_language("en")
     assert status == statuses[first] and chinese.startswith(f"{variant.exercise}"), chinese
     assert (variant.zh or variant.hint) in chinese, chinese
+    assert english_sentences(chinese) == [], chinese
     for words in variant.not_in:
         assert words not in chinese, f"{words!r} in the first message:\n{chinese}"
 
