@@ -226,11 +226,17 @@ class BookCalled(BaseException):
 # The d2l calls made since the guard last looked: one that the learner's own
 # try/except hid still fails the exercise.
 BOOK_CALLS = []
+
+
+def _draws_nothing(*args, **kwargs):
+    """The book's 2.4 plotting helpers d2l.plot and d2l.set_figsize while grading
+    (3.1 and 3.2 plot with them at the top of the learner's file)."""
+
+
 # What d2l's stand-in lends: the grader's versions of the book's helpers that
-# are no exercise (set_axes, ...: Learner sets them from its stand-ins), and,
-# while an exercise runs, the stand-ins of the exercises it uses
-# (Learner._standing_in).
-BOOK_HELPERS = {}
+# are no exercise (set_axes, ...: Learner adds its stand-ins), and, while an
+# exercise runs, the stand-ins of the exercises it uses (Learner._standing_in).
+BOOK_HELPERS = {"plot": _draws_nothing, "set_figsize": _draws_nothing}
 BOOK_LENT = {}
 
 
@@ -242,7 +248,7 @@ class BookPackage:
     The book's code as printed passes, though: d2l.plt is matplotlib's pyplot
     (the book's show_images and Animator draw with it), d2l's helpers that are
     no exercise are the grader's (Animator's d2l.set_axes, 3.5's
-    d2l.use_svg_display()), and while an exercise runs, d2l's names of the
+    d2l.use_svg_display(), 3.1's d2l.plot), and while an exercise runs, d2l's names of the
     exercises it uses are their stand-ins, as its own names of them are
     (predict_ch3's d2l.show_images)."""
 

@@ -1,5 +1,6 @@
 """The book's own code passes as printed (tests/book/: d2l-zh 2.x's code of every
-exercise, training.py's with its `d2l.` prefixes, and again without them),
+exercise, training.py's with its `d2l.` prefixes, and again without them, and
+linear_regression.py's with the book's plots at its top level),
 but where the kit asks more on purpose: the book's 3.6.2 softmax overflows for
 large logits, so it fails its stability check, with the stability hint, and no
 other."""

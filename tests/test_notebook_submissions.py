@@ -274,11 +274,30 @@ def test_calling_the_d2l_packages_answer_fails_the_exercise(tmp_path, source):
 def test_calling_another_d2l_function_says_the_kit_does_not_need_it(tmp_path):
     files = {f"{m}.py": (REFERENCE / f"{m}.py").read_text() for m in MODULES}
     files["softmax_regression.py"] = book_module(
-        "def softmax(X):\n    d2l.plt.plot(X)\n    return X\n")
+        "def softmax(X):\n    d2l.evaluate_loss(X)\n    return X\n")
     error = outcome(learner(write(tmp_path, files)), "softmax", torch.zeros(1, 2))
-    assert error.message.startswith("softmax calls d2l.plt.plot(...), from the book's d2l package")
+    assert error.message.startswith("softmax calls d2l.evaluate_loss(...), from the book's d2l"
+                                    " package")
     assert "call your own functions, for example your own sgd(...), not d2l.sgd(...)" \
         in error.message
+
+
+def test_the_books_plotting_helpers_draw_and_other_top_level_d2l_calls_name_the_line(tmp_path):
+    """A .py file runs whole: the book's plots at its top level (d2l.plt, d2l.plot,
+    d2l.set_figsize, d2l.use_svg_display) pass; another d2l call there loses the
+    file, with a message that names the call and its line (not 'BookCalled')."""
+    files = {f"{m}.py": (REFERENCE / f"{m}.py").read_text() for m in MODULES}
+    files["softmax_regression.py"] = book_module(
+        "d2l.use_svg_display()\nd2l.set_figsize()\nd2l.plot([1, 2], [[3, 4]])\n"
+        "d2l.plt.scatter([1, 2], [3, 4])\n")
+    assert outcome(learner(write(tmp_path / "plots", files)), "softmax", torch.zeros(1, 2)) is None
+    files["softmax_regression.py"] = book_module(
+        "train_iter, test_iter = d2l.load_data_fashion_mnist(256)\n")
+    error = outcome(learner(write(tmp_path / "load", files)), "softmax", torch.zeros(1, 2))
+    assert error.message.startswith(
+        "softmax_regression.py could not be imported: its code calls"
+        " d2l.load_data_fashion_mnist(...), from the book's d2l package"), error.message
+    assert "softmax_regression.py, line " in error.message and "BookCalled" not in error.message
 
 
 # --- end to end --------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The book's own code for exercises/linear_regression.py, as d2l-zh 2.x prints it
-(3.1.2, 3.1.3, 3.2), with only the `d2l.` prefixes removed. Where the book prints
+(3.1.2, 3.1.3, 3.2), with its plots at the top level (3.1.3's d2l.plot and
+3.2's scatter plot of the data, d2l. prefixes included). Where the book prints
 no function, a minimal correct version stands in, and a comment says so."""
 import math
 import random
@@ -7,6 +8,7 @@ import time
 
 import numpy as np
 import torch
+from d2l import torch as d2l
 
 
 class Timer:  #@save
@@ -42,6 +44,16 @@ def normal(x, mu, sigma):
     return p * np.exp(-0.5 / sigma**2 * (x - mu)**2)
 
 
+# 再次使用numpy进行可视化
+x = np.arange(-7, 7, 0.01)
+
+# 均值和标准差对
+params = [(0, 1), (0, 2), (3, 1)]
+d2l.plot(x, [normal(x, mu, sigma) for mu, sigma in params], xlabel='x',
+         ylabel='p(x)', figsize=(4.5, 2.5),
+         legend=[f'mean {mu}, std {sigma}' for mu, sigma in params])
+
+
 # Not printed by the book (3.1's exercise 2 asks for it): a minimal correct version.
 def linreg_closed_form(X, y):
     X_mean, y_mean = X.mean(dim=0, keepdim=True), y.reshape(-1, 1).mean()
@@ -58,6 +70,13 @@ def synthetic_data(w, b, num_examples):  #@save
     y = torch.matmul(X, w) + b
     y += torch.normal(0, 0.01, y.shape)
     return X, y.reshape((-1, 1))
+
+
+true_w = torch.tensor([2, -3.4])
+true_b = 4.2
+features, labels = synthetic_data(true_w, true_b, 1000)
+d2l.set_figsize()
+d2l.plt.scatter(features[:, (1)].detach().numpy(), labels.detach().numpy(), 1);
 
 
 def data_iter(batch_size, features, labels):
