@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from grader.exercises import NAME_WIDTH, NAMES
+from grader.feedback import SHORT, pad
 from grader.i18n import N_, _
 
 
@@ -98,16 +99,19 @@ def _summary_md(entry, note):
 
 
 def feedback_text(entry):
-    """The learner's feedback.txt: the table (statuses as --grade-json has them),
-    then the message of each exercise not passed."""
-    lines = [f"d2l chapter 3: {entry['id']}: {entry['score']}/{entry['max_score']}", ""]
+    """The learner's feedback.txt, in the class's language: the table (statuses
+    worded as the learner's grade table words them), then the message of each
+    exercise not passed."""
+    lines = [_("d2l chapter 3: {id}: {score}/{max_score}").format(
+        id=entry["id"], score=entry["score"], max_score=entry["max_score"]), ""]
     for name, r in entry["exercises"].items():
-        lines.append(f"{name:<{NAME_WIDTH}} {r['status']:<14} {r['score']:>3}/{r['max_score']}")
+        lines.append(f"{name:<{NAME_WIDTH}} {pad(_(SHORT[r['status']]), 14)}"
+                     f" {r['score']:>3}/{r['max_score']}")
     if entry.get("notes"):
         lines += ["", "--- " + _("about your files"), *entry["notes"]]
     for name, r in entry["exercises"].items():
         if r["status"] != "passed":
-            lines += ["", f"--- {name}: {r['status']}", r["feedback"]]
+            lines += ["", f"--- {name}: {_(SHORT[r['status']])}", r["feedback"]]
     return "\n".join(lines) + "\n"
 
 
