@@ -267,14 +267,20 @@ def test_run_autograder_grades_the_upload(image, tmp_root, case):
         assert "softmax did not finish within 5 s" in outputs["softmax"]
 
 
-def test_a_run_that_cannot_start_still_writes_results(image, tmp_root):
+@pytest.mark.parametrize("lang, said", [("en", "autograder failed"), ("zh", "自动评分器")])
+def test_a_run_that_cannot_start_still_writes_results(image, tmp_root, lang, said):
+    """In the class's language, read from the bundle's configuration."""
     base, _ = image
-    root = tmp_root / "broken_python"
+    root = tmp_root / f"broken_python_{lang}"
     (root / "submission").mkdir(parents=True)
+    (root / "source").mkdir()
+    config = json.loads((base / "source" / "d2lkit-autograder.json").read_text())
+    config["options"]["lang"] = lang
+    (root / "source" / "d2lkit-autograder.json").write_text(json.dumps(config, indent=2))
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "D2LKIT_PYTHON": "/bin/false"}
     subprocess.run(["bash", str(base / "source" / "run_autograder")], env=env, check=True)
     results = json.loads((root / "results" / "results.json").read_text())
-    assert results["score"] == 0 and "autograder failed" in results["output"]
+    assert results["score"] == 0 and said in results["output"] and "1" in results["output"]
 
 
 def test_setup_script_parses_and_installs_what_the_kit_declares(image):
