@@ -1,19 +1,5 @@
-"""The kit's command. For learners: grade the exercise you are working on each
-time you save (watch; `pytest exercises` grades them all). For instructors:
-grade every submission in a folder, write the learner's release, or write
-Gradescope's autograder.
-
-For learners, in the kit's folder with its environment activated:
-
-    pytest exercises                          grade every exercise
-    pytest exercises --exercise NAME          grade one
-    python -m grader watch [FOLDER] [--exercise NAME]   grade again on every save
-
-For instructors:
-
-    python -m grader grade SUBMISSIONS --out OUTDIR [--jobs N] [--timeout SECONDS]
-    python -m grader release OUTDIR [--force] [--lang zh]
-    python -m grader gradescope OUT.zip [--points NAME=POINTS] [--visibility after_published]
+"""The kit's command, `python -m grader` (also `d2lkit`); its --help is
+LEARNER_HELP, in the learner's language, then the instructor's commands.
 
 Each sub-folder of SUBMISSIONS is one submission (its name is its id), holding
 the learner's files (linear_regression.py, softmax_regression.py, training.py,
@@ -33,15 +19,33 @@ from pathlib import Path
 from grader import i18n, sandbox
 from grader.exercises import NAMES
 from grader.grades import parse_points
+from grader.i18n import N_, _
 from grader.options import HELP_ALLOW, HELP_EXAMPLES, HELP_LANG, HELP_SEED
 
 # `python -m grader --help`: the learner's commands first, then the instructor's.
-HELP = __doc__.split("\n\nEach sub-folder")[0]
+LEARNER_HELP = N_("""The kit's command. For learners: grade the exercise you are working on each
+time you save (watch; `pytest exercises` grades them all). For instructors:
+grade every submission in a folder, write the learner's release, or write
+Gradescope's autograder.
+
+For learners, in the kit's folder with its environment activated:
+
+    pytest exercises                          grade every exercise
+    pytest exercises --exercise NAME          grade one
+    python -m grader watch [FOLDER] [--exercise NAME]   grade again on every save""")
+INSTRUCTOR_HELP = """
+
+    python -m grader grade SUBMISSIONS --out OUTDIR [--jobs N] [--timeout SECONDS]
+    python -m grader release OUTDIR [--force] [--lang zh]
+    python -m grader gradescope OUT.zip [--points NAME=POINTS] [--visibility after_published]"""
 COMMANDS = "{watch,grade,release,gradescope}"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m grader", description=HELP,
+    i18n.set_language(i18n.language_from_environment())  # --help's; --lang sets a command's
+    parser = argparse.ArgumentParser(prog="python -m grader",
+                                     description=_(LEARNER_HELP) + "\n\n" + _("For instructors:")
+                                     + INSTRUCTOR_HELP,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar=COMMANDS)
     g = commands.add_parser("grade", help="grade every submission in a folder")
@@ -72,11 +76,12 @@ def main(argv=None):
     r.add_argument("--points", action="append", default=[], metavar="NAME=POINTS",
                    help="points of one exercise in the GitHub Classroom workflow (repeatable)")
     _language_option(r)
-    w = commands.add_parser("watch", help="grade the exercise you are working on each time you"
-                                          " save (keys: h hint, n next, l list, a all, q quit)")
+    w = commands.add_parser("watch", help=_("grade the exercise you are working on each time"
+                                            " you save (keys: h hint, n next, l list, a all,"
+                                            " q quit)"))
     w.add_argument("folder", nargs="?", default="exercises",
-                   help="the folder holding your exercises (default exercises)")
-    w.add_argument("--exercise", choices=NAMES, help="start with this exercise")
+                   help=_("the folder holding your exercises (default exercises)"))
+    w.add_argument("--exercise", choices=NAMES, help=_("start with this exercise"))
     _language_option(w)
     j = commands.add_parser("judge")  # internal: no help, so --help does not list it
     j.add_argument("config")

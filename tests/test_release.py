@@ -362,6 +362,23 @@ def test_help_starts_with_the_learners_commands(capsys):
     assert "SUPPRESS" not in text and "judge" not in text
 
 
+def test_help_is_in_the_learners_language(capsys, monkeypatch):
+    from grader import i18n
+    from grader.cli import main
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    try:
+        with pytest.raises(SystemExit):
+            main(["--help"])
+        with pytest.raises(SystemExit):
+            main(["watch", "--help"])
+    finally:
+        i18n.set_language("en")
+    text = capsys.readouterr().out
+    assert text.index("学习者请在套件的文件夹中") < text.index("python -m grader watch") \
+        < text.index("\n给教师：\n") < text.index("python -m grader grade")
+    assert "从这道练习开始" in text and "start with this exercise" not in text
+
+
 def test_localize_gives_the_english_back_unchanged():
     same = str
     for path in (KIT_ROOT / "exercises").glob("*.py"):
