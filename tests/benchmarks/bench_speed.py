@@ -45,6 +45,7 @@ from pathlib import Path
 KIT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(KIT))
 from grader.exercises import BY_NAME, NAMES  # noqa: E402
+from grader.progress import STATE_FILE  # noqa: E402
 from tests import wrong  # noqa: E402,F401 - registers the catalogue
 from tests.catalogue import WRONG  # noqa: E402
 from tests.conftest import PRELUDE, variant_source  # noqa: E402
@@ -184,7 +185,10 @@ def watch_times(runs):
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "exercises"
-            shutil.copytree(KIT / "solutions", folder)
+            # Not the progress a run on solutions/ saved there: watch would start
+            # with every exercise passed.
+            shutil.copytree(KIT / "solutions", folder,
+                            ignore=shutil.ignore_patterns(STATE_FILE, "__pycache__"))
             shutil.copy(KIT / "exercises" / "test_chapter3.py", folder)
             watch = subprocess.Popen([sys.executable, "-m", "grader", "watch", str(folder)],
                                      cwd=tmp, env=ENV, stdin=subprocess.DEVNULL,
