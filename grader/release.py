@@ -184,10 +184,13 @@ def learner_readme(template):
 
 def learner_pyproject(kit_pyproject):
     """The kit's pyproject.toml with pytest pointed at exercises/ (and no time-out
-    settings: the grader gives each check its own)."""
+    settings: the grader gives each check its own). A release in another
+    language than English grades in it (ini option d2l_lang), whatever the
+    locale of the machine: the learner's, GitHub Classroom's runner."""
     if not PYTEST_SETTINGS.search(kit_pyproject):
         raise ReleaseError("pyproject.toml has no [tool.pytest.ini_options] table")
-    return PYTEST_SETTINGS.sub(LEARNER_PYTEST, kit_pyproject)
+    settings = LEARNER_PYTEST + (f'd2l_lang = "{language()}"\n' if language() != "en" else "")
+    return PYTEST_SETTINGS.sub(settings, kit_pyproject)
 
 
 def classroom_workflow(points, pins):

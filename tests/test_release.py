@@ -10,6 +10,7 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -215,6 +216,13 @@ def test_release_in_chinese_leaves_the_language_shown_as_it_was(released_zh):
     assert language() == "en"
     with pytest.raises(ReleaseError, match="--lang xx"):
         release(released_zh.parent / "other", lang="xx")
+
+
+def test_a_chinese_release_grades_in_chinese_whatever_the_machines_locale(released, released_zh):
+    """Its pytest settings say so (d2l_lang), for GitHub Classroom's runner too."""
+    def settings(kit):
+        return tomllib.loads((kit / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert settings(released_zh)["d2l_lang"] == "zh" and "d2l_lang" not in settings(released)
 
 
 @pytest.mark.parametrize("module", [*MODULES, "test_chapter3"])
