@@ -24,7 +24,7 @@ from grader.batch import grade
 from grader.exercises import BY_NAME, DEFAULT_POINTS, MODULES, NAMES, seam_spec
 from grader.fashion_mnist import shared_features
 from grader.i18n import N_, _
-from grader.oracle import ORACLE
+from grader.oracle import ORACLE, showing_nothing
 from grader.seam import Learner
 
 # How the learner grades one exercise from a notebook, for the "next:" line.
@@ -145,9 +145,11 @@ def check_names(names, exercise=None, *, call_timeout=10.0, allow_builtins=False
 def _graded(names, exercise, call_timeout, allow_builtins, points, fashion):
     """check_names's grade (GradeBook.as_json()), in notebook words."""
     chosen = NAMES if exercise is None else (exercise,)
-    with kept_as_it_was(names), warnings.catch_warnings():
+    with kept_as_it_was(names), warnings.catch_warnings(), showing_nothing():
         # As under pytest: the book's float(l.sum()) in train_epoch_ch3 makes torch
         # warn, and it is right there. One thread: the checks' tensors are small.
+        # The checks' figures are not shown (showing_nothing): Animator's alone
+        # draw dozens, which took seconds to render in the notebook.
         warnings.filterwarnings("ignore", "Converting a tensor with requires_grad", UserWarning)
         torch.set_num_threads(1)
         learner = notebook_learner(names, call_timeout, allow_builtins)

@@ -274,6 +274,9 @@ def reference_sources():
     return found
 
 
+PLOT = "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4])\nplt.show()"
+
+
 def test_kernel_grades_the_references_100(released, kernel_name):
     stubs = {}
     for module in MODULES:
@@ -281,10 +284,16 @@ def test_kernel_grades_the_references_100(released, kernel_name):
             (KIT_ROOT / "exercises" / f"{module}.py").read_text())[1].items()})
     answers = reference_sources()
     nb = with_cells(read_notebook(released), lambda s: answers[stubs[s]] if s in stubs else s)
+    # After grading (Animator's checks call use_svg_display), the learner's own
+    # plot is shown as before: the grader changed none of the notebook's settings.
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None,
+                        "outputs": [], "source": PLOT})
     ran = run_notebook(nb, released / "exercises", kernel_name)
     for name in NAMES:
         assert "passed" in outputs(check_cell(ran, name), "text/plain"), name
-    assert "100/100" in outputs(code_cells(ran)[-1], "text/plain")
+    assert "100/100" in outputs(code_cells(ran)[-2], "text/plain")
+    shown = [o["data"] for o in code_cells(ran)[-1]["outputs"] if o["output_type"] == "display_data"]
+    assert shown and all("image/png" in d and "image/svg+xml" not in d for d in shown), shown
 
 
 WRONG_SOFTMAX = "def softmax(X):\n    X_exp = torch.exp(X)\n    return X_exp / X_exp.sum(1, keepdim=True)\n"

@@ -22,6 +22,12 @@ watch: watch mode on the reference (`python -m grader watch`, stdin not a
   terminal): seconds from "grading NAME" to its result for each exercise in
   the warm process (the first also loads the suite), and for a save, which
   grades all once every exercise has passed. This kit only.
+chapter: issue 23's "the full run and the class throughput move by at most the
+  new exercises' own share", against --compare DIR (a kit before them): the
+  full learner run of each kit, and this kit's run of only the exercises the
+  other has (--exercise for each); then `grade --jobs 2` on 4 reference copies
+  with each kit. The new exercises' share is this kit's full run minus its run
+  of the old ones.
 lang: the full learner run on the reference and on one submission with every
   exercise wrong (the catalogue's first mistake of each), with --lang en and
   with --lang zh, interleaved: issue 21's "no slower in Chinese". This kit only.
@@ -218,7 +224,7 @@ def main():
     parser.add_argument("--compare", metavar="DIR", help="an earlier kit to measure beside this one")
     parser.add_argument("--parts", nargs="+", default=["learner", "busy", "batch", "endless"],
                         choices=["learner", "busy", "batch", "endless", "watch", "failing",
-                                 "lang"])
+                                 "lang", "chapter"])
     options = parser.parse_args()
     kits = [KIT] + ([Path(options.compare).resolve()] if options.compare else [])
     head = f"{'run':<44}" + "".join(f"{'this kit' if k == KIT else 'compared':>22}" for k in kits)
@@ -265,6 +271,37 @@ def main():
             row(passing, [f"{times[passing, k]:.2f} s" for k in kits])
             row(f"  {name}", [f"{times[failing, k]:.2f} s = {times[failing, k] / times[passing, k]:.2f}"
                               " x passing" for k in kits])
+    if "chapter" in options.parts and len(kits) == 2:
+        old = kits[1]
+        theirs = subprocess.run([sys.executable, "-c", "from grader.exercises import NAMES;"
+                                 " print(' '.join(NAMES))"], cwd=old, capture_output=True,
+                                text=True, check=True).stdout.split()
+        shared = [n for n in NAMES if n in theirs]
+        full = pytest_args("--impl", "solutions")
+        only_old = pytest_args("--impl", "solutions", *(f"--exercise={n}" for n in shared))
+        times = {("full", k): [] for k in kits} | {("old exercises", KIT): []}
+        for _ in range(options.runs):
+            for kit in kits:
+                times["full", kit].append(wall(full, kit))
+            times["old exercises", KIT].append(wall(only_old, KIT))
+        times = {key: statistics.median(t) for key, t in times.items()}
+        row(f"pytest exercises, full ({len(NAMES)} / {len(shared)} exercises)",
+            [f"{times['full', k]:.2f} s = {times['full', k] / bare:.2f}x" for k in kits])
+        row(f"  this kit, only the {len(shared)} the other has",
+            [f"{times['old exercises', KIT]:.2f} s = {times['old exercises', KIT] / bare:.2f}x"])
+        share = times["full", KIT] - times["old exercises", KIT]
+        moved = times["full", KIT] - times["full", old]
+        row("  the new exercises' share / the full run's move",
+            [f"{share:.2f} s / {moved:.2f} s"])
+        with tempfile.TemporaryDirectory() as tmp:
+            for i in range(4):
+                shutil.copytree(KIT / "solutions", Path(tmp) / "class" / f"s{i}",
+                                ignore=shutil.ignore_patterns(STATE_FILE, "__pycache__"))
+            grade = [sys.executable, "-m", "grader", "grade", f"{tmp}/class", "--out",
+                     f"{tmp}/out", "--jobs", "2", "--regrade"]
+            batch = medians({"grade": grade}, kits, max(1, options.runs // 2))
+        row("grade --jobs 2, 4 reference copies (per min)",
+            [f"{batch['grade', k]:.1f} s = {4 * 60 / batch['grade', k]:.1f}/min" for k in kits])
     if "lang" in options.parts:
         with tempfile.TemporaryDirectory() as tmp:
             with_mistakes(Path(tmp) / "all wrong", first_mistakes())
