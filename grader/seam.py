@@ -279,7 +279,8 @@ class BookPackage:
 
 
 def book_message(label, exercise, error):
-    """What a learner reads when `label` (their exercise, or its method) calls d2l."""
+    """What a learner reads when `label` (their exercise, its method, or a file's code)
+    calls d2l."""
     if error.origin.rsplit(".", 1)[-1] == exercise:
         return _("{label} calls {written}(...), the d2l package's own {exercise}: this"
                  " exercise asks you to write it yourself. The kit does not need the d2l package:"
@@ -287,8 +288,8 @@ def book_message(label, exercise, error):
                      label=label, written=error.written, exercise=exercise)
     return _("{label} calls {written}(...), from the book's d2l package, which is not loaded"
              " while grading. The kit does not need the d2l package: call your own functions,"
-             " for example your own sgd(...), not d2l.sgd(...), and leave plots"
-             " out.").format(label=label, written=error.written)
+             " for example your own sgd(...), not d2l.sgd(...).").format(
+                 label=label, written=error.written)
 
 
 def _is_book(name):
