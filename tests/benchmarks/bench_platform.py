@@ -10,8 +10,8 @@ without the max shift: it fails the stability check and trains as usual), runs
 every 50 ms:
   torch procs   the most processes that loaded libtorch themselves at once
                 (limit 2); the forks of such a process (the DataLoader
-                workers of load_data_fashion_mnist's checks) are counted as
-                forks, not here;
+                workers of load_data_fashion_mnist's checks, with their
+                parent's command line) are counted as forks, not here;
   forks         the most such forks at once;
   peak MB       the largest summed proportional set size (PSS) of the tree:
                 a page shared by n processes counts 1/n in each, so a fork's
@@ -52,6 +52,13 @@ def has_torch(proc):
         return False
 
 
+def is_fork(proc):
+    """Whether `proc` is a fork of its parent (a DataLoader worker): the same
+    command line, not a program the parent started."""
+    parent = proc.parent()
+    return parent is not None and parent.cmdline() == proc.cmdline()
+
+
 def pss(proc):
     """The process's proportional set size in bytes (0 once it has ended)."""
     try:
@@ -76,7 +83,7 @@ def measure(command):
             break
         torchy = {proc.pid for proc in procs if has_torch(proc)}
         try:
-            forks = {proc.pid for proc in procs if proc.pid in torchy and proc.ppid() in torchy}
+            forks = {proc.pid for proc in procs if proc.pid in torchy and is_fork(proc)}
         except psutil.NoSuchProcess:
             continue
         total = sum(map(pss, procs))
