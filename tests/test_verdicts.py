@@ -62,7 +62,7 @@ def test_wrong_implementation_is_caught_and_named_first(variant, tmp_path, reque
         status, chinese = run(first, learner, request)
     finally:
         i18n.set_language("en")
-    assert status == statuses[first] and chinese.startswith(f"{variant.exercise}"), chinese
+    assert status == statuses[first] and chinese.startswith(variant.exercise), chinese
     assert (variant.zh or variant.hint) in chinese, chinese
     assert english_sentences(chinese) == [], chinese
     for words in variant.not_in:
