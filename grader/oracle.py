@@ -267,11 +267,11 @@ SHOWING = [True]
 @contextmanager
 def showing_nothing():
     """While the block runs, display and use_svg_display show and change nothing."""
-    SHOWING[0] = False
+    before, SHOWING[0] = SHOWING[0], False
     try:
         yield
     finally:
-        SHOWING[0] = True
+        SHOWING[0] = before
 
 
 def _notebook_display():

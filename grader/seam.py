@@ -240,6 +240,11 @@ BOOK_HELPERS = {"plot": _draws_nothing, "set_figsize": _draws_nothing}
 BOOK_LENT = {}
 
 
+def _lent(name):
+    """What d2l's stand-in lends for d2l's `name`, or None."""
+    return BOOK_LENT.get(name) or BOOK_HELPERS.get(name)
+
+
 class BookPackage:
     """Stands for the d2l package, or a name imported from it, in the learner's
     code: an attribute is another stand-in, a call raises BookCalled. `written`
@@ -261,14 +266,13 @@ class BookPackage:
         if name == "plt":
             import matplotlib.pyplot
             return matplotlib.pyplot
-        lent = BOOK_LENT.get(name) or BOOK_HELPERS.get(name)
+        lent = _lent(name)
         if lent is not None:
             return lent
         return BookPackage(f"{self._written}.{name}", f"{self._origin}.{name}")
 
     def __call__(self, *args, **kwargs):
-        name = self._origin.rsplit(".", 1)[-1]
-        lent = BOOK_LENT.get(name) or BOOK_HELPERS.get(name)
+        lent = _lent(self._origin.rsplit(".", 1)[-1])
         if lent is not None:  # from d2l.torch import set_axes
             return lent(*args, **kwargs)
         BOOK_CALLS.append(BookCalled(self._written, self._origin))
