@@ -10,9 +10,9 @@ oldest: Python 3.10 (the oldest the kit declares), torch and torchvision at the
   floors pyproject.toml declares, numpy as pip resolves it (2.x).
 newest: the newest Python here, everything as pip resolves it.
 broken: Python 3.10, torch 2.1.2 + torchvision 0.16.2 + numpy 2.2.6 (the pair
-  of issue 20, outside the declared ranges) with the kit installed --no-deps:
-  the grader must stop with one message that says what to install, and grade
-  nothing.
+  of issue 20, outside the declared ranges) and the kit's other dependencies,
+  with the kit installed --no-deps: the grader must stop with one message that
+  says what to install (environment.UPGRADE), and grade nothing.
 Each venv is made in a temporary folder, with a copy of the kit (its files in
 git) to install, so that nothing is written into this checkout; both are
 removed after.
@@ -31,14 +31,20 @@ import tomllib
 from pathlib import Path
 
 KIT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(KIT))
+from grader.environment import UPGRADE  # noqa: E402 - after the kit's folder is on the path
 VERSIONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+
+
+def dependencies():
+    """pyproject.toml's dependencies, as declared."""
+    return tomllib.loads((KIT / "pyproject.toml").read_text())["project"]["dependencies"]
 
 
 def floors():
     """{package: its declared floor} from pyproject.toml's dependencies."""
-    project = tomllib.loads((KIT / "pyproject.toml").read_text())["project"]
     found = {}
-    for requirement in project["dependencies"]:
+    for requirement in dependencies():
         match = re.match(r"([A-Za-z0-9_-]+)\s*>=\s*([0-9.]+)", requirement)
         if match:
             found[match.group(1)] = match.group(2)
@@ -140,7 +146,9 @@ def main():
         "oldest": (find_python("3.10"), [f"torch=={floor['torch']}",
                                   f"torchvision=={floor['torchvision']}"], ["-e"]),
         "newest": (newest_python(), [], ["-e"]),
-        "broken": (find_python("3.10"), ["torch==2.1.2", "torchvision==0.16.2", "numpy==2.2.6"],
+        "broken": (find_python("3.10"), ["torch==2.1.2", "torchvision==0.16.2", "numpy==2.2.6",
+                                          *(d for d in dependencies()
+                                            if not d.startswith(("torch", "numpy")))],
                    ["--no-deps", "-e"]),
     }
     results = [pair(name, *plans[name], keep=args.keep) for name in args.pairs]
@@ -152,7 +160,7 @@ def main():
         if r["pair"] == "broken":
             lines = [line for line in r["output"].splitlines() if line.strip()]
             print("  what the learner reads:", *lines[-3:], sep="\n    ")
-            ok &= r["score"] is None and "install" in r["output"]
+            ok &= r["score"] is None and UPGRADE in r["output"]
         else:
             ok &= r["score"] == r["max_score"] == 100
             if r["score"] != 100:
