@@ -16,7 +16,7 @@ import torch
 
 from grader.i18n import _
 from grader.outputs import atomic_write
-from grader.training import ScaledImages, as_float_features
+from grader.training import ScaledImages
 
 ENV_VAR = "D2LKIT_DATA"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -58,11 +58,13 @@ def not_created(folder, error):
 
 @dataclass(frozen=True)
 class FashionMNIST:
-    """uint8 images (n, 28, 28) and int64 labels in 0..9; 60000 train, 10000 test."""
+    """uint8 images (n, 28, 28) and int64 labels in 0..9; 60000 train, 10000 test.
+    `cache`: the cache file the tensors are mapped from (None: they are in memory)."""
     train_images: torch.Tensor
     train_labels: torch.Tensor
     test_images: torch.Tensor
     test_labels: torch.Tensor
+    cache: Path | None = None
 
 
 def _check(data):
@@ -89,7 +91,7 @@ def _read_cache(path):
     try:
         data = torch.load(path, weights_only=True, mmap=True)
         if isinstance(data, dict) and set(FIELDS) <= data.keys() and _check(data) is None:
-            return FashionMNIST(**{k: data[k] for k in FIELDS})
+            return FashionMNIST(**{k: data[k] for k in FIELDS}, cache=Path(path).resolve())
     except Exception:  # unreadable or foreign cache: rebuild it
         pass
     return None
@@ -160,7 +162,8 @@ def load_fashion_mnist(root=None, *, debian_dir=DEBIAN_DIR, download=True) -> Fa
          first, so a machine with the package never touches the network;
       4. only if files are still missing and `download`, torchvision's download.
     The files are read with torchvision's `datasets.FashionMNIST` and checked;
-    the result is then cached atomically (temp file + os.replace).
+    the result is then cached atomically (temp file + os.replace), and mapped
+    from the cache like a cached result (page cache that processes share).
     """
     root = Path(root) if root is not None else default_root()
     cache = root / CACHE_NAME
@@ -178,8 +181,8 @@ def load_fashion_mnist(root=None, *, debian_dir=DEBIAN_DIR, download=True) -> Fa
         torch.save(data, buffer)
         atomic_write(cache, buffer.getvalue())
     except OSError:  # a read-only root still gives correct data, just uncached
-        pass
-    return FashionMNIST(**data)
+        return FashionMNIST(**data)
+    return _read_cache(cache) or FashionMNIST(**data)
 
 
 def raw_folder(root=None) -> Path:
@@ -208,6 +211,13 @@ def raw_folders_to_share(root=None):
     return sorted({str(raw), *(os.path.dirname(os.path.realpath(raw / n)) for n in RAW_NAMES)})
 
 
+def cache_file(root=None):
+    """The cache file of `root` (default_root()) as a resolved path, None if
+    there is none yet: the submission's process maps it (grader.remote)."""
+    cache = ((Path(root) if root is not None else default_root()) / CACHE_NAME).resolve()
+    return str(cache) if cache.is_file() else None
+
+
 @functools.cache
 def shared_features(root=None):
     """load_features(root), once per process: the checks share one copy."""
@@ -216,8 +226,11 @@ def shared_features(root=None):
 
 def load_features(root=None):
     """((X_train, y_train), (X_test, y_test)) ready for training: features that
-    read as float32 (n, 784) in [0, 1] (X_train a ScaledImages, X_test a tensor)
-    and int64 labels."""
+    read as float32 (n, 784) in [0, 1] (ScaledImages, with the cache file as
+    their source when mapped from it) and int64 labels."""
     data = load_fashion_mnist(root)
-    return ((ScaledImages(data.train_images), data.train_labels),
-            (as_float_features(data.test_images), data.test_labels))
+
+    def features(field):
+        return ScaledImages(getattr(data, field), data.cache and (str(data.cache), field))
+    return ((features("train_images"), data.train_labels),
+            (features("test_images"), data.test_labels))

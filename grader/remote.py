@@ -64,8 +64,10 @@ class Link:
                  cpu_seconds, sandbox, user):
         self.cwd = tempfile.TemporaryDirectory(prefix="d2lkit-worker-")
         command = [sandbox_.interpreter(), "-I", "-S", "-c", WORKER_SOURCE]
+        data_file = fashion_mnist.cache_file()
+        shared = fashion_mnist.raw_folders_to_share() + ([data_file] if data_file else [])
         self.proc = subprocess.Popen(
-            sandbox_.wrap(command, folder, fashion_mnist.raw_folders_to_share()) if sandbox
+            sandbox_.wrap(command, folder, shared) if sandbox
             else command, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=self.cwd.name,
             start_new_session=True, **self._identity(user))
@@ -73,9 +75,11 @@ class Link:
                              "modules": list(modules), "spec": spec,
                              "call_timeout": call_timeout, "import_timeout": import_timeout,
                              "memory_mb": memory_mb, "threads": threads,
-                             "cpu_seconds": cpu_seconds, "texts": i18n.texts(), **SOURCES}).encode()
+                             "cpu_seconds": cpu_seconds, "data_file": data_file,
+                             "texts": i18n.texts(), **SOURCES}).encode()
         self._send_raw(struct.pack("<Q", len(config)) + config)
-        self.receive(STARTUP)  # ("ready",)
+        # ("ready", whether it mapped data_file): if not, training data is sent.
+        self.data_file = data_file if self.receive(STARTUP)[1] else None
         self.importing = None
 
     def _identity(self, user):
@@ -270,16 +274,21 @@ class RemoteLearner:
         if self.link:
             self.link.kill()
 
-    def request(self, message, what, exercise=None, timeout=None):
-        """Send a request; a worker that hangs or dies is replaced for the next one.
-        It may take `timeout` seconds (default: the call timeout)."""
+    def running(self, exercise=None):
+        """The link to a running worker: a new one if the last was replaced."""
         if self.link is None:
             self._start()
         if self.link is None:
             raise BrokenModule(exercise or "", _("the submission's process could not be"
                                                  " started"))
+        return self.link
+
+    def request(self, message, what, exercise=None, timeout=None):
+        """Send a request; a worker that hangs or dies is replaced for the next one.
+        It may take `timeout` seconds (default: the call timeout)."""
+        link = self.running(exercise)
         try:
-            self.link.send(message)
+            link.send(message)
             timeout = timeout or self.options["call_timeout"]
             return self.link.receive(timeout + GRACE)
         except TimedOut:
@@ -341,9 +350,10 @@ class RemoteLearner:
         `exercises` among the oracle's functions (see checks.training.run_recipe).
         Its result is checked for shape here: a worker cannot make the judge fail."""
         exercise = exercises[0]
-        reply = self.request(("recipe", None, name, list(exercises), [_encode_data(a) for a in args],
-                              kwargs), training_with(", ".join(exercises)), exercise,
-                             RECIPE_TIMEOUT)
+        mapped = self.running(exercise).data_file
+        reply = self.request(("recipe", None, name, list(exercises),
+                              [_encode_data(a, mapped) for a in args], kwargs),
+                             training_with(", ".join(exercises)), exercise, RECIPE_TIMEOUT)
         if reply[0] == "crashed":
             raise RecipeCrashed(reply[1], reply[2])
         result = self._decode(self._reply(exercise, reply, ()))
@@ -396,12 +406,15 @@ class RemoteLearner:
         return _opaque(tree[1], tree[2])
 
 
-def _encode_data(value):
-    """Training data for the worker: ScaledImages as its uint8 rows."""
+def _encode_data(value, mapped):
+    """Training data for the worker: ScaledImages as the field they come from
+    in the cache file the worker has `mapped` (None: none), else as their uint8 rows."""
     if isinstance(value, training.ScaledImages):
+        if value.source is not None and value.source[0] == mapped:
+            return ("F", value.source[1])
         return ("S", value.rows)
     if isinstance(value, tuple):
-        return ("L", [_encode_data(v) for v in value])
+        return ("L", [_encode_data(v, mapped) for v in value])
     return _encode(value)
 
 

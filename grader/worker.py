@@ -21,9 +21,9 @@ import types
 
 
 class Worker:
-    def __init__(self, seam, training, oracle, wire, learner, out):
+    def __init__(self, seam, training, oracle, wire, learner, out, data):
         self.seam, self.training, self.oracle, self.wire = seam, training, oracle, wire
-        self.learner, self.out = learner, out
+        self.learner, self.out, self.data = learner, out, data
         self.graphs = {}
 
     def encode(self, value, depth=0):
@@ -102,7 +102,8 @@ class Worker:
                     reply = self.call(exercise, [decode(a) for a in request[2]], request[3], request[4])
                 elif kind == "recipe":
                     reply = self.recipe(request[2], request[3],
-                                        [decode_data(a, self.training) for a in request[4]],
+                                        [decode_data(a, self.training, self.data)
+                                         for a in request[4]],
                                         request[5])
                 elif kind == "backward":
                     reply = self.backward(request[2], request[3])
@@ -136,14 +137,28 @@ def decode(tree):
     return tree[1]
 
 
-def decode_data(tree, training):
-    """Training data from the judge: ("S", uint8 rows) for ScaledImages, ("L", [...])
-    for a tuple, else as decode()."""
+def decode_data(tree, training, data):
+    """Training data from the judge: ("F", field) for ScaledImages of that field
+    of the mapped `data`, ("S", uint8 rows) for ScaledImages of those rows,
+    ("L", [...]) for a tuple, else as decode()."""
+    if tree[0] == "F":
+        return training.ScaledImages(data[tree[1]])
     if tree[0] == "S":
         return training.ScaledImages(tree[1])
     if tree[0] == "L":
-        return tuple(decode_data(t, training) for t in tree[1])
+        return tuple(decode_data(t, training, data) for t in tree[1])
     return decode(tree)
+
+
+def map_data(path):
+    """The judge's Fashion-MNIST cache file (grader.fashion_mnist) mapped
+    copy-on-write, its pages shared with the judge's; None without one, or if
+    it cannot be read here."""
+    import torch
+    try:
+        return torch.load(path, weights_only=True, mmap=True) if path else None
+    except Exception:
+        return None
 
 
 def source_module(name, source):
@@ -155,9 +170,12 @@ def source_module(name, source):
 
 
 def limit_resources(config):
-    """Die with the judge; cap CPU seconds and added memory."""
+    """Die with the judge; cap CPU seconds and added memory; give freed buffers of
+    1 MB and more back (see grader.judging.keep_large_buffers_apart)."""
     import ctypes
-    ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG = SIGKILL
+    libc = ctypes.CDLL(None)
+    libc.prctl(1, 9)  # PR_SET_PDEATHSIG = SIGKILL
+    libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
     cpu = int(config["cpu_seconds"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     if config["memory_mb"]:
@@ -192,19 +210,20 @@ def main():
             importlib.import_module(name)
         except ImportError:
             pass
+    data = map_data(config["data_file"])
     limit_resources(config)
     seam = source_module("d2lkit_seam", config["seam_source"])
     seam.TEXTS.update(config.get("texts", {}))  # the learner's language (grader.remote.texts)
     training = source_module("d2lkit_training", config["training_source"])
     oracle = source_module("d2lkit_oracle", config["oracle_source"])
     wire = source_module("d2lkit_wire", config["wire_source"])
-    wire.write(protocol_out, ("ready",))
+    wire.write(protocol_out, ("ready", data is not None))
     learner = seam.Learner(config["folder"], config["spec"], call_timeout=config["call_timeout"],
                            import_timeout=config["import_timeout"], modules=config["modules"],
                            on_import=lambda module: wire.write(protocol_out, ("importing", module)),
                            stand_ins=vars(oracle.ORACLE))
     wire.write(protocol_out, ("loaded", learner.load_report(), learner.load_notes()))
-    Worker(seam, training, oracle, wire, learner, protocol_out).serve(protocol_in)
+    Worker(seam, training, oracle, wire, learner, protocol_out, data).serve(protocol_in)
 
 
 main()

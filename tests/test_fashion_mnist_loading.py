@@ -13,7 +13,8 @@ from torchvision import datasets, transforms
 from torchvision.datasets import utils as tv_utils
 
 from grader import fashion_mnist as fm
-from grader.fashion_mnist import DataUnavailable, ScaledImages, as_float_features, load_fashion_mnist
+from grader.fashion_mnist import DataUnavailable, load_fashion_mnist, load_features
+from grader.training import ScaledImages, as_float_features
 
 IMAGES_MAGIC, LABELS_MAGIC = 0x00000803, 0x00000801
 N = {"train": 6, "test": 4}
@@ -116,6 +117,30 @@ def test_second_call_uses_the_cache_even_without_raw_files(tmp_path, no_network)
     assert not [p for p in root.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_the_first_load_is_mapped_from_the_cache_it_writes(tmp_path, no_network):
+    """The features name the cache as their source, so that the submission's
+    process maps that file instead of being sent the images (grader.remote)."""
+    data, root = tiny_data(), tmp_path / "root"
+    write_raw(root, data)
+    for _ in range(2):  # built, then read back
+        (X_train, _), (X_test, _) = load_features(root)
+        assert X_train.source == (str(root / "fashion-mnist.pt"), "train_images")
+        assert X_test.source == (str(root / "fashion-mnist.pt"), "test_images")
+        assert torch.equal(X_test.rows, data["test_images"].reshape(4, -1))
+
+
+def test_an_unwritable_root_gives_the_data_from_memory(tmp_path, no_network, monkeypatch):
+    data, root = tiny_data(), tmp_path / "root"
+    write_raw(root, data)
+
+    def refuse(path, content):
+        raise PermissionError(path)
+    monkeypatch.setattr(fm, "atomic_write", refuse)
+    loaded = load(root, tmp_path)
+    assert_same(loaded, data)
+    assert loaded.cache is None and load_features(root)[0][0].source is None
+
+
 @pytest.mark.parametrize("cache_bytes", [b"not a torch file", None], ids=["garbage", "foreign"])
 def test_a_corrupt_cache_is_rebuilt(tmp_path, no_network, cache_bytes):
     data, root = tiny_data(), tmp_path / "root"
@@ -215,3 +240,11 @@ def test_scaled_images_read_as_the_converted_whole():
     assert torch.equal(lazy[rows], whole[rows])
     mask = images[:, 0, 0] > 128
     assert torch.equal(lazy[mask], whole[mask])
+    assert torch.equal(lazy[5:20], whole[5:20])
+
+
+def test_scaled_images_multiply_as_the_converted_whole():
+    images = torch.randint(0, 256, (9000, 28, 28), dtype=torch.uint8,
+                           generator=torch.Generator().manual_seed(0))
+    W = torch.randn(784, 10, generator=torch.Generator().manual_seed(1))
+    assert torch.allclose(ScaledImages(images) @ W, as_float_features(images) @ W, atol=1e-5)
