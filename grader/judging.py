@@ -79,8 +79,8 @@ def keep_large_buffers_apart():
     """glibc's malloc: buffers of 1 MB and more (a block of float images, a batch
     of logits) get pages of their own, given back when freed. By default the
     bound rises to the largest buffer freed so far, and the heap then grows by
-    every such buffer and never shrinks: 40 MB more for a judge, measured by
-    tests/benchmarks/bench_platform.py. The worker does the same (grader/worker.py)."""
+    every such buffer and never shrinks: about 40 MB more in a judge grading the
+    reference solutions. The worker does the same (grader/worker.py)."""
     ctypes.CDLL(None).mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
 
 
