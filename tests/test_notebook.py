@@ -3,6 +3,7 @@ folder of modules does, leaves the notebook as it was, ends hangs; and the
 release's notebook, its cells the stubs' own source, run by a real Jupyter
 kernel (nbclient and ipykernel, of the Python running these tests)."""
 import ast
+import gc
 import json
 import random
 import sys
@@ -121,6 +122,34 @@ def test_checking_leaves_the_notebook_and_the_random_state_as_they_were():
     assert after.keys() == before.keys()
     assert all(after[key] is before[key] for key in before)
     assert names["W"] is W and torch.equal(W, W_values) and names["calls"] == 0
+
+
+def test_grading_draws_out_of_interactive_mode_with_what_the_kernel_held_frozen():
+    """A kernel's inline backend keeps each figure drawn in interactive mode until
+    the cell ends, and a full pass of the garbage collector over a kernel's
+    objects takes a third of a second: while grading, interactive mode is off
+    and the objects held before are frozen; after it, both are as before."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    names, seen = reference_namespace(), []
+    book_show_images = names["show_images"]
+
+    def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
+        seen.append((matplotlib.is_interactive(), gc.get_freeze_count() > 0))
+        return book_show_images(imgs, num_rows, num_cols, titles, scale)
+    names["show_images"] = show_images
+    frozen_by_the_plugin = gc.get_freeze_count() > 0
+    gc.unfreeze()
+    plt.ion()
+    try:
+        result = notebook.check_names(names, "show_images", call_timeout=5.0)
+        assert matplotlib.is_interactive() and gc.get_freeze_count() == 0
+    finally:
+        plt.ioff()
+        if frozen_by_the_plugin:
+            gc.freeze()
+    assert result.status("show_images") == "passed", str(result)
+    assert seen and set(seen) == {(False, True)}
 
 
 def test_a_hang_ends_by_the_timer_thread_where_there_is_no_sigalrm(monkeypatch):
