@@ -27,7 +27,7 @@ class Epoch:
 
 def as_float_features(images) -> torch.Tensor:
     """uint8 (n, 28, 28) -> float32 (n, 784) in [0, 1], as ToTensor() then flattening."""
-    return images.reshape(len(images), -1).to(torch.float32).div(255)
+    return images.reshape(len(images), -1).to(torch.float32).div_(255)
 
 
 class ScaledImages:
@@ -61,7 +61,7 @@ class ScaledImages:
 
     def __matmul__(self, other):
         """The float features @ `other`, a block of rows at a time."""
-        return torch.cat([as_float_features(rows) @ other for rows in self.rows.split(4096)])
+        return torch.cat([as_float_features(rows) @ other for rows in self.rows.split(1024)])
 
 
 def train_linear_regression(fns, *, num_examples=1000, batch_size=10, lr=0.03, num_epochs=3):
