@@ -23,6 +23,10 @@ every 50 ms:
                 torch"`, and that beside a second one: two processes share
                 torch's library pages, which PSS counts once between them)
                 (limit 250);
+  net anon      the anonymous part of peak MB, net of the bare processes'
+                anonymous part: steadier than net MB, whose bare peaks move by
+                100 MB from run to run with how much of torch's library files
+                each import happens to map;
   CPU s         user + system time of the whole tree (limit 240).
 Prints the median of --runs runs of each.
 """
@@ -60,12 +64,15 @@ def is_fork(proc):
 
 
 def pss(proc):
-    """The process's proportional set size in bytes (0 once it has ended)."""
+    """The process's (proportional set size, its anonymous part) in bytes ((0, 0)
+    once it has ended)."""
     try:
         with open(f"/proc/{proc.pid}/smaps_rollup") as f:
-            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
-    except (OSError, StopIteration):
-        return 0
+            found = {p[0]: int(p[1]) * 1024 for p in map(str.split, f)
+                     if p[0] in ("Pss:", "Pss_Anon:")}
+        return found.get("Pss:", 0), found.get("Pss_Anon:", 0)
+    except OSError:
+        return 0, 0
 
 
 def measure(command):
@@ -74,7 +81,7 @@ def measure(command):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     root = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak, at_peak, most, most_forks = 0, 0, 0, 0
+    peak, anon, at_peak, most, most_forks = 0, 0, 0, 0, 0
     while root.poll() is None:
         procs = [root]
         try:
@@ -86,15 +93,17 @@ def measure(command):
             forks = {proc.pid for proc in procs if proc.pid in torchy and is_fork(proc)}
         except psutil.NoSuchProcess:
             continue
-        total = sum(map(pss, procs))
+        sizes = [pss(proc) for proc in procs]
+        total = sum(size for size, _ in sizes)
         most, most_forks = max(most, len(torchy - forks)), max(most_forks, len(forks))
         if total > peak:
-            peak, at_peak = total, len(torchy - forks)
+            peak, anon, at_peak = total, sum(a for _, a in sizes), len(torchy - forks)
         time.sleep(0.05)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"peak MB": peak / 2**20, "torch procs at peak": at_peak, "torch procs": most,
+    return {"peak MB": peak / 2**20, "anon MB": anon / 2**20, "torch procs at peak": at_peak,
+            "torch procs": most,
             "forks": most_forks, "CPU s": cpu, "wall s": wall}
 
 
@@ -134,14 +143,18 @@ def main():
                                            f"{tmp}/{name}/subs", "--out", f"{tmp}/{name}/out",
                                            "--regrade"]))
     bare = {k: statistics.median(r["peak MB"] for r in rows[name]) for k, name in bares.items()}
+    bare_anon = {k: statistics.median(r["anon MB"] for r in rows[name])
+                 for k, name in bares.items()}
     print(f"{'run':<18} {'torch procs':>11} {'forks':>5} {'peak MB':>8} {'net MB':>7}"
-          f" {'CPU s':>6} {'wall s':>6}")
+          f" {'net anon':>8} {'CPU s':>6} {'wall s':>6}")
     for name, runs in rows.items():
         net = statistics.median(r["peak MB"] - bare.get(r["torch procs at peak"], 0) for r in runs)
+        net_anon = statistics.median(r["anon MB"] - bare_anon.get(r["torch procs at peak"], 0)
+                                     for r in runs)
         print(f"{name:<18} {max(r['torch procs'] for r in runs):>11}"
               f" {max(r['forks'] for r in runs):>5}"
               f" {statistics.median(r['peak MB'] for r in runs):>8.0f} {net:>7.0f}"
-              f" {statistics.median(r['CPU s'] for r in runs):>6.1f}"
+              f" {net_anon:>8.0f} {statistics.median(r['CPU s'] for r in runs):>6.1f}"
               f" {statistics.median(r['wall s'] for r in runs):>6.1f}")
     print("limits: " + ", ".join(f"{k} <= {v}" for k, v in LIMITS.items())
           + "; bare peaks " + ", ".join(f"{k} torch: {v:.0f} MB" for k, v in bare.items()))
