@@ -290,7 +290,7 @@ class RemoteLearner:
         try:
             link.send(message)
             timeout = timeout or self.options["call_timeout"]
-            return self.link.receive(timeout + GRACE)
+            return link.receive(timeout + GRACE)
         except TimedOut:
             self.link.kill()
             self.link = None
