@@ -23,22 +23,12 @@ import torch
 
 KIT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(KIT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_platform import rollup  # noqa: E402
 from grader import batch  # noqa: E402
 from grader.exercises import DEFAULT_POINTS, NAMES, seam_spec  # noqa: E402
 from grader.judging import keep_large_buffers_apart  # noqa: E402
 from grader.remote import RemoteLearner  # noqa: E402
-
-FIELDS = {"Pss:": "pss", "Pss_Anon:": "anon", "Pss_File:": "file"}
-
-
-def rollup(pid):
-    """{"pss", "anon", "file"} of process `pid` in MB (empty once it has ended)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            return {FIELDS[p[0]]: int(p[1]) / 1024 for p in map(str.split, f) if p[0] in FIELDS}
-    except OSError:
-        return {}
-
 
 def with_forks(pid):
     """rollup(pid) summed with its descendants', and "forks": how many there are."""

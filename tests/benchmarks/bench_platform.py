@@ -63,16 +63,23 @@ def is_fork(proc):
     return parent is not None and parent.cmdline() == proc.cmdline()
 
 
-def pss(proc):
-    """The process's (proportional set size, its anonymous part) in bytes ((0, 0)
-    once it has ended)."""
+FIELDS = {"Pss:": "pss", "Pss_Anon:": "anon", "Pss_File:": "file"}
+
+
+def rollup(pid):
+    """{"pss", "anon", "file"} of process `pid` in MB: its proportional set size
+    and that size's anonymous and file-backed parts (empty once it has ended)."""
     try:
-        with open(f"/proc/{proc.pid}/smaps_rollup") as f:
-            found = {p[0]: int(p[1]) * 1024 for p in map(str.split, f)
-                     if p[0] in ("Pss:", "Pss_Anon:")}
-        return found.get("Pss:", 0), found.get("Pss_Anon:", 0)
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return {FIELDS[p[0]]: int(p[1]) / 1024 for p in map(str.split, f) if p[0] in FIELDS}
     except OSError:
-        return 0, 0
+        return {}
+
+
+def pss(proc):
+    """The process's (proportional set size, its anonymous part) in MB."""
+    sizes = rollup(proc.pid)
+    return sizes.get("pss", 0), sizes.get("anon", 0)
 
 
 def measure(command):
@@ -102,7 +109,7 @@ def measure(command):
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"peak MB": peak / 2**20, "anon MB": anon / 2**20, "torch procs at peak": at_peak,
+    return {"peak MB": peak, "anon MB": anon, "torch procs at peak": at_peak,
             "torch procs": most,
             "forks": most_forks, "CPU s": cpu, "wall s": wall}
 
