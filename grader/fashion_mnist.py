@@ -16,15 +16,13 @@ import torch
 
 from grader.i18n import _
 from grader.outputs import atomic_write
-from grader.training import ScaledImages
+from grader.training import RAW_FIELDS, ScaledImages
 
 ENV_VAR = "D2LKIT_DATA"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 CACHE_NAME = "fashion-mnist.pt"
-SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-          "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-RAW_NAMES = SPLITS["train"] + SPLITS["test"]
-FIELDS = ("train_images", "train_labels", "test_images", "test_labels")
+RAW_NAMES, FIELDS = tuple(RAW_FIELDS), tuple(RAW_FIELDS.values())
+SPLITS = {"train": RAW_NAMES[:2], "test": RAW_NAMES[2:]}  # (images, labels) of each
 
 
 def default_root() -> Path:

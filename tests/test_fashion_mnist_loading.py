@@ -5,16 +5,20 @@ passes download=False, or torchvision's download is replaced by a stub.
 """
 import gzip
 import hashlib
+import os
 import struct
+import types
 
 import pytest
 import torch
+from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
+from torchvision.datasets import mnist
 from torchvision.datasets import utils as tv_utils
 
 from grader import fashion_mnist as fm
 from grader.fashion_mnist import DataUnavailable, load_fashion_mnist, load_features
-from grader.training import ScaledImages, as_float_features
+from grader.training import ScaledImages, as_float_features, load_fashion
 
 IMAGES_MAGIC, LABELS_MAGIC = 0x00000803, 0x00000801
 N = {"train": 6, "test": 4}
@@ -248,3 +252,82 @@ def test_scaled_images_multiply_as_the_converted_whole():
                            generator=torch.Generator().manual_seed(0))
     W = torch.randn(784, 10, generator=torch.Generator().manual_seed(1))
     assert torch.allclose(ScaledImages(images) @ W, as_float_features(images) @ W, atol=1e-5)
+
+
+def mapped_file(tensor):
+    """The file whose mapping holds `tensor`'s bytes; None if they are in memory
+    (the heap, or an anonymous mapping)."""
+    with open("/proc/self/maps") as f:
+        for span, *fields in (line.split(maxsplit=5) for line in f):
+            low, high = (int(x, 16) for x in span.split("-"))
+            if low <= tensor.data_ptr() < high and len(fields) == 5:
+                return fields[4].strip() if fields[4].startswith("/") else None
+    return None
+
+
+def book_loading(made):
+    """fns whose load_data_fashion_mnist makes the book's two data sets (kept
+    in `made`) and returns unshuffled loaders without worker processes."""
+    def load_data_fashion_mnist(batch_size, resize=None):
+        made.extend(datasets.FashionMNIST(root="../data", train=train, download=True,
+                                          transform=transforms.ToTensor())
+                    for train in (True, False))
+        return [DataLoader(dataset, batch_size) for dataset in made]
+    return types.SimpleNamespace(load_data_fashion_mnist=load_data_fashion_mnist)
+
+
+def same_description(a, b):
+    """Whether two describe_loader results of load_fashion are equal."""
+    return all(x[:3] == y[:3] and x[3][:2] == y[3][:2] and x[3][3] == y[3][3]
+               and torch.equal(x[3][2], y[3][2]) for x, y in zip(a, b))
+
+
+def test_the_book_s_data_sets_get_their_images_mapped_from_the_cache(tmp_path):
+    """The learner's torchvision is given the cache's images, the files' bytes
+    without a copy in memory; the labels it reads from the files as usual."""
+    data, root = tiny_data(), tmp_path / "root"
+    raw = write_raw(root, data)
+    load(root, tmp_path)
+    cache, made = root / "fashion-mnist.pt", []
+    described = load_fashion(book_loading(made), raw=str(raw), cache=str(cache), batch_size=3)
+    train, test = made
+    assert mapped_file(train.data) == mapped_file(test.data) == os.path.realpath(cache)
+    assert mapped_file(train.targets) is None
+    for split, dataset in (("train", train), ("test", test)):
+        assert torch.equal(dataset.data, data[f"{split}_images"])
+        assert torch.equal(dataset.targets, data[f"{split}_labels"])
+    read = load_fashion(book_loading([]), raw=str(raw), cache=None, batch_size=3)
+    assert same_description(described, read)
+    assert mnist.read_sn3_pascalvincent_tensor.__name__ == "read_sn3_pascalvincent_tensor"
+
+
+@pytest.mark.parametrize("case", ["no cache", "unreadable cache", "files the cache is not of"])
+def test_images_the_cache_does_not_hold_are_read_from_their_files(tmp_path, case):
+    data, root = tiny_data(), tmp_path / "root"
+    raw = write_raw(root, data)
+    load(root, tmp_path)
+    cache = root / "fashion-mnist.pt"
+    if case == "unreadable cache":
+        cache.write_bytes(b"not a torch file")
+    if case == "files the cache is not of":
+        data = {**data, "train_images": data["train_images"][:5]}
+        write_raw(root, data)
+    made = []
+    load_fashion(book_loading(made), raw=str(raw), cache=None if case == "no cache" else str(cache),
+                 batch_size=3)
+    assert mapped_file(made[0].data) is None
+    assert torch.equal(made[0].data, data["train_images"])
+
+
+def test_torchvision_reads_files_again_after_a_loading_that_raised(tmp_path):
+    data, root = tiny_data(), tmp_path / "root"
+    raw = write_raw(root, data)
+    load(root, tmp_path)
+    read = mnist.read_sn3_pascalvincent_tensor
+
+    def load_data_fashion_mnist(batch_size):
+        raise ValueError("the learner's mistake")
+    with pytest.raises(ValueError, match="the learner's mistake"):
+        load_fashion(types.SimpleNamespace(load_data_fashion_mnist=load_data_fashion_mnist),
+                     raw=str(raw), cache=str(root / "fashion-mnist.pt"), batch_size=3)
+    assert mnist.read_sn3_pascalvincent_tensor is read

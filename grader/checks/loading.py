@@ -14,6 +14,7 @@ import torch
 from grader import training
 from grader.checks.common import Called
 from grader.checks.training import _train
+from grader.fashion_mnist import cache_file
 from grader.i18n import N_, _
 
 BATCH = 16
@@ -50,12 +51,14 @@ def _call(resize):
 def _loaders(learner, raw_folder, resize=None):
     """(Called, [train, test] as training.describe_loader gives them)."""
     call = _call(resize)
-    cache = _LOADED.setdefault(learner, {})
-    if resize not in cache:
-        cache[resize] = _train("load_data_fashion_mnist", learner, ("load_data_fashion_mnist",),
-                               training.load_fashion, call=call, raw=str(raw_folder()),
-                               batch_size=BATCH, resize=resize)
-    return Called("load_data_fashion_mnist", call), cache[resize]
+    loaded = _LOADED.setdefault(learner, {})
+    if resize not in loaded:
+        raw = raw_folder()  # <root>/FashionMNIST/raw, whose images the root's cache holds
+        loaded[resize] = _train("load_data_fashion_mnist", learner, ("load_data_fashion_mnist",),
+                                training.load_fashion, call=call, raw=str(raw),
+                                cache=cache_file(raw.parents[1]), batch_size=BATCH,
+                                resize=resize)
+    return Called("load_data_fashion_mnist", call), loaded[resize]
 
 
 def check_load_data_fashion_mnist_returns_two_data_loaders(learner, raw_folder):
