@@ -203,7 +203,11 @@ def main():
     torch.set_num_threads(config["threads"])
     # The book's training.py reads with torchvision and draws with pyplot (seconds
     # of imports, torch._dynamo among them): imported here like torch, so that the
-    # learner's import time limit counts only the learner's own code.
+    # learner's import time limit counts only the learner's own code. The code runs
+    # on the CPU: triton, the GPU compiler torch._dynamo loads if it is installed
+    # (PyPI's CUDA build of torch brings it: 70 MB), is not importable, as with
+    # the CPU build.
+    sys.modules["triton"] = None
     import importlib
     for name in ("torchvision", "matplotlib.pyplot"):
         try:

@@ -1,6 +1,7 @@
 """Fashion-MNIST in the submission's process: the worker maps the judge's cache
 file (bound read-only in the sandbox) instead of being sent the images, and is
 sent them when it cannot map it."""
+import psutil
 import pytest
 
 from grader import fashion_mnist, remote
@@ -40,3 +41,46 @@ def test_a_worker_that_cannot_map_the_cache_is_sent_the_images(tmp_path, request
     assert learner.link.data_file is None
     assert run(CHECK, learner, request) == ("passed", "")
     assert max(sent) > 47_000_000  # the 60,000 training images, 784 bytes each
+
+
+# The book's load_data_fashion_mnist, whose loaders read one example if the data
+# set's images are in the process's memory and two if they are mapped from a file.
+COUNTS_ITS_MAPPING = '''
+import torchvision
+from torch.utils import data
+from torchvision import transforms
+
+
+def load_data_fashion_mnist(batch_size, resize=None):
+    def mapped(tensor):
+        with open("/proc/self/maps") as f:
+            spans = [line.split()[0].split("-") for line in f if line.rstrip().endswith(".pt")]
+        return any(int(low, 16) <= tensor.data_ptr() < int(high, 16) for low, high in spans)
+    sets = [torchvision.datasets.FashionMNIST(root="../data", train=train, download=True,
+                                              transform=transforms.ToTensor())
+            for train in (True, False)]
+    return tuple(data.DataLoader(data.Subset(s, range(1 + mapped(s.data))), batch_size)
+                 for s in sets)
+'''
+
+
+def test_the_book_s_data_sets_in_the_sandbox_map_their_images_from_the_cache(tmp_path,
+                                                                             request):
+    learner = make_impl(tmp_path / "impl", {"load_data_fashion_mnist": COUNTS_ITS_MAPPING},
+                        request)
+    raw = fashion_mnist.raw_folder()
+    loaders = learner.run_recipe("load_fashion", ("load_data_fashion_mnist",), raw=str(raw),
+                                 cache=fashion_mnist.cache_file(raw.parents[1]), batch_size=1)
+    assert [size for _, _, size, _ in loaders] == [2, 2]
+
+
+def test_the_worker_has_no_gpu_compiler_to_load(tmp_path, request):
+    """triton, which torchvision's import of torch._dynamo loads when installed
+    (PyPI's CUDA build of torch brings it), is not importable in the worker."""
+    learner = make_impl(tmp_path / "impl", {}, request)
+    worker = psutil.Process(learner.link.proc.pid)
+    for proc in [worker, *worker.children(recursive=True)]:
+        maps = [m.path for m in proc.memory_maps()]
+        assert not [path for path in maps if "triton" in path]
+    assert run("test_load_data_fashion_mnist_returns_two_data_loaders", learner, request) == \
+        ("passed", "")
