@@ -42,6 +42,16 @@ def upload_hint():
              " of your upload or in an exercises/ folder").format(files=FILES)
 
 
+def prepare_data():
+    """What setup.sh computes once into the data root ($D2LKIT_DATA), for every
+    grading to read: the Fashion-MNIST cache, read and checked from the raw
+    files, and the oracle's drawings (grader.oracle_drawings)."""
+    from grader.fashion_mnist import load_fashion_mnist
+    from grader.oracle_drawings import oracle_drawings
+    load_fashion_mnist(download=False)
+    oracle_drawings()
+
+
 class SetupBroken(Exception):
     """The autograder's image lacks something setup.sh makes; str() says what."""
 

@@ -557,6 +557,9 @@ def _pyplot():
     return sys.modules.get("matplotlib.pyplot")
 
 
+IMAGE_CASES = ("tensors", "pil")  # the cases of image_case
+
+
 def image_case(case):
     """(imgs, num_rows, num_cols, titles, scale) of a show_images check: "tensors",
     five (28, 28) float tensors on 2 x 3 axes with titles; "pil", four PIL images

@@ -70,8 +70,8 @@ def image():
     raw.mkdir(parents=True)
     for gz in (base / "source" / "data").glob("*.gz"):
         subprocess.run(f"gunzip -c {gz} > {raw / gz.stem}", shell=True, check=True)
-    subprocess.run([str(venv / "bin" / "python"), "-c", "from grader.fashion_mnist import"
-                    " load_fashion_mnist; load_fashion_mnist(download=False)"],
+    subprocess.run([str(venv / "bin" / "python"), "-c", "from grader.gradescope import"
+                    " prepare_data; prepare_data()"],
                    env={**os.environ, "D2LKIT_DATA": str(data)}, check=True, cwd="/")
     subprocess.run(["chmod", "-R", "u=rwX,go=rX", str(base)], check=True)
     yield base, zip_path

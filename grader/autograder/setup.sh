@@ -34,9 +34,9 @@ for gz in "$source"/data/*.gz; do
   [ -e "$gz" ] || continue
   gunzip -c "$gz" > "$data/FashionMNIST/raw/$(basename "$gz" .gz)"
 done
-# Read and check the data once, into the cache grading reads.
-D2LKIT_DATA="$data" "$venv/bin/python" -c \
-  'from grader.fashion_mnist import load_fashion_mnist; load_fashion_mnist(download=False)'
+# Read and check the data once, into the cache grading reads, with the
+# oracle's drawings.
+D2LKIT_DATA="$data" "$venv/bin/python" -c 'from grader.gradescope import prepare_data; prepare_data()'
 
 # The submissions' code runs as this user, never as root; it may read the
 # kit, the venv and the data, and write none of them.

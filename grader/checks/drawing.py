@@ -2,15 +2,17 @@
 
 Each runs a recipe of grader.training where the learner's code runs: it draws
 headless (matplotlib's Agg backend, nothing shown) and describes the figure as
-plain data, which is compared with the same recipe run on the oracle's
-version. Each check looks at one property of that description.
+plain data, which is compared with the same recipe run on the oracle's version
+(grader.oracle_drawings, which keeps those). Each check looks at one property
+of that description.
 """
 import torch
 
 from grader import training
 from grader.checks.common import Called, names_text
-from grader.checks.training import run_against_oracle
+from grader.checks.training import _train
 from grader.i18n import N_, _
+from grader.oracle_drawings import expected as oracle_drawing
 
 # --- show_images --------------------------------------------------------------
 
@@ -27,9 +29,9 @@ def _images(learner, case):
     """(Called, the learner's draw_images, the oracle's) for image_case(case)."""
     code, comment = IMAGE_CALLS[case]
     call = f"{code}  # {_(comment)}"
-    got, expected = run_against_oracle(learner, "show_images", training.draw_images, call,
-                                       case=case)
-    return Called("show_images", call), got, expected
+    got = _train("show_images", learner, ("show_images",), training.draw_images, call=call,
+                 case=case)
+    return Called("show_images", call), got, oracle_drawing(training.draw_images, case)
 
 
 def _figure(c, got):
@@ -149,8 +151,9 @@ ANIMATOR_CALLS = {
 def _animate(learner, case):
     """(Called, the learner's drive_animator, the oracle's) for ANIMATOR_CASES[case]."""
     call = ANIMATOR_CALLS[case]
-    got, expected = run_against_oracle(learner, "Animator", training.drive_animator, call,
-                                       case=case)
+    got = _train("Animator", learner, ("Animator",), training.drive_animator, call=call,
+                 case=case)
+    expected = oracle_drawing(training.drive_animator, case)
     c = Called("Animator", call)
     if isinstance(got, str) or not got[1]:
         c.fail(_("has no figure to draw on"),

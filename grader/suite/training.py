@@ -6,11 +6,9 @@ from hypothesis import example, given
 from grader import strategies as S
 from grader.checks import drawing as D, loading as L, loops as C
 from grader.oracle import ORACLE
+from grader.training import ANIMATOR_CASES, IMAGE_CASES
 
 exercise = pytest.mark.exercise
-# The cases each drawing check runs (grader.training.image_case, ANIMATOR_CASES).
-IMAGE_CASES = ("tensors", "pil")
-ANIMATOR_CASES = ("book", "scales")
 
 
 @exercise("show_images")

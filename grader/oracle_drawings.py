@@ -1,0 +1,66 @@
+"""The oracle's drawings, which the show_images and Animator checks compare
+the learner's with: computed once for each version of the kit's code and of
+the libraries that draw them, and kept in the data root beside Fashion-MNIST.
+
+A grading that finds them there does not import matplotlib in the judge (25 MB
+and about a second of CPU): that is every submission on Gradescope, whose
+setup.sh computes them when it builds the image.
+"""
+import functools
+import hashlib
+import io
+from importlib import metadata
+from pathlib import Path
+
+import torch
+
+from grader import oracle, training
+from grader.fashion_mnist import default_root
+from grader.outputs import atomic_write
+
+FILE_NAME = "oracle-drawings.pt"
+# The recipes of grader.training that draw, and their cases.
+RECIPES = {"draw_images": training.IMAGE_CASES, "drive_animator": tuple(training.ANIMATOR_CASES)}
+
+
+def version_key():
+    """What the drawings depend on: the oracle's and the recipes' source, and the
+    versions of the libraries that draw and convert them."""
+    parts = [Path(module.__file__).read_bytes() for module in (oracle, training)]
+    parts += [metadata.version(name).encode() for name in ("matplotlib", "numpy", "pillow",
+                                                              "torch")]
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()
+
+
+def compute():
+    """{"recipe:case": recipe(ORACLE, case=case)} for every drawing case."""
+    return {f"{name}:{case}": getattr(training, name)(oracle.ORACLE, case=case)
+            for name, cases in RECIPES.items() for case in cases}
+
+
+@functools.cache
+def oracle_drawings(root=None):
+    """compute(), read from `<root>/oracle-drawings.pt` (root: default_root())
+    if it was written for this version_key(), else computed and written there
+    (atomically; not at all if the root cannot be written)."""
+    path, key = Path(root or default_root()) / FILE_NAME, version_key()
+    try:
+        saved = torch.load(path, weights_only=True)
+        if saved["key"] == key:
+            return saved["drawings"]
+    except Exception:  # none yet, another version's, or unreadable: compute them
+        pass
+    drawings = compute()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        torch.save({"key": key, "drawings": drawings}, buffer)
+        atomic_write(path, buffer.getvalue())
+    except OSError:
+        pass
+    return drawings
+
+
+def expected(recipe, case):
+    """The oracle's result of the drawing recipe (a function of grader.training) on `case`."""
+    return oracle_drawings()[f"{recipe.__name__}:{case}"]
