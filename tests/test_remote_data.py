@@ -4,7 +4,8 @@ sent them when it cannot map it."""
 import psutil
 import pytest
 
-from grader import fashion_mnist, remote
+from grader import batch, fashion_mnist, remote
+from grader.exercises import DEFAULT_POINTS
 from tests.conftest import make_impl, run
 
 CHECK = "test_softmax_trains_on_fashion_mnist"
@@ -84,3 +85,14 @@ def test_the_worker_has_no_gpu_compiler_to_load(tmp_path, request):
         assert not [path for path in maps if "triton" in path]
     assert run("test_load_data_fashion_mnist_returns_two_data_loaders", learner, request) == \
         ("passed", "")
+
+
+def test_the_loading_checks_run_before_any_check_has_read_the_data(tmp_path):
+    """Their DataLoader processes then never come on top of Fashion-MNIST's
+    pages, which the training checks bring into the judge and the worker."""
+    learner = make_impl(tmp_path / "impl", {"softmax": "def softmax(X):\n    raise ValueError\n"})
+    ran = []
+    batch.grade(learner, DEFAULT_POINTS, exercises=["softmax", "load_data_fashion_mnist"],
+                report=lambda exercise, result: ran.append(exercise))
+    assert ran.index("softmax") == ran.count("load_data_fashion_mnist") > 0
+    assert "softmax_trains_on_fashion_mnist" in " ".join(batch.suite_tests_of("softmax"))
