@@ -7,7 +7,7 @@ Usage: python tests/benchmarks/bench_platform.py [--runs 3]
 For the reference solutions and a typical failing submission (a softmax
 without the max shift: it fails the stability check and trains as usual), runs
 `python -m grader grade` on a class of one, polling the whole process tree
-every 50 ms:
+every 10 ms (POLL):
   torch procs   the most processes that loaded libtorch themselves at once
                 (limit 2); the forks of such a process (the DataLoader
                 workers of load_data_fashion_mnist's checks, with their
@@ -46,21 +46,29 @@ KIT = Path(__file__).resolve().parents[2]
 NAIVE_SOFTMAX = "\n\ndef softmax(X):\n    X_exp = torch.exp(X)\n" \
                 "    return X_exp / X_exp.sum(1, keepdim=True)\n"
 LIMITS = {"torch procs": 2, "net MB": 250, "CPU s": 240}
+# Seconds between two samples of the tree: the DataLoader processes of a
+# load_data_fashion_mnist check live for a fraction of a second.
+POLL = 0.01
 
 
-def has_torch(proc):
-    try:
-        with open(f"/proc/{proc.pid}/maps") as f:
-            return "libtorch" in f.read()
-    except OSError:
-        return False
+def has_torch(pid, known):
+    """Whether process `pid` has loaded libtorch; `known`: the pids found so far
+    (a process that has loaded it keeps it, so they are not read again)."""
+    if pid not in known:
+        try:
+            with open(f"/proc/{pid}/maps") as f:
+                if "libtorch" in f.read():
+                    known.add(pid)
+        except OSError:
+            pass
+    return pid in known
 
 
-def is_fork(proc):
-    """Whether `proc` is a fork of its parent (a DataLoader worker): the same
-    command line, not a program the parent started."""
+def is_fork(proc, torchy):
+    """Whether `proc` is a fork of its parent (a DataLoader worker): its parent
+    has torch too, and the same command line (not a program it started)."""
     parent = proc.parent()
-    return parent is not None and parent.cmdline() == proc.cmdline()
+    return parent is not None and parent.pid in torchy and parent.cmdline() == proc.cmdline()
 
 
 FIELDS = {"Pss:": "pss", "Pss_Anon:": "anon", "Pss_File:": "file"}
@@ -88,16 +96,16 @@ def measure(command):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     root = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak, anon, at_peak, most, most_forks = 0, 0, 0, 0, 0
+    peak, anon, at_peak, most, most_forks, known = 0, 0, 0, 0, 0, set()
     while root.poll() is None:
         procs = [root]
         try:
             procs += root.children(recursive=True)
         except psutil.NoSuchProcess:
             break
-        torchy = {proc.pid for proc in procs if has_torch(proc)}
+        torchy = {proc.pid for proc in procs if has_torch(proc.pid, known)}
         try:
-            forks = {proc.pid for proc in procs if proc.pid in torchy and is_fork(proc)}
+            forks = {proc.pid for proc in procs if proc.pid in torchy and is_fork(proc, torchy)}
         except psutil.NoSuchProcess:
             continue
         sizes = [pss(proc) for proc in procs]
@@ -105,7 +113,7 @@ def measure(command):
         most, most_forks = max(most, len(torchy - forks)), max(most_forks, len(forks))
         if total > peak:
             peak, anon, at_peak = total, sum(a for _, a in sizes), len(torchy - forks)
-        time.sleep(0.05)
+        time.sleep(POLL)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
