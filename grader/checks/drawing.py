@@ -10,7 +10,7 @@ import torch
 
 from grader import training
 from grader.checks.common import Called, names_text
-from grader.checks.training import _train
+from grader.checks.training import run_against_oracle
 from grader.i18n import N_, _
 from grader.oracle_drawings import expected as oracle_drawing
 
@@ -29,9 +29,9 @@ def _images(learner, case):
     """(Called, the learner's draw_images, the oracle's) for image_case(case)."""
     code, comment = IMAGE_CALLS[case]
     call = f"{code}  # {_(comment)}"
-    got = _train("show_images", learner, ("show_images",), training.draw_images, call=call,
-                 case=case)
-    return Called("show_images", call), got, oracle_drawing(training.draw_images, case)
+    got, expected = run_against_oracle(learner, "show_images", training.draw_images, call,
+                                       oracle_drawing(training.draw_images, case), case=case)
+    return Called("show_images", call), got, expected
 
 
 def _figure(c, got):
@@ -151,9 +151,8 @@ ANIMATOR_CALLS = {
 def _animate(learner, case):
     """(Called, the learner's drive_animator, the oracle's) for ANIMATOR_CASES[case]."""
     call = ANIMATOR_CALLS[case]
-    got = _train("Animator", learner, ("Animator",), training.drive_animator, call=call,
-                 case=case)
-    expected = oracle_drawing(training.drive_animator, case)
+    got, expected = run_against_oracle(learner, "Animator", training.drive_animator, call,
+                                       oracle_drawing(training.drive_animator, case), case=case)
     c = Called("Animator", call)
     if isinstance(got, str) or not got[1]:
         c.fail(_("has no figure to draw on"),
