@@ -449,13 +449,15 @@ def train_softmax_concise(fns, train, test=None, *, num_epochs, lr, batch_size, 
 
 class FakeClock:
     """A clock that moves only when told: while in use, time.time, time.perf_counter
-    and time.monotonic all read it (the book's Timer reads time.time)."""
+    and time.monotonic all read it (the book's Timer reads time.time). `reads`
+    counts how often it was read."""
     NAMES = ("time", "perf_counter", "monotonic")
 
     def __init__(self, now):
-        self.now = now
+        self.now, self.reads = now, 0
 
     def read(self):
+        self.reads += 1
         return self.now
 
     def __enter__(self):
@@ -471,11 +473,13 @@ class FakeClock:
             setattr(time, name, fn)
 
 
-def drive_timer(fns, steps, *, start=1_700_000_000.0):
+def drive_timer(fns, steps, *, start=1_700_000_000.0, reads=False):
     """fns.Timer() on a FakeClock at `start`, through `steps`: ("wait", seconds)
     moves the clock; ("start",), ("stop",), ("avg",), ("sum",), ("cumsum",) call
     that method. Returns what each call but start() returned, in order: number()s,
-    and numbers() for cumsum (text if it is not a list or tuple)."""
+    and numbers() for cumsum (text if it is not a list or tuple). With reads: how
+    many times each of those calls read the FakeClock, instead (a Timer that
+    reads another clock reads it 0 times in stop())."""
     seen = []
     with FakeClock(start) as clock:
         timer = fns.Timer()
@@ -483,10 +487,13 @@ def drive_timer(fns, steps, *, start=1_700_000_000.0):
             if step[0] == "wait":
                 clock.now += step[1]
                 continue
+            before = clock.reads
             value = getattr(timer, step[0])()
             if step[0] == "start":
                 continue  # it returns nothing the book uses
-            if step[0] == "cumsum" and not isinstance(value, (list, tuple)):
+            if reads:
+                seen.append(float(clock.reads - before))
+            elif step[0] == "cumsum" and not isinstance(value, (list, tuple)):
                 seen.append(f"{type(value).__name__}: {value!r:.120}")
             else:
                 seen.append(numbers(value) if step[0] == "cumsum" else number(value))

@@ -777,7 +777,8 @@ class TimerInitDoesNotStart:
 
 
 @wrong("Timer", "test_Timer_sum_adds_every_recorded_time", "test_Timer_avg_is_the_mean_recorded_time",
-       "test_Timer_cumsum_lists_running_totals", hint="sum(self.times)")
+       "test_Timer_cumsum_lists_running_totals", hint="not replace them: then sum(self.times)",
+       zh="而不是替换掉它们：这样 sum(self.times)", not_in=("sum() is the total",))
 class TimerKeepsTheLastTimeOnly:
     def __init__(self):
         self.times = []
@@ -788,6 +789,108 @@ class TimerKeepsTheLastTimeOnly:
 
     def stop(self):
         self.times = [time.time() - self.tik]
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_sum_adds_every_recorded_time", "test_Timer_avg_is_the_mean_recorded_time",
+       "test_Timer_cumsum_lists_running_totals", hint="start() only restarts the clock",
+       zh="start() 只负责重新开始计时", not_in=("sum() is the total", "not replace them"))
+class TimerStartClearsTheTimes:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.times = []
+        self.tik = time.time()
+
+    def stop(self):
+        self.times.append(time.time() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_sum_adds_every_recorded_time", hint="sum() is the total",
+       zh="sum() 是 stop() 记录下的所有时间之和", not_in=("not replace them", "start() only restarts"))
+class TimerSumOfTheLastTime:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = time.time()
+
+    def stop(self):
+        self.times.append(time.time() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return self.times[-1]
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_stop_returns_the_seconds_since_start", "test_Timer_starts_when_created",
+       hint="`from time import time` (or perf_counter) keeps reading the real clock",
+       zh="用 `from time import time`（或 perf_counter）导入的名字读的一直是真实的时钟",
+       not_in=("stop() appends time.time() - self.tik",), setup="from time import perf_counter\n")
+class TimerReadsPerfCounterImportedByName:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = perf_counter()
+
+    def stop(self):
+        self.times.append(perf_counter() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_stop_returns_the_seconds_since_start",
+       hint="`from time import time` (or perf_counter) keeps reading the real clock",
+       zh="用 `from time import time`（或 perf_counter）导入的名字读的一直是真实的时钟",
+       not_in=("stop() appends time.time() - self.tik",), setup="from time import time\n")
+class TimerReadsTimeImportedByName:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = time()
+
+    def stop(self):
+        self.times.append(time() - self.tik)
         return self.times[-1]
 
     def avg(self):
