@@ -45,7 +45,8 @@ def synthetic_data_forgets_bias(w, b, num_examples):
     return X, y.reshape((-1, 1))
 
 
-@wrong("synthetic_data", "test_synthetic_data_labels_are_linear_in_features")
+@wrong("synthetic_data", "test_synthetic_data_labels_are_linear_in_features",
+       hint="add the bias b, do not subtract it", zh="不是减去它", not_in=("do not forget b",))
 def synthetic_data_subtracts_bias(w, b, num_examples):
     X = torch.normal(0, 1, (num_examples, len(w)))
     y = torch.matmul(X, w) - b + torch.normal(0, 0.01, (num_examples,))
@@ -58,11 +59,43 @@ def synthetic_data_no_noise(w, b, num_examples):
     return X, (torch.matmul(X, w) + b).reshape((-1, 1))
 
 
-@wrong("synthetic_data", "test_synthetic_data_noise_has_std_0_01")
+@wrong("synthetic_data", "test_synthetic_data_noise_has_std_0_01",
+       "test_synthetic_data_trains_linear_regression",
+       hint="add torch.normal(0, 0.01, y.shape)", zh="加上 torch.normal(0, 0.01, y.shape)",
+       not_in=("do not forget b", "y must be X @ w + b"))
 def synthetic_data_noise_std_0_1(w, b, num_examples):
     X = torch.normal(0, 1, (num_examples, len(w)))
-    y = torch.matmul(X, w) + b + torch.normal(0, 0.1, (num_examples,))
+    y = torch.matmul(X, w) + b
+    y += torch.normal(0, 0.1, y.shape)
     return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_noise_has_std_0_01",
+       hint="add torch.normal(0, 0.01, y.shape)", zh="加上 torch.normal(0, 0.01, y.shape)",
+       not_in=("do not forget b", "y must be X @ w + b"))
+def synthetic_data_noise_std_1(w, b, num_examples):
+    # torch.normal's second argument taken for the variance of a "standard" noise
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b + torch.normal(0, 1, (num_examples,))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_returns_X_and_column_y",
+       "test_synthetic_data_trains_linear_regression", hint="broadcasts them to", zh="会广播成",
+       not_in=("return y as a column",))
+def synthetic_data_noise_as_a_column(w, b, num_examples):
+    # (n,) + (n, 1) is (n, n): reshape((-1, 1)) then makes n * n rows
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b + torch.normal(0, 0.01, (num_examples, 1))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_returns_X_and_column_y", hint="broadcasts them to",
+       zh="会广播成", not_in=("return y as a column",))
+def synthetic_data_w_as_a_column(w, b, num_examples):
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w.reshape((-1, 1))) + b + torch.normal(0, 0.01, (num_examples,))
+    return X, y
 
 
 @wrong("synthetic_data", "test_synthetic_data_returns_X_and_column_y", hint="reshape((-1, 1))")
