@@ -636,9 +636,28 @@ def accuracy_fraction(y_hat, y):
     return float((y_hat.argmax(dim=1) == y).float().mean())
 
 
-@wrong("accuracy", "test_accuracy_counts_argmax_matches")
+@wrong("accuracy", "test_accuracy_counts_argmax_matches", hint="An argmax over dim=0 gives one per class",
+       zh="对 dim=0 取 argmax 得到的是每个类别一个值", not_in=("the line of your code",))
 def accuracy_argmax_over_examples(y_hat, y):
     return float((y_hat.argmax(dim=0) == y).sum())
+
+
+@wrong("accuracy", "test_accuracy_counts_argmax_matches",
+       "test_accuracy_counts_fashion_mnist_predictions",
+       hint="An argmax over dim=0 gives one per class", zh="对 dim=0 取 argmax 得到的是每个类别一个值",
+       not_in=("the line of your code",))
+def accuracy_book_with_axis_0(y_hat, y):
+    if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(axis=0)
+    cmp = y_hat.type(y.dtype) == y
+    return float(cmp.type(y.dtype).sum())
+
+
+@wrong("accuracy", "test_accuracy_counts_argmax_matches", hint="not its scores",
+       zh="而不是拿它的各类得分比较", not_in=("the line of your code",))
+def accuracy_compares_the_scores(y_hat, y):
+    cmp = y_hat.type(y.dtype) == y
+    return float(cmp.type(y.dtype).sum())
 
 
 @wrong("accuracy", "test_accuracy_counts_matching_labels", hint="more than one column", zh="多于一列")
