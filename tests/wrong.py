@@ -1362,7 +1362,9 @@ class AccumulatorKeepsTensors:
         return self.data[idx]
 
 
-@wrong("Accumulator", "test_accumulator_reset_sets_every_slot_to_zero")
+@wrong("Accumulator", "test_accumulator_reset_sets_every_slot_to_zero",
+       hint="acc[i] raised an error after reset()", zh="调用 reset() 之后，读取 acc[i] 时出错",
+       not_in=("the line of your code",))
 class AccumulatorResetEmpties:
     def __init__(self, n):
         self.data = [0.0] * n
@@ -1375,6 +1377,42 @@ class AccumulatorResetEmpties:
 
     def __getitem__(self, idx):
         return self.data[idx]
+
+
+@wrong("Accumulator", "test_accumulator_reset_sets_every_slot_to_zero",
+       hint="reset() sets every one of the n slots back to 0.0", zh="reset() 把 n 个位置全部重新设为 0.0",
+       not_in=("the line of your code",))
+class AccumulatorResetKeepsOneSlot:
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        self.data = [a + float(b) for a, b in zip(self.data, args)]
+
+    def reset(self):
+        self.data = [0.0]
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+@wrong("Accumulator", "test_accumulator_sums_what_is_added", "test_accumulator_reset_sets_every_slot_to_zero",
+       hint="the line of your code that raised it is shown above", zh="引发错误的那行代码显示在上面",
+       not_in=("after reset()", "after add()"))
+class AccumulatorReadsTheNextSlot:
+    # acc[i] fails from the start: __init__ and __getitem__ are both suspects, and
+    # the error's line tells which
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        self.data = [a + float(b) for a, b in zip(self.data, args)]
+
+    def reset(self):
+        self.data = [0.0] * len(self.data)
+
+    def __getitem__(self, idx):
+        return self.data[idx + 1]
 
 
 @wrong("Accumulator", "test_accumulator_reset_sets_every_slot_to_zero", hint="reset()")

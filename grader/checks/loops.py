@@ -11,6 +11,8 @@ from grader import training
 from grader.checks.common import Called
 from grader.checks.training import run_against_oracle
 from grader.i18n import N_, _
+from grader.oracle import ORACLE
+from grader.seam import LearnerError
 
 
 def _same(got, expected, rtol=1e-5):
@@ -40,31 +42,73 @@ def _accumulator_program(n, steps):
     return "\n           ".join(lines)
 
 
+def _drive_accumulator(learner, n, steps):
+    return run_against_oracle(learner, "Accumulator", training.drive_accumulator,
+                              _accumulator_program(n, steps), n=n, steps=steps)
+
+
+def _slots(n):
+    return ", ".join(f"acc[{i}]" for i in range(n))
+
+
 def _check_accumulator(learner, n, steps, hint):
     """Accumulator(n) through `steps` reads, after each, what the oracle's does;
     `hint` is an N_-marked text."""
-    call = _accumulator_program(n, steps)
-    got, expected = run_against_oracle(learner, "Accumulator", training.drive_accumulator,
-                                       call, n=n, steps=steps)
+    try:
+        got, expected = _drive_accumulator(learner, n, steps)
+    except LearnerError as e:
+        if e.called != "Accumulator.__getitem__":
+            raise
+        _fail_reading_after_a_step(learner, n, steps, e)
     for done, (g, e) in enumerate(zip(got, expected)):
         if not _same(g, e, rtol=1e-9):
             Called("Accumulator", _accumulator_program(n, steps[:done])).fail(
-                _("wrong values"),
-                expected=f"{', '.join(f'acc[{i}]' for i in range(n))} = {_show(e)}",
-                got=_show(g), hint=_(hint), show_inputs=False)
+                _("wrong values"), expected=f"{_slots(n)} = {_show(e)}", got=_show(g),
+                hint=_(hint), show_inputs=False)
+
+
+SUMS_HINT = N_("start every slot at 0.0; add(*args) adds args[i] to slot i: self.data ="
+               " [a + float(b) for a, b in zip(self.data, args)]")
+RESET_HINT = N_("reset() sets every one of the n slots back to 0.0 and keeps n of them:"
+                " [0.0] * len(self.data)")
+
+
+def _reading_fails(learner, n, steps):
+    """The LearnerError of reading acc[i] in a run through `steps`, or None."""
+    try:
+        _drive_accumulator(learner, n, steps)
+    except LearnerError as e:
+        return e
+    return None
+
+
+def _fail_reading_after_a_step(learner, n, steps, error):
+    """acc[i] raised `error` in a run through `steps`. If the slots read well
+    up to some add() or reset() and not after it, that method lost them: the
+    run up to it fails, with its hint. Else (reading fails from the start, where
+    __init__ or __getitem__ may be wrong) `error` stands, its line shown."""
+    if _reading_fails(learner, n, []) is None:
+        for k in range(1, len(steps) + 1):
+            error_k = _reading_fails(learner, n, steps[:k])
+            if error_k is not None:
+                method, hints = steps[k - 1][0], {"add": SUMS_HINT, "reset": RESET_HINT}
+                after = training.drive_accumulator(ORACLE, n, steps[:k])[-1]
+                Called("Accumulator", _accumulator_program(n, steps[:k])).fail(
+                    _("acc[i] raised an error after {method}()").format(method=method),
+                    expected=f"{_slots(n)} = {_show(after)}",
+                    got=f"{type(error_k.error).__name__}: {error_k.error}",
+                    hint=_(hints[method]), show_inputs=False)
+    raise error
 
 
 def check_accumulator_sums_what_is_added(learner, n, steps):
     """Each slot holds the sum of the values added to it (steps: adds only)."""
-    _check_accumulator(learner, n, steps, N_("start every slot at 0.0; add(*args) adds args[i]"
-                                             " to slot i: self.data = [a + float(b) for a, b"
-                                             " in zip(self.data, args)]"))
+    _check_accumulator(learner, n, steps, SUMS_HINT)
 
 
 def check_accumulator_reset_sets_every_slot_to_zero(learner, n, steps):
     """After reset(), n slots of 0.0 that add to again (steps include resets)."""
-    _check_accumulator(learner, n, steps, N_("reset() sets every one of the n slots back to 0.0"
-                                             " and keeps n of them: [0.0] * len(self.data)"))
+    _check_accumulator(learner, n, steps, RESET_HINT)
 
 
 def check_accumulator_stores_plain_numbers(learner, n, steps):
