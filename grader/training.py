@@ -266,11 +266,13 @@ def evaluate_fixed_net(fns, *, module, n, batch_size, seed):
 def train_one_epoch(fns, *, optimizer, n, batch_size, seed):
     """One fns.train_epoch_ch3 of softmax regression on a fixed problem, the
     net a ModeNet left in eval mode; with optimizer=True, nn.CrossEntropyLoss
-    (not reduced) and SGD (torch.optim.SGD's steps); else the book's softmax and
-    cross_entropy and an updater that notes each call's batch size and W's
-    gradient, then calls sgd. Returns (numbers() of the result, the
-    weights W (d, q) and b (q,) after the epoch, the modes the net ran in,
-    [(batch size as number(), W's gradient or None)] of the updater's calls)."""
+    (not reduced) and SGD (torch.optim.SGD's steps, lr 0.1); else the book's
+    softmax and cross_entropy and an updater that notes each call's batch size
+    and W's gradient, then calls sgd with lr 1, a step that changes the
+    predictions (a loss or accuracy taken after it differs). Returns (numbers()
+    of the result, the weights W (d, q) and b (q,) after the epoch, the modes
+    the net ran in (one per call), [(batch size as number(), W's gradient or
+    None)] of the updater's calls)."""
     X, y, W, b = classification_problem(seed, n)
     net = ModeNet(W, b).eval()
     calls = []
@@ -283,7 +285,7 @@ def train_one_epoch(fns, *, optimizer, n, batch_size, seed):
         def updater(batch_size):
             grad = net.W.grad
             calls.append((number(batch_size), None if grad is None else grad.clone()))
-            fns.sgd([net.W, net.b], 0.1, batch_size)
+            fns.sgd([net.W, net.b], 1.0, batch_size)
     result = fns.train_epoch_ch3(net, batches(X, y, batch_size), loss, updater)
     return numbers(result), net.W.detach().clone(), net.b.detach().clone(), net.modes, calls
 

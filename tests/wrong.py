@@ -1442,7 +1442,9 @@ def evaluate_accuracy_mean_of_batches(net, data_iter):
     return sum(accuracies) / len(accuracies)
 
 
-@wrong("evaluate_accuracy", "test_evaluate_accuracy_is_the_fraction_right_over_all_examples")
+@wrong("evaluate_accuracy", "test_evaluate_accuracy_puts_a_module_in_eval_mode",
+       "test_evaluate_accuracy_is_the_fraction_right_over_all_examples", hint="not the number right",
+       zh="而不是分类正确的个数", not_in=("net.eval()",))
 def evaluate_accuracy_returns_the_count(net, data_iter):
     if isinstance(net, torch.nn.Module):
         net.eval()
@@ -1462,6 +1464,20 @@ def evaluate_accuracy_assumes_a_module(net, data_iter):
     with torch.no_grad():
         for X, y in data_iter:
             metric.add(accuracy(net(X), y), y.numel())
+    return metric[0] / metric[1]
+
+
+@wrong("evaluate_accuracy", "test_evaluate_accuracy_puts_a_module_in_eval_mode",
+       "test_evaluate_accuracy_is_the_fraction_right_over_all_examples",
+       hint="X.numel() counts every feature", zh="X.numel() 数的是每个样本的每个特征",
+       not_in=("net.eval()", "a mean of the batches"))
+def evaluate_accuracy_counts_the_features(net, data_iter):
+    if isinstance(net, torch.nn.Module):
+        net.eval()
+    metric = Accumulator(2)
+    with torch.no_grad():
+        for X, y in data_iter:
+            metric.add(accuracy(net(X), y), X.numel())
     return metric[0] / metric[1]
 
 
@@ -1531,6 +1547,70 @@ def train_epoch_ch3_returns_accuracy_first(net, train_iter, loss, updater):
             updater(X.shape[0])
         metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
     return metric[1] / metric[2], metric[0] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_returns_mean_loss_and_accuracy",
+       hint="net(X) called again after the update", zh="更新之后再调用 net(X)",
+       not_in=("accumulate float(l.sum())",))
+def train_epoch_ch3_accuracy_of_the_updated_net(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(float(l.sum()), accuracy(net(X), y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_returns_mean_loss_and_accuracy",
+       hint="net(X) called again after the update", zh="更新之后再调用 net(X)",
+       not_in=("accumulate float(l.sum())",))
+def train_epoch_ch3_metrics_of_the_updated_net(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        l = loss(net(X), y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        with torch.no_grad():
+            y_hat = net(X)
+            metric.add(float(loss(y_hat, y).sum()), accuracy(y_hat, y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_returns_mean_loss_and_accuracy",
+       hint="X.numel() counts every feature", zh="X.numel() 数的是每个样本的每个特征",
+       not_in=("accumulate float(l.sum())",))
+def train_epoch_ch3_counts_the_features(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(float(l.sum()), accuracy(y_hat, y), X.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
 
 
 @wrong("train_epoch_ch3", "test_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss",

@@ -120,8 +120,35 @@ def check_accumulator_stores_plain_numbers(learner, n, steps):
 
 # --- evaluate_accuracy --------------------------------------------------------
 
-def _check_fraction(learner, hint, *, module, n, batch_size, seed=0):
-    """evaluate_accuracy of a net of known accuracy is the oracle's; `hint` is N_-marked."""
+BATCH_MEAN_HINT = N_("add up accuracy(net(X), y) and y.numel() over all batches, then divide"
+                     " once: a mean of the batches' accuracies gives the smaller last batch too"
+                     " much weight")
+NUMEL_HINT = N_("count the examples with y.numel(): X.numel() counts every feature of every"
+                " example")
+EVAL_HINT = N_("when net is a torch.nn.Module, call net.eval() first: in train mode, layers such"
+               " as dropout change the predictions")
+
+
+def _fraction_mistakes(*, module, n, batch_size, seed):
+    """{hint: what evaluate_accuracy returns with that usual mistake} on
+    evaluate_fixed_net's problem; the net's scores negated in train mode (ModeNet)."""
+    X, y, W, b = training.classification_problem(seed, n)
+    scores = torch.matmul(X, W) + b
+    right = (scores.argmax(dim=1) == y).float()
+    batches = right.split(batch_size)
+    mistakes = {
+        BATCH_MEAN_HINT: sum(float(batch.mean()) for batch in batches) / len(batches),
+        NUMEL_HINT: float(right.sum()) / X.numel(),
+        N_("return the fraction right, metric[0] / metric[1], not the number right"):
+        float(right.sum())}
+    if module:
+        mistakes[EVAL_HINT] = float(((-scores).argmax(dim=1) == y).float().mean())
+    return mistakes
+
+
+def _check_fraction(learner, *, module, n, batch_size, seed=0):
+    """evaluate_accuracy of a net of known accuracy is the oracle's; the hint names
+    the one usual mistake that gives the learner's result, if one does."""
     call = "evaluate_accuracy(net, data_iter)  # " + (
         _("net: an nn.Module, {n} examples in batches of {batch_size}") if module else
         _("net: a function, {n} examples in batches of {batch_size}")).format(
@@ -133,27 +160,25 @@ def _check_fraction(learner, hint, *, module, n, batch_size, seed=0):
             _("must return a number"), expected=_("the fraction of examples classified right"),
             got=got, hint=_("return metric[0] / metric[1], a float"))
     if not _same(got, expected):
+        mistakes = _fraction_mistakes(module=module, n=n, batch_size=batch_size, seed=seed)
+        matches = [hint for hint, value in mistakes.items() if _same(got, value)]
         Called("evaluate_accuracy", call).fail(
             _("wrong accuracy"), expected=_("{accuracy} ({k} of {n} right)").format(
                 accuracy=f"{expected:.6g}", k=round(expected * n), n=n),
-            got=f"{got:.6g}", hint=_(hint))
+            got=f"{got:.6g}", hint=_(matches[0]) if len(matches) == 1 else _(
+                "add accuracy(net(X), y) and y.numel() to a metric for each batch, and return"
+                " metric[0] / metric[1]: the number right over the number of examples"))
 
 
 def check_evaluate_accuracy_is_the_fraction_right_over_all_examples(learner, n, batch_size):
     """For a plain function as net: correct predictions over all batches / examples."""
-    _check_fraction(learner, N_("add up accuracy(net(X), y) and y.numel() over all batches, then"
-                                " divide once: a mean of the batches' accuracies gives the"
-                                " smaller last batch too much weight"), module=False, n=n,
-                    batch_size=batch_size)
+    _check_fraction(learner, module=False, n=n, batch_size=batch_size)
 
 
 def check_evaluate_accuracy_puts_a_module_in_eval_mode(learner):
-    """An nn.Module (left in train mode, its scores differ by mode) is evaluated in
-    eval mode. One batch: a mean of batches' accuracies is right there, so only
-    the mode can make this check fail."""
-    _check_fraction(learner, N_("when net is a torch.nn.Module, call net.eval() first: in train"
-                                " mode, layers such as dropout change the predictions"),
-                    module=True, n=10, batch_size=10)
+    """An nn.Module left in train mode, whose scores differ by mode, is evaluated
+    in eval mode. One batch, where a mean of the batches' accuracies is right."""
+    _check_fraction(learner, module=True, n=10, batch_size=10)
 
 
 # --- train_epoch_ch3 and train_ch3 --------------------------------------------
@@ -185,7 +210,7 @@ def _epoch(learner, optimizer):
     call = EPOCH_CALL + _("softmax regression, 13 examples in batches of 5, 5 and 3, updater"
                           " {updater}").format(
         updater=_("an SGD optimizer (a torch.optim.Optimizer, lr=0.1)") if optimizer
-        else "lambda batch_size: sgd([W, b], 0.1, batch_size)")
+        else "lambda batch_size: sgd([W, b], 1.0, batch_size)")
     got, expected = run_against_oracle(learner, "train_epoch_ch3", training.train_one_epoch, call,
                                        optimizer=optimizer, **EPOCH)
     return Called("train_epoch_ch3", call), got, expected
@@ -200,14 +225,28 @@ def check_train_epoch_ch3_returns_mean_loss_and_accuracy(learner):
                           " the epoch").format(
                    pair=f"({_show(expected[0][0])}, {_show(expected[0][1])})"),
                got=_show(got[0]) if isinstance(got[0], list) else got[0],
-               hint=_hint_unless_eval_mode(
-                   got, _("the updater was called with other batch sizes or gradients (see the"
-                          " check of the updater's calls), so the epoch trained differently and"
-                          " its loss follows: with a custom updater, backpropagate l.sum() and"
-                          " call updater(X.shape[0]) once per batch")
-                   if _updater_calls_differ(got, expected) else
-                   _("accumulate float(l.sum()), accuracy(y_hat, y) and y.numel() for each"
-                     " batch; return (metric[0] / metric[2], metric[1] / metric[2])")))
+               hint=_hint_unless_eval_mode(got, _metrics_hint(got, expected)))
+
+
+def _metrics_hint(got, expected):
+    """The hint for wrong (loss, accuracy): the updater's calls, when they differ;
+    a second net(X) in a batch (more calls of net than the oracle's), which
+    measures the updated net; the examples counted by X.numel() (both values d
+    times too small); else the book's accumulation."""
+    if _updater_calls_differ(got, expected):
+        return _("the updater was called with other batch sizes or gradients (see the check of"
+                 " the updater's calls), so the epoch trained differently and its loss follows:"
+                 " with a custom updater, backpropagate l.sum() and call updater(X.shape[0])"
+                 " once per batch")
+    if len(got[3]) > len(expected[3]):
+        return _("take the loss and the accuracy of y_hat, the predictions the update was"
+                 " computed from: net(X) called again after the update measures the updated"
+                 " net, not the one the batch was trained on")
+    num_inputs = expected[1].shape[0]  # W is (d, q)
+    if isinstance(got[0], list) and _same(got[0], [v / num_inputs for v in expected[0]]):
+        return _(NUMEL_HINT)
+    return _("accumulate float(l.sum()), accuracy(y_hat, y) and y.numel() for each batch;"
+             " return (metric[0] / metric[2], metric[1] / metric[2])")
 
 
 def check_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss(learner):
