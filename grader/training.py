@@ -297,7 +297,8 @@ def train_epochs(fns, *, num_epochs, seed):
     list). The problem is easy enough that after 3 epochs the book's asserts
     in train_ch3 hold (train loss < 0.5, accuracies > 0.7). The book's
     train_ch3 returns None and draws the rows with an Animator, the oracle's
-    while it runs: then the rows are what that Animator was given."""
+    while it runs: then the rows are what that Animator shows at x = 1, ...,
+    num_epochs, the epochs as the book numbers them (see drawn_rows)."""
     X, y, W, b = classification_problem(seed, 60, noise=0.5)
     W = torch.zeros_like(W, requires_grad=True)
     b = torch.zeros_like(b, requires_grad=True)
@@ -310,8 +311,17 @@ def train_epochs(fns, *, num_epochs, seed):
         rows = fns.train_ch3(net, batches(X[:40], y[:40], 16), batches(X[40:], y[40:], 16),
                              fns.cross_entropy, num_epochs, lambda size: fns.sgd([W, b], 1.0, size))
         if rows is None and fns.Animator.last is not None:  # the book's: drawn, not returned
-            rows = [list(row) for row in zip(*(fns.Animator.last.Y or []))]
+            rows = drawn_rows(fns.Animator.last, num_epochs)
     return [numbers(row) for row in rows] if isinstance(rows, (list, tuple)) else number(rows)
+
+
+def drawn_rows(animator, num_epochs):
+    """Row k - 1 for each k in 1, ..., num_epochs: the y of each of the
+    animator's lines at x = k (animator.add(epoch + 1, ...) draws epoch's row
+    there); a row drawn elsewhere is in none."""
+    lines = list(zip(animator.X or [], animator.Y or []))
+    return [[y for xs, ys in lines for x, y in zip(xs, ys) if x == k]
+            for k in range(1, num_epochs + 1)]
 
 
 def predict_fixed_net(fns, *, n):

@@ -1738,6 +1738,17 @@ def train_ch3_tests_on_the_training_set(net, train_iter, test_iter, loss, num_ep
     return rows
 
 
+@wrong("train_ch3", "test_train_ch3_returns_a_row_per_epoch", hint="animator.add(epoch + 1,",
+       not_in=("for each epoch: train_metrics",))
+def train_ch3_draws_epoch_0_at_x_0(net, train_iter, test_iter, loss, num_epochs, updater):
+    animator = Animator(xlabel='epoch', xlim=[1, num_epochs], ylim=[0.3, 0.9],
+                        legend=['train loss', 'train acc', 'test acc'])
+    for epoch in range(num_epochs):
+        train_metrics = train_epoch_ch3(net, train_iter, loss, updater)
+        test_acc = evaluate_accuracy(net, test_iter)
+        animator.add(epoch, train_metrics + (test_acc,))
+
+
 @wrong("train_ch3", "test_train_ch3_returns_a_row_per_epoch")
 def train_ch3_returns_the_last_epoch(net, train_iter, test_iter, loss, num_epochs, updater):
     for _ in range(num_epochs):
