@@ -1800,6 +1800,30 @@ def predict_ch3_true_first(net, test_iter, n=6):
     return trues[0:n], preds[0:n]
 
 
+@wrong("predict_ch3", "test_predict_ch3_labels_the_first_n_examples",
+       hint="title each image true + '\\n' + predicted, the true label on top",
+       zh="每张图像的标题是 true + '\\n' + predicted，真实标签在上面",
+       not_in=("take the first batch X, y",))
+def predict_ch3_titles_predicted_first(net, test_iter, n=6):
+    for X, y in test_iter:
+        break
+    trues = get_fashion_mnist_labels(y)
+    preds = get_fashion_mnist_labels(net(X).argmax(axis=1))
+    titles = [pred + '\n' + true for true, pred in zip(trues, preds)]
+    show_images(X[0:n].reshape((n, 28, 28)), 1, n, titles=titles[0:n])
+
+
+@wrong("predict_ch3", "test_predict_ch3_labels_the_first_n_examples",
+       hint="each title holds two lines", zh="每个标题有两行", not_in=("take the first batch X, y",))
+def predict_ch3_titles_on_one_line(net, test_iter, n=6):
+    for X, y in test_iter:
+        break
+    trues = get_fashion_mnist_labels(y)
+    preds = get_fashion_mnist_labels(net(X).argmax(axis=1))
+    titles = [true + ' ' + pred for true, pred in zip(trues, preds)]
+    show_images(X[0:n].reshape((n, 28, 28)), 1, n, titles=titles[0:n])
+
+
 @wrong("predict_ch3", "test_predict_ch3_labels_the_first_n_examples")
 def predict_ch3_whole_batch(net, test_iter, n=6):
     for X, y in test_iter:

@@ -355,7 +355,21 @@ def check_predict_ch3_labels_the_first_n_examples(learner, n):
         Called("predict_ch3", call).fail(
             _("wrong labels"), expected=_("(predicted, true) = {labels}").format(
                 labels=tuple(expected)),
-            got=tuple(got) if isinstance(got, list) else got,
-            hint=_("take the first batch X, y; predicted = get_fashion_mnist_labels("
-                   "net(X).argmax(dim=1)), true = get_fashion_mnist_labels(y); return both,"
-                   " predicted first, cut to n (6 by default)"))
+            got=tuple(got) if isinstance(got, list) else got, hint=_predict_hint(got, expected))
+
+
+def _predict_hint(got, expected):
+    """The hint for wrong labels: the two swapped, in either form (the recipe reads
+    the book's titles as true + '\\n' + predicted); titles of one line (read as
+    true labels, with empty predictions); else how to find them."""
+    if got == expected[::-1]:
+        return _("the predicted and true labels are swapped: return (predicted, true),"
+                 " predicted first; or, drawing them as the book does, title each image"
+                 " true + '\\n' + predicted, the true label on top")
+    if isinstance(got, list) and got and isinstance(got[0], list) and got[0] \
+            and all(label == "" for label in got[0]):
+        return _("each title holds two lines, the true label and the predicted one:"
+                 " true + '\\n' + predicted, as the book's predict_ch3 writes them")
+    return _("take the first batch X, y; predicted = get_fashion_mnist_labels("
+             "net(X).argmax(dim=1)), true = get_fashion_mnist_labels(y); return both,"
+             " predicted first, cut to n (6 by default)")
