@@ -111,6 +111,13 @@ KNOWN_ERRORS = [
        N_("a label was used as a row number ({x}[y] picks rows): index rows and columns"
           " together, {x}[range(len({x})), y]"), {"x": x})
       for name, x in (("cross_entropy", "y_hat"), ("cross_entropy_from_logits", "o"))),
+    # (q,) against y's (n,): an argmax over the examples; (n, q) against (n,): no argmax.
+    ("at non-singleton dimension 0", ("accuracy",),
+     N_("take the argmax over each row's classes, y_hat.argmax(dim=1): one predicted label per"
+        " example, as y has. An argmax over dim=0 gives one per class"), {}),
+    ("at non-singleton dimension 1", ("accuracy",),
+     N_("compare each example's predicted label with y, not its scores: y_hat.argmax(dim=1)"
+        " == y"), {}),
     ("Dimension out of range", ("accuracy",),
      N_("y_hat can also be a 1-D tensor of predicted labels: take the argmax only when y_hat"
         " has more than one column"), {}),

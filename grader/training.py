@@ -266,11 +266,13 @@ def evaluate_fixed_net(fns, *, module, n, batch_size, seed):
 def train_one_epoch(fns, *, optimizer, n, batch_size, seed):
     """One fns.train_epoch_ch3 of softmax regression on a fixed problem, the
     net a ModeNet left in eval mode; with optimizer=True, nn.CrossEntropyLoss
-    (not reduced) and SGD (torch.optim.SGD's steps); else the book's softmax and
-    cross_entropy and an updater that notes each call's batch size and W's
-    gradient, then calls sgd. Returns (numbers() of the result, the
-    weights W (d, q) and b (q,) after the epoch, the modes the net ran in,
-    [(batch size as number(), W's gradient or None)] of the updater's calls)."""
+    (not reduced) and SGD (torch.optim.SGD's steps, lr 0.1); else the book's
+    softmax and cross_entropy and an updater that notes each call's batch size
+    and W's gradient, then calls sgd with lr 1, a step that changes the
+    predictions (a loss or accuracy taken after it differs). Returns (numbers()
+    of the result, the weights W (d, q) and b (q,) after the epoch, the modes
+    the net ran in (one per call), [(batch size as number(), W's gradient or
+    None)] of the updater's calls)."""
     X, y, W, b = classification_problem(seed, n)
     net = ModeNet(W, b).eval()
     calls = []
@@ -283,7 +285,7 @@ def train_one_epoch(fns, *, optimizer, n, batch_size, seed):
         def updater(batch_size):
             grad = net.W.grad
             calls.append((number(batch_size), None if grad is None else grad.clone()))
-            fns.sgd([net.W, net.b], 0.1, batch_size)
+            fns.sgd([net.W, net.b], 1.0, batch_size)
     result = fns.train_epoch_ch3(net, batches(X, y, batch_size), loss, updater)
     return numbers(result), net.W.detach().clone(), net.b.detach().clone(), net.modes, calls
 
@@ -295,7 +297,8 @@ def train_epochs(fns, *, num_epochs, seed):
     list). The problem is easy enough that after 3 epochs the book's asserts
     in train_ch3 hold (train loss < 0.5, accuracies > 0.7). The book's
     train_ch3 returns None and draws the rows with an Animator, the oracle's
-    while it runs: then the rows are what that Animator was given."""
+    while it runs: then the rows are what that Animator shows at x = 1, ...,
+    num_epochs, the epochs as the book numbers them (see drawn_rows)."""
     X, y, W, b = classification_problem(seed, 60, noise=0.5)
     W = torch.zeros_like(W, requires_grad=True)
     b = torch.zeros_like(b, requires_grad=True)
@@ -308,8 +311,17 @@ def train_epochs(fns, *, num_epochs, seed):
         rows = fns.train_ch3(net, batches(X[:40], y[:40], 16), batches(X[40:], y[40:], 16),
                              fns.cross_entropy, num_epochs, lambda size: fns.sgd([W, b], 1.0, size))
         if rows is None and fns.Animator.last is not None:  # the book's: drawn, not returned
-            rows = [list(row) for row in zip(*(fns.Animator.last.Y or []))]
+            rows = drawn_rows(fns.Animator.last, num_epochs)
     return [numbers(row) for row in rows] if isinstance(rows, (list, tuple)) else number(rows)
+
+
+def drawn_rows(animator, num_epochs):
+    """Row k - 1 for each k in 1, ..., num_epochs: the y of each of the
+    animator's lines at x = k (animator.add(epoch + 1, ...) draws epoch's row
+    there); a row drawn elsewhere is in none."""
+    lines = list(zip(animator.X or [], animator.Y or []))
+    return [[y for xs, ys in lines for x, y in zip(xs, ys) if x == k]
+            for k in range(1, num_epochs + 1)]
 
 
 def predict_fixed_net(fns, *, n):
@@ -449,13 +461,15 @@ def train_softmax_concise(fns, train, test=None, *, num_epochs, lr, batch_size, 
 
 class FakeClock:
     """A clock that moves only when told: while in use, time.time, time.perf_counter
-    and time.monotonic all read it (the book's Timer reads time.time)."""
+    and time.monotonic all read it (the book's Timer reads time.time). `reads`
+    counts how often it was read."""
     NAMES = ("time", "perf_counter", "monotonic")
 
     def __init__(self, now):
-        self.now = now
+        self.now, self.reads = now, 0
 
     def read(self):
+        self.reads += 1
         return self.now
 
     def __enter__(self):
@@ -471,11 +485,13 @@ class FakeClock:
             setattr(time, name, fn)
 
 
-def drive_timer(fns, steps, *, start=1_700_000_000.0):
+def drive_timer(fns, steps, *, start=1_700_000_000.0, reads=False):
     """fns.Timer() on a FakeClock at `start`, through `steps`: ("wait", seconds)
     moves the clock; ("start",), ("stop",), ("avg",), ("sum",), ("cumsum",) call
     that method. Returns what each call but start() returned, in order: number()s,
-    and numbers() for cumsum (text if it is not a list or tuple)."""
+    and numbers() for cumsum (text if it is not a list or tuple). With reads: how
+    many times each of those calls read the FakeClock, instead (a Timer that
+    reads another clock reads it 0 times in stop())."""
     seen = []
     with FakeClock(start) as clock:
         timer = fns.Timer()
@@ -483,10 +499,13 @@ def drive_timer(fns, steps, *, start=1_700_000_000.0):
             if step[0] == "wait":
                 clock.now += step[1]
                 continue
+            before = clock.reads
             value = getattr(timer, step[0])()
             if step[0] == "start":
                 continue  # it returns nothing the book uses
-            if step[0] == "cumsum" and not isinstance(value, (list, tuple)):
+            if reads:
+                seen.append(float(clock.reads - before))
+            elif step[0] == "cumsum" and not isinstance(value, (list, tuple)):
                 seen.append(f"{type(value).__name__}: {value!r:.120}")
             else:
                 seen.append(numbers(value) if step[0] == "cumsum" else number(value))

@@ -45,7 +45,8 @@ def synthetic_data_forgets_bias(w, b, num_examples):
     return X, y.reshape((-1, 1))
 
 
-@wrong("synthetic_data", "test_synthetic_data_labels_are_linear_in_features")
+@wrong("synthetic_data", "test_synthetic_data_labels_are_linear_in_features",
+       hint="add the bias b, do not subtract it", zh="不是减去它", not_in=("do not forget b",))
 def synthetic_data_subtracts_bias(w, b, num_examples):
     X = torch.normal(0, 1, (num_examples, len(w)))
     y = torch.matmul(X, w) - b + torch.normal(0, 0.01, (num_examples,))
@@ -58,11 +59,43 @@ def synthetic_data_no_noise(w, b, num_examples):
     return X, (torch.matmul(X, w) + b).reshape((-1, 1))
 
 
-@wrong("synthetic_data", "test_synthetic_data_noise_has_std_0_01")
+@wrong("synthetic_data", "test_synthetic_data_noise_has_std_0_01",
+       "test_synthetic_data_trains_linear_regression",
+       hint="add torch.normal(0, 0.01, y.shape)", zh="加上 torch.normal(0, 0.01, y.shape)",
+       not_in=("do not forget b", "y must be X @ w + b"))
 def synthetic_data_noise_std_0_1(w, b, num_examples):
     X = torch.normal(0, 1, (num_examples, len(w)))
-    y = torch.matmul(X, w) + b + torch.normal(0, 0.1, (num_examples,))
+    y = torch.matmul(X, w) + b
+    y += torch.normal(0, 0.1, y.shape)
     return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_noise_has_std_0_01",
+       hint="add torch.normal(0, 0.01, y.shape)", zh="加上 torch.normal(0, 0.01, y.shape)",
+       not_in=("do not forget b", "y must be X @ w + b"))
+def synthetic_data_noise_std_1(w, b, num_examples):
+    # torch.normal's second argument taken for the variance of a "standard" noise
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b + torch.normal(0, 1, (num_examples,))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_returns_X_and_column_y",
+       "test_synthetic_data_trains_linear_regression", hint="broadcasts them to", zh="会广播成",
+       not_in=("return y as a column",))
+def synthetic_data_noise_as_a_column(w, b, num_examples):
+    # (n,) + (n, 1) is (n, n): reshape((-1, 1)) then makes n * n rows
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b + torch.normal(0, 0.01, (num_examples, 1))
+    return X, y.reshape((-1, 1))
+
+
+@wrong("synthetic_data", "test_synthetic_data_returns_X_and_column_y", hint="broadcasts them to",
+       zh="会广播成", not_in=("return y as a column",))
+def synthetic_data_w_as_a_column(w, b, num_examples):
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w.reshape((-1, 1))) + b + torch.normal(0, 0.01, (num_examples,))
+    return X, y
 
 
 @wrong("synthetic_data", "test_synthetic_data_returns_X_and_column_y", hint="reshape((-1, 1))")
@@ -603,9 +636,28 @@ def accuracy_fraction(y_hat, y):
     return float((y_hat.argmax(dim=1) == y).float().mean())
 
 
-@wrong("accuracy", "test_accuracy_counts_argmax_matches")
+@wrong("accuracy", "test_accuracy_counts_argmax_matches", hint="An argmax over dim=0 gives one per class",
+       zh="对 dim=0 取 argmax 得到的是每个类别一个值", not_in=("the line of your code",))
 def accuracy_argmax_over_examples(y_hat, y):
     return float((y_hat.argmax(dim=0) == y).sum())
+
+
+@wrong("accuracy", "test_accuracy_counts_argmax_matches",
+       "test_accuracy_counts_fashion_mnist_predictions",
+       hint="An argmax over dim=0 gives one per class", zh="对 dim=0 取 argmax 得到的是每个类别一个值",
+       not_in=("the line of your code",))
+def accuracy_book_with_axis_0(y_hat, y):
+    if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(axis=0)
+    cmp = y_hat.type(y.dtype) == y
+    return float(cmp.type(y.dtype).sum())
+
+
+@wrong("accuracy", "test_accuracy_counts_argmax_matches", hint="not its scores",
+       zh="而不是拿它的各类得分比较", not_in=("the line of your code",))
+def accuracy_compares_the_scores(y_hat, y):
+    cmp = y_hat.type(y.dtype) == y
+    return float(cmp.type(y.dtype).sum())
 
 
 @wrong("accuracy", "test_accuracy_counts_matching_labels", hint="more than one column", zh="多于一列")
@@ -777,7 +829,8 @@ class TimerInitDoesNotStart:
 
 
 @wrong("Timer", "test_Timer_sum_adds_every_recorded_time", "test_Timer_avg_is_the_mean_recorded_time",
-       "test_Timer_cumsum_lists_running_totals", hint="sum(self.times)")
+       "test_Timer_cumsum_lists_running_totals", hint="not replace them: then sum(self.times)",
+       zh="而不是替换掉它们：这样 sum(self.times)", not_in=("sum() is the total",))
 class TimerKeepsTheLastTimeOnly:
     def __init__(self):
         self.times = []
@@ -788,6 +841,108 @@ class TimerKeepsTheLastTimeOnly:
 
     def stop(self):
         self.times = [time.time() - self.tik]
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_sum_adds_every_recorded_time", "test_Timer_avg_is_the_mean_recorded_time",
+       "test_Timer_cumsum_lists_running_totals", hint="start() only restarts the clock",
+       zh="start() 只负责重新开始计时", not_in=("sum() is the total", "not replace them"))
+class TimerStartClearsTheTimes:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.times = []
+        self.tik = time.time()
+
+    def stop(self):
+        self.times.append(time.time() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_sum_adds_every_recorded_time", hint="sum() is the total",
+       zh="sum() 是 stop() 记录下的所有时间之和", not_in=("not replace them", "start() only restarts"))
+class TimerSumOfTheLastTime:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = time.time()
+
+    def stop(self):
+        self.times.append(time.time() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return self.times[-1]
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_stop_returns_the_seconds_since_start", "test_Timer_starts_when_created",
+       hint="`from time import time` (or perf_counter) keeps reading the real clock",
+       zh="用 `from time import time`（或 perf_counter）导入的名字读的一直是真实的时钟",
+       not_in=("stop() appends time.time() - self.tik",), setup="from time import perf_counter\n")
+class TimerReadsPerfCounterImportedByName:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = perf_counter()
+
+    def stop(self):
+        self.times.append(perf_counter() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+@wrong("Timer", "test_Timer_stop_returns_the_seconds_since_start",
+       hint="`from time import time` (or perf_counter) keeps reading the real clock",
+       zh="用 `from time import time`（或 perf_counter）导入的名字读的一直是真实的时钟",
+       not_in=("stop() appends time.time() - self.tik",), setup="from time import time\n")
+class TimerReadsTimeImportedByName:
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = time()
+
+    def stop(self):
+        self.times.append(time() - self.tik)
         return self.times[-1]
 
     def avg(self):
@@ -1207,7 +1362,9 @@ class AccumulatorKeepsTensors:
         return self.data[idx]
 
 
-@wrong("Accumulator", "test_accumulator_reset_sets_every_slot_to_zero")
+@wrong("Accumulator", "test_accumulator_reset_sets_every_slot_to_zero",
+       hint="acc[i] raised an error after reset()", zh="调用 reset() 之后，读取 acc[i] 时出错",
+       not_in=("the line of your code",))
 class AccumulatorResetEmpties:
     def __init__(self, n):
         self.data = [0.0] * n
@@ -1220,6 +1377,42 @@ class AccumulatorResetEmpties:
 
     def __getitem__(self, idx):
         return self.data[idx]
+
+
+@wrong("Accumulator", "test_accumulator_reset_sets_every_slot_to_zero",
+       hint="reset() sets every one of the n slots back to 0.0", zh="reset() 把 n 个位置全部重新设为 0.0",
+       not_in=("the line of your code",))
+class AccumulatorResetKeepsOneSlot:
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        self.data = [a + float(b) for a, b in zip(self.data, args)]
+
+    def reset(self):
+        self.data = [0.0]
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+@wrong("Accumulator", "test_accumulator_sums_what_is_added", "test_accumulator_reset_sets_every_slot_to_zero",
+       hint="the line of your code that raised it is shown above", zh="引发错误的那行代码显示在上面",
+       not_in=("after reset()", "after add()"))
+class AccumulatorReadsTheNextSlot:
+    # acc[i] fails from the start: __init__ and __getitem__ are both suspects, and
+    # the error's line tells which
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        self.data = [a + float(b) for a, b in zip(self.data, args)]
+
+    def reset(self):
+        self.data = [0.0] * len(self.data)
+
+    def __getitem__(self, idx):
+        return self.data[idx + 1]
 
 
 @wrong("Accumulator", "test_accumulator_reset_sets_every_slot_to_zero", hint="reset()")
@@ -1249,7 +1442,9 @@ def evaluate_accuracy_mean_of_batches(net, data_iter):
     return sum(accuracies) / len(accuracies)
 
 
-@wrong("evaluate_accuracy", "test_evaluate_accuracy_is_the_fraction_right_over_all_examples")
+@wrong("evaluate_accuracy", "test_evaluate_accuracy_puts_a_module_in_eval_mode",
+       "test_evaluate_accuracy_is_the_fraction_right_over_all_examples", hint="not the number right",
+       zh="而不是分类正确的个数", not_in=("net.eval()",))
 def evaluate_accuracy_returns_the_count(net, data_iter):
     if isinstance(net, torch.nn.Module):
         net.eval()
@@ -1269,6 +1464,20 @@ def evaluate_accuracy_assumes_a_module(net, data_iter):
     with torch.no_grad():
         for X, y in data_iter:
             metric.add(accuracy(net(X), y), y.numel())
+    return metric[0] / metric[1]
+
+
+@wrong("evaluate_accuracy", "test_evaluate_accuracy_puts_a_module_in_eval_mode",
+       "test_evaluate_accuracy_is_the_fraction_right_over_all_examples",
+       hint="X.numel() counts every feature", zh="X.numel() 数的是每个样本的每个特征",
+       not_in=("net.eval()", "a mean of the batches"))
+def evaluate_accuracy_counts_the_features(net, data_iter):
+    if isinstance(net, torch.nn.Module):
+        net.eval()
+    metric = Accumulator(2)
+    with torch.no_grad():
+        for X, y in data_iter:
+            metric.add(accuracy(net(X), y), X.numel())
     return metric[0] / metric[1]
 
 
@@ -1338,6 +1547,70 @@ def train_epoch_ch3_returns_accuracy_first(net, train_iter, loss, updater):
             updater(X.shape[0])
         metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
     return metric[1] / metric[2], metric[0] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_returns_mean_loss_and_accuracy",
+       hint="net(X) called again after the update", zh="更新之后再调用 net(X)",
+       not_in=("accumulate float(l.sum())",))
+def train_epoch_ch3_accuracy_of_the_updated_net(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(float(l.sum()), accuracy(net(X), y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_returns_mean_loss_and_accuracy",
+       hint="net(X) called again after the update", zh="更新之后再调用 net(X)",
+       not_in=("accumulate float(l.sum())",))
+def train_epoch_ch3_metrics_of_the_updated_net(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        l = loss(net(X), y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        with torch.no_grad():
+            y_hat = net(X)
+            metric.add(float(loss(y_hat, y).sum()), accuracy(y_hat, y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+@wrong("train_epoch_ch3", "test_train_epoch_ch3_returns_mean_loss_and_accuracy",
+       hint="X.numel() counts every feature", zh="X.numel() 数的是每个样本的每个特征",
+       not_in=("accumulate float(l.sum())",))
+def train_epoch_ch3_counts_the_features(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(float(l.sum()), accuracy(y_hat, y), X.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
 
 
 @wrong("train_epoch_ch3", "test_train_epoch_ch3_calls_updater_with_batch_size_on_summed_loss",
@@ -1465,6 +1738,17 @@ def train_ch3_tests_on_the_training_set(net, train_iter, test_iter, loss, num_ep
     return rows
 
 
+@wrong("train_ch3", "test_train_ch3_returns_a_row_per_epoch", hint="animator.add(epoch + 1,",
+       not_in=("for each epoch: train_metrics",))
+def train_ch3_draws_epoch_0_at_x_0(net, train_iter, test_iter, loss, num_epochs, updater):
+    animator = Animator(xlabel='epoch', xlim=[1, num_epochs], ylim=[0.3, 0.9],
+                        legend=['train loss', 'train acc', 'test acc'])
+    for epoch in range(num_epochs):
+        train_metrics = train_epoch_ch3(net, train_iter, loss, updater)
+        test_acc = evaluate_accuracy(net, test_iter)
+        animator.add(epoch, train_metrics + (test_acc,))
+
+
 @wrong("train_ch3", "test_train_ch3_returns_a_row_per_epoch")
 def train_ch3_returns_the_last_epoch(net, train_iter, test_iter, loss, num_epochs, updater):
     for _ in range(num_epochs):
@@ -1514,6 +1798,30 @@ def predict_ch3_true_first(net, test_iter, n=6):
     trues = get_fashion_mnist_labels(y)
     preds = get_fashion_mnist_labels(net(X).argmax(axis=1))
     return trues[0:n], preds[0:n]
+
+
+@wrong("predict_ch3", "test_predict_ch3_labels_the_first_n_examples",
+       hint="title each image true + '\\n' + predicted, the true label on top",
+       zh="每张图像的标题是 true + '\\n' + predicted，真实标签在上面",
+       not_in=("take the first batch X, y",))
+def predict_ch3_titles_predicted_first(net, test_iter, n=6):
+    for X, y in test_iter:
+        break
+    trues = get_fashion_mnist_labels(y)
+    preds = get_fashion_mnist_labels(net(X).argmax(axis=1))
+    titles = [pred + '\n' + true for true, pred in zip(trues, preds)]
+    show_images(X[0:n].reshape((n, 28, 28)), 1, n, titles=titles[0:n])
+
+
+@wrong("predict_ch3", "test_predict_ch3_labels_the_first_n_examples",
+       hint="each title holds two lines", zh="每个标题有两行", not_in=("take the first batch X, y",))
+def predict_ch3_titles_on_one_line(net, test_iter, n=6):
+    for X, y in test_iter:
+        break
+    trues = get_fashion_mnist_labels(y)
+    preds = get_fashion_mnist_labels(net(X).argmax(axis=1))
+    titles = [true + ' ' + pred for true, pred in zip(trues, preds)]
+    show_images(X[0:n].reshape((n, 28, 28)), 1, n, titles=titles[0:n])
 
 
 @wrong("predict_ch3", "test_predict_ch3_labels_the_first_n_examples")

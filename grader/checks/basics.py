@@ -11,6 +11,9 @@ from grader.checks.common import Called, shape_text, wrong_dtype_title, wrong_sh
 from grader.checks.loops import _same, _show
 from grader.checks.training import run_against_oracle
 from grader.i18n import N_, _
+from grader.oracle import ORACLE
+from grader.report import CheckFailed
+from grader.seam import LearnerError
 
 START = 1_700_000_000.0  # where the grader's clock starts, as time.time() might read
 
@@ -54,23 +57,37 @@ def _stops_since_creation(steps):
     return seen
 
 
+def _drive(learner, steps, **kwargs):
+    """(the learner's, the oracle's) results of drive_timer through `steps`."""
+    return run_against_oracle(learner, "Timer", training.drive_timer, _program(steps),
+                              steps=steps, start=START, **kwargs)
+
+
 def _check_timer(learner, steps, hint_for):
     """Timer() driven through `steps` returns, from each method call, what the
-    oracle's does; the first difference fails, with hint_for(method, got, steps
-    so far) as its hint."""
-    got, expected = run_against_oracle(learner, "Timer", training.drive_timer, _program(steps),
-                                       steps=steps, start=START)
+    oracle's does; the first difference fails, with hint_for(learner, method,
+    got, steps so far) as its hint, unless that call was a stop() that never
+    read the grader's clock."""
+    got, expected = _drive(learner, steps)
     calls = [i for i, step in enumerate(steps) if step[0] not in ("wait", "start")]
     for k, (g, e) in enumerate(zip(got, expected)):
         if not _same(g, e, rtol=1e-9):
             method, done = steps[calls[k]][0], steps[:calls[k] + 1]
+            unread = method == "stop" and _drive(learner, done, reads=True)[0][-1] == 0
             Called("Timer", _program(done)).fail(
                 _("timer.{method}() returned the wrong value").format(method=method),
                 expected=_show(e), got=_show(g),
-                hint=hint_for(method, g, done), show_inputs=False)
+                hint=_(CLOCK_UNREAD_HINT) if unread else hint_for(learner, method, g, done),
+                show_inputs=False)
 
 
-def _stop_hint(method, got, steps):
+CLOCK_UNREAD_HINT = N_("stop() never read the clock the grader moves: read it through the time"
+                       " module when the method runs, time.time() after `import time`; a name"
+                       " imported by `from time import time` (or perf_counter) keeps reading"
+                       " the real clock")
+
+
+def _stop_hint(learner, method, got, steps):
     since_creation = _stops_since_creation(steps)[-1]
     if isinstance(got, float) and abs(got - (START + since_creation)) < 1:
         return _("stop() returns the seconds since start(): time.time() - self.tik, not the"
@@ -94,27 +111,59 @@ def check_timer_starts_when_created(learner, duration):
                                  " self.times = []; self.start()"))
 
 
+# Two runs with no start() between them, then every method: whether the times
+# survive a stop() and a start() tells which of them drops the earlier runs.
+TWO_RUNS = [("wait", 1.0), ("stop",), ("wait", 2.0), ("stop",), ("sum",), ("avg",), ("cumsum",)]
+ONE_RUN = [("wait", 3.0), ("stop",), ("sum",), ("avg",), ("cumsum",)]
+FORMULAS = {"sum": "sum(self.times)", "avg": "sum(self.times) / len(self.times)",
+            "cumsum": "np.array(self.times).cumsum().tolist()"}
+
+
+def _lost_runs_hint(learner, method):
+    """Where the earlier runs are lost, told by TWO_RUNS (None when it cannot
+    tell): if all is right there, in start(); if all is as if the last run alone
+    were recorded, in stop()."""
+    try:
+        learners, oracles = _drive(learner, TWO_RUNS)
+    except (LearnerError, CheckFailed):  # a method that raises there tells nothing
+        return None
+    if _same(learners, oracles, rtol=1e-9):
+        return _("start() only restarts the clock: it must leave the times recorded so far as"
+                 " they are (self.times = [] belongs in __init__ alone)")
+    if _same(learners[1:], training.drive_timer(ORACLE, ONE_RUN, start=START), rtol=1e-9):
+        return _("stop() must add each run's time to those recorded before,"
+                 " self.times.append(...), not replace them: then {formula} counts every"
+                 " run").format(formula=FORMULAS[method])
+    return None
+
+
+def _records_hint(hint):
+    """hint_for of sum(), avg() and cumsum(): _lost_runs_hint, else `hint` (an
+    N_-marked text, or a function of the result that gives one)."""
+    def hint_for(learner, method, got, steps):
+        return _lost_runs_hint(learner, method) or _(hint(got) if callable(hint) else hint)
+    return hint_for
+
+
 def check_timer_sum_adds_every_recorded_time(learner, intervals):
-    _check_timer(learner, timer_steps(intervals) + [("sum",)],
-                 lambda *args: _("sum() is the total of every time stop() recorded:"
-                                 " sum(self.times)"))
+    _check_timer(learner, timer_steps(intervals) + [("sum",)], _records_hint(
+        N_("sum() is the total of every time stop() recorded: sum(self.times)")))
 
 
 def check_timer_avg_is_the_mean_recorded_time(learner, intervals):
-    _check_timer(learner, timer_steps(intervals) + [("avg",)],
-                 lambda *args: _("avg() is the mean of every time stop() recorded:"
-                                 " sum(self.times) / len(self.times)"))
+    _check_timer(learner, timer_steps(intervals) + [("avg",)], _records_hint(
+        N_("avg() is the mean of every time stop() recorded: sum(self.times) / len(self.times)")))
 
 
-def _cumsum_hint(method, got, steps):
+def _cumsum_hint(got):
     if isinstance(got, str) and got.startswith("ndarray"):
-        return _("cumsum() returns a list: np.array(self.times).cumsum().tolist()")
-    return _("cumsum() lists the running totals of the recorded times, [t1, t1 + t2, ...]:"
-             " np.array(self.times).cumsum().tolist()")
+        return N_("cumsum() returns a list: np.array(self.times).cumsum().tolist()")
+    return N_("cumsum() lists the running totals of the recorded times, [t1, t1 + t2, ...]:"
+              " np.array(self.times).cumsum().tolist()")
 
 
 def check_timer_cumsum_lists_running_totals(learner, intervals):
-    _check_timer(learner, timer_steps(intervals) + [("cumsum",)], _cumsum_hint)
+    _check_timer(learner, timer_steps(intervals) + [("cumsum",)], _records_hint(_cumsum_hint))
 
 
 # --- normal -------------------------------------------------------------------
