@@ -534,8 +534,9 @@ class RemoteLearner:
             try:
                 report = self._open()
             except TimedOut as e:
-                self.status[e.exercise] = BrokenModule(e.exercise, seam.import_too_long(
-                    f"{e.exercise}.py", self.options["import_timeout"]))
+                for module in [e.exercise] if e.exercise in MODULES else self._modules():
+                    self.status[module] = BrokenModule(module, seam.import_too_long(
+                        f"{module}.py", self.options["import_timeout"]))
                 continue
             except (WorkerGone, SandboxBroken) as e:
                 self.close()

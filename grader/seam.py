@@ -82,14 +82,14 @@ class Outcome(BaseException):
         super().__init__(message)
         self.exercise = exercise
         self.message = message
-        self.sealed = _made_here(sys._getframe(1))
+        self.sealed = _made_here(self, sys._getframe(1))
 
 
-def _made_here(frame):
-    """Whether `frame`, or the frames of the __init__ calls it was made from, runs this
-    module's code: an outcome made by a subclass's __init__ is made where that was called."""
+def _made_here(outcome, frame):
+    """Whether the code that made `outcome` is this module's: the first frame, from
+    `frame` out, that is not an __init__ of `outcome` itself (a subclass's)."""
     while frame is not None and frame.f_code.co_name == "__init__" \
-            and frame.f_globals is not globals():
+            and frame.f_locals.get("self") is outcome:
         frame = frame.f_back
     return frame is not None and frame.f_globals is globals()
 
@@ -187,9 +187,11 @@ def time_limit(seconds, exercise):
 def _timer_limit(seconds, exercise, message):
     """time_limit's fallback: a timer thread raises TimedOut asynchronously."""
     class Expired(TimedOut):
-        # An asynchronous exception is raised by its class, with no arguments.
+        # An asynchronous exception is raised by its class, with no arguments, in
+        # whatever code runs then.
         def __init__(self):
             super().__init__(exercise, message)
+            self.sealed = True
 
     target, lock, state = ctypes.c_ulong(threading.get_ident()), threading.Lock(), {}
 
