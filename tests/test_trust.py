@@ -203,3 +203,114 @@ def test_what_the_attacks_wrote_stays_small(graded):
     for path in out.rglob("*"):
         if path.is_file():
             assert path.stat().st_size < 1 << 20, path
+
+
+# --- faults and contexts, with the grader's objects at hand ------------------------
+
+def _processes(learner):
+    """(the zygote, its children: the contexts' processes) of `learner`'s sandbox."""
+    import psutil
+    tree = psutil.Process(learner.sandbox.proc.pid).children(recursive=True)
+    zygote = next(p for p in tree if "-c" in p.cmdline() and p.parent().pid not in
+                  {q.pid for q in tree if "-c" in q.cmdline()})
+    return zygote, zygote.children()
+
+
+@pytest.mark.parametrize("victim", ["context", "zygote"])
+def test_a_process_killed_from_outside_is_graded_again_not_blamed(tmp_path, request, victim):
+    """kill -9 of the process running a right function, or of the sandbox's
+    zygote, in the middle of its check: the check runs again in a fresh process
+    and passes; nothing says the learner's code ended it."""
+    import os
+    import signal
+
+    from grader.remote import RemoteLearner
+    from tests.conftest import make_impl, run
+    learner = make_impl(tmp_path / "impl", {}, request)
+    killed = []
+    call = RemoteLearner.call
+
+    def killing_once(self, exercise, *args):
+        if not killed:
+            zygote, contexts = _processes(self)
+            target = zygote if victim == "zygote" else contexts[0]
+            os.kill(target.pid, signal.SIGKILL)
+            killed.append(target.pid)
+        return call(self, exercise, *args)
+    request.getfixturevalue("monkeypatch").setattr(RemoteLearner, "call", killing_once)
+    assert run("test_softmax_rows_sum_to_one", learner, request) == ("passed", "")
+    assert killed
+
+
+def test_a_module_whose_import_hangs_says_so_for_each_of_its_exercises(tmp_path, request):
+    from grader.batch import grade
+    from grader.exercises import DEFAULT_POINTS, seam_spec
+    from grader.remote import RemoteLearner, read_submission
+    folder = tmp_path / "impl"
+    folder.mkdir()
+    for m in MODULES:
+        text = (KIT_ROOT / "solutions" / f"{m}.py").read_text()
+        (folder / f"{m}.py").write_text(text + ("\nwhile True:\n    pass\n" if m == "concise"
+                                                else ""))
+    learner = RemoteLearner(read_submission(folder), seam_spec(),
+                            request.getfixturevalue("sandbox"), call_timeout=5.0,
+                            import_timeout=3.0)
+    request.addfinalizer(learner.close)
+    graded = grade(learner, DEFAULT_POINTS, exercises=MODULES["concise"] + ("softmax",))
+    for name in MODULES["concise"]:
+        assert graded["exercises"][name]["status"] == "error"
+        assert graded["exercises"][name]["feedback"].startswith(
+            "importing concise.py did not finish within 3 s")
+    assert graded["exercises"]["softmax"]["status"] == "passed"
+
+
+def test_no_context_is_sent_the_grader_s_function_of_an_exercise_it_runs(tmp_path, request,
+                                                                         monkeypatch):
+    """Grading the reference in its processes: every stand-in and recipe a context
+    is sent (with all the oracle's code they need) is none of the exercises whose
+    functions that context has called or will call."""
+    from grader.batch import grade
+    from grader.exercises import DEFAULT_POINTS
+    from grader.remote import RemoteLearner
+    from tests.conftest import make_impl
+    learner = make_impl(tmp_path / "impl", {}, request)
+    seen, ready = [], RemoteLearner._ready
+
+    def watched(self, exercise, calls, stand_ins, recipes):
+        channel = ready(self, exercise, calls, stand_ins, recipes)
+        seen.append((set(self.context), set(self.shipped)))
+        return channel
+    monkeypatch.setattr(RemoteLearner, "_ready", watched)
+    assert grade(learner, DEFAULT_POINTS)["score"] == 100
+    assert all(not context & shipped for context, shipped in seen)
+    assert any("softmax" in shipped for _, shipped in seen)  # net's context uses it
+
+
+@pytest.mark.parametrize("raised", ["grader.seam.NotAttempted('softmax', {'score': 100})",
+                                    "grader.seam.Missing('softmax', 'all checks passed')",
+                                    "SystemExit(0)", "GeneratorExit()"])
+def test_the_grader_s_outcomes_raised_by_the_learner_are_its_errors(tmp_path, request, raised):
+    """In the learner's own process (pytest, the notebook) too: whatever the
+    learner's function raises is its error, named, never an outcome it chose."""
+    from tests.conftest import make_impl, run
+    learner = make_impl(tmp_path / "impl", {"softmax": f"import grader.seam\n\n\ndef softmax(X):"
+                                                       f"\n    raise {raised}\n"})
+    status, message = run("test_softmax_rows_sum_to_one", learner, request)
+    assert status == "error"
+    assert message.startswith("softmax raised an error"), message
+
+
+@pytest.mark.parametrize("parts", [
+    {"score": 100},                                   # not a message
+    [["all checks passed", {}]],                      # no template of the kit's
+    [["{label}() still raises NotImplementedError: write it in {file}", {"label": "x"}]],
+    [["{label}() still raises NotImplementedError: write it in {file}",
+      {"label": "x", "file": {"a": 1}}]],             # a value that is no text
+])
+def test_a_message_from_a_submission_s_process_is_the_kit_s_or_refused(parts):
+    from grader.remote import _words
+    with pytest.raises(ValueError):
+        _words(parts)
+    assert _words([["{label}() still raises NotImplementedError: write it in {file}",
+                    {"label": "x", "file": "y.py"}]]) == \
+        "x() still raises NotImplementedError: write it in y.py"
