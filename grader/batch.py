@@ -14,6 +14,7 @@ from grader.grades import CheckResult, GradeBook, failed, used_up
 from grader.i18n import _
 from grader.profiles import seed_suite, without_shrinking
 from grader.report import apply_from_scratch_rule, classify
+from grader.seam import Crashed
 from grader.suite import MODULE_NAMES
 
 SUITE = {name: fn for module in MODULE_NAMES
@@ -32,13 +33,29 @@ def suite_tests_of(exercise):
     return [name for name, fn in SUITE.items() if exercise_of(fn) == exercise]
 
 
+class GraderFailed(Exception):
+    """The grader, not the submission, failed on a check; str() says how."""
+
+
 def run_check(test_name, learner, fashion=shared_features, grading_seed=None, runs=None,
               shrink=True):
     """Run one suite test on `learner`, with the examples of `grading_seed` (None:
     the learner's); (status, message, notes), status None if the grader itself
     failed (message says how). `runs`: the SharedRuns of a whole grading (by
     default, each Fashion-MNIST check trains alone). shrink=False: a failure is
-    not shrunk to its smallest input (see profiles.without_shrinking)."""
+    not shrunk to its smallest input (see profiles.without_shrinking). A check
+    whose process ended under it (Crashed: the learner's code, or a fault
+    outside it) runs once more in a fresh one: only a crash that comes back is
+    the learner's."""
+    result = _run_check(test_name, learner, fashion, grading_seed, runs, shrink)
+    if result[3] and hasattr(learner, "restart"):
+        learner.restart()
+        result = _run_check(test_name, learner, fashion, grading_seed, runs, shrink)
+    return result[:3]
+
+
+def _run_check(test_name, learner, fashion, grading_seed, runs, shrink):
+    """run_check's one try: (status, message, notes, whether its process crashed)."""
     test, notes = SUITE[test_name], []
     seed_suite([test], grading_seed)
     fixtures = {"learner": lambda: learner,
@@ -54,9 +71,12 @@ def run_check(test_name, learner, fashion=shared_features, grading_seed=None, ru
         status, message = "passed", ""
     except BaseException as e:  # noqa: B036 - outcomes derive from BaseException
         status, message = classify(e)
+        crashed = isinstance(e, Crashed)
+    else:
+        crashed = False
     if status is not None:
         status, message = apply_from_scratch_rule(learner, exercise_of(test), status, message)
-    return status, message, notes
+    return status, message, notes, crashed
 
 
 def _loading_first(item):
@@ -68,11 +88,14 @@ def _loading_first(item):
 
 
 def grade(learner, points, *, budget=None, fashion=shared_features, grading_seed=None,
-          report=None, exercises=None):
+          report=None, exercises=None, internal_errors="record"):
     """Every suite test on `learner` (of `exercises` only, if given), in the suite's
     order but the loading checks first (_loading_first); the
     grade as GradeBook.as_json(). With a grading seed, the Hypothesis checks draw
-    that seed's examples. `report(exercise, CheckResult)` is called as each check ends."""
+    that seed's examples. `report(exercise, CheckResult)` is called as each check ends.
+    A check the grader itself fails on is an error of its exercise that says so
+    (internal_errors="record"), or raises GraderFailed ("raise": the class command
+    grades the submission again, and never counts it as the learner's)."""
     book, deadline = GradeBook(points), time.monotonic() + budget if budget else None
     runs = SharedRuns(learner, fashion, book.statuses)
     final = {}
@@ -90,6 +113,9 @@ def grade(learner, points, *, budget=None, fashion=shared_features, grading_seed
             status, message, notes = run_check(name, learner, fashion, grading_seed, runs,
                                                shrink=not failed(book.statuses(exercise)))
             if status is None:
+                if internal_errors == "raise":
+                    raise GraderFailed(_("internal error in the grader: {message}").format(
+                        message=message))
                 status, message = "error", _("internal error in the grader: {message}").format(
                     message=message)
             if status in FINAL:

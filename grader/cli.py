@@ -131,7 +131,7 @@ def main(argv=None):
     jobs = max(1, args.jobs)
     if not args.no_sandbox:
         try:
-            sandbox.check(args.submissions)
+            sandbox.check()
         except sandbox.SandboxUnavailable as e:
             parser.exit(2, f"python -m grader grade: cannot grade safely: {e}\n")
     options = {**_options(args), "sandbox": not args.no_sandbox,

@@ -181,7 +181,7 @@ def grading_user():
 def isolation(folder, user):
     """(sandboxed, a sentence for the learner saying how their code ran)."""
     try:
-        sandbox.check(folder, user)
+        sandbox.check(user)
     except sandbox.SandboxUnavailable as e:
         reason = str(e).removesuffix(f": {sandbox.INSTALL_HINT}")
         if user:

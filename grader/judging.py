@@ -99,50 +99,62 @@ def _load_suite(examples, emit):
 def judge(points, options, parent):
     """The judge process: for each submission folder it reads (a JSON line on
     stdin), print the suite's checks, then one line per check as it ends, then
-    DONE. It never imports a submission's code, so one judge can grade many:
-    each gets a worker of its own, and nothing of one grading is kept for the next.
-    Its messages are in the language options["lang"] (default English)."""
+    DONE; if the grader itself fails on it, a FAILURE line instead of the rest.
+    It never imports a submission's code, so one judge can grade many: it has
+    one sandbox, whose zygote has imported torch once, and each context of each
+    grading gets a fresh process of it (grader.remote). Its messages are in the
+    language options["lang"] (default English)."""
     die_with_parent(parent)
     keep_large_buffers_apart()
     i18n.set_language(options.get("lang", "en"))
     import torch
 
+    from grader.batch import GraderFailed
     from grader.exercises import seam_spec
-    from grader.remote import RemoteLearner
+    from grader.remote import RemoteLearner, Sandbox, SandboxBroken, read_submission
     torch.set_num_threads(options["threads"])
     spec = seam_spec(options["allow_builtins"])
 
     def emit(message):
         print(json.dumps(message), flush=True)
-    # Hypothesis and the suite load in a thread while the first worker starts
-    # (torch, then the submission's modules). Workers are started from the main
-    # thread: a worker is killed when the thread that started it ends.
+    # Hypothesis and the suite load in a thread while the sandbox starts (torch,
+    # then the submission's modules).
     loader = ThreadPoolExecutor(1)
     loading = loader.submit(_load_suite, options["examples"], emit)
+    sandbox = Sandbox(threads=options["threads"], sandbox=options["sandbox"],
+                      user=options.get("user"))
     for number, line in enumerate(sys.stdin):
         if number:
             emit(checks)
-        learner = RemoteLearner(json.loads(line), spec, sandbox=options["sandbox"],
-                                call_timeout=options["call_timeout"],
-                                import_timeout=options["import_timeout"],
-                                memory_mb=options["memory_mb"],
-                                cpu_seconds=options["timeout"] + 60, user=options.get("user"))
-        emit({"notes": learner.load_notes()})
-        if not number:
-            grade, checks = loading.result()
-            loader.shutdown()
-            # As the plugin does: the garbage collector's full passes skip what is loaded.
-            gc.freeze()
+        learner = None
         try:
-            grade(learner, points, budget=options["timeout"], grading_seed=options["grading_seed"],
+            learner = RemoteLearner(read_submission(Path(json.loads(line))), spec, sandbox,
+                                    call_timeout=options["call_timeout"],
+                                    import_timeout=options["import_timeout"],
+                                    memory_mb=options["memory_mb"],
+                                    cpu_seconds=options["timeout"] + 60)
+            emit({"notes": learner.load_notes()})
+            if not number:
+                grade, checks = loading.result()
+                loader.shutdown()
+                # As the plugin does: the garbage collector's full passes skip what is loaded.
+                gc.freeze()
+            grade(learner, points, budget=options["timeout"],
+                  grading_seed=options["grading_seed"], internal_errors="raise",
                   report=lambda exercise, result: emit({"check": asdict(result)}))
+        except (GraderFailed, SandboxBroken) as e:
+            emit({FAILURE: str(e)})
+            sandbox.kill()
         finally:
-            learner.close()
+            if learner is not None:
+                learner.close()
         emit(DONE)
 
 
-# A judge's last line for a submission.
+# A judge's last line for a submission, and the key of a line that says the grader
+# failed on it (not the submission: grading it again may succeed).
 DONE = {"done": True}
+FAILURE = "failure"
 
 
 class Interrupted(Exception):

@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from grader import fromscratch
 from grader.exercises import from_scratch_message
 from grader.fashion_mnist import DataUnavailable
 from grader.feedback import INDENT, label
@@ -179,11 +180,22 @@ def classify(error):
 def apply_from_scratch_rule(learner, exercise, status, message):
     """(status, message) of a check once the from-scratch rule is applied: if the
     learner's `exercise` called a built-in that does its whole job during the
-    check, a passed check fails with the rule's message, and a failed one says
-    so too."""
+    check, or its code names one (or looks functions up by names built at run
+    time, which could hide one: grader.fromscratch), a passed check fails with
+    the rule's message, and a failed one says so too."""
     builtin = learner.take_builtin_used(exercise)
-    if builtin is None or status in ("not_attempted", "missing"):
+    if status in ("not_attempted", "missing"):
         return status, message
+    if builtin is None:
+        use = fromscratch.first_use_in(learner, exercise)
+        if use is None:
+            return status, message
+        what, line, dynamic = use
+        if dynamic:
+            said = fromscratch.dynamic_message(exercise, what, line)
+            return ("failed", said) if status == "passed" else \
+                (status, message + "\n" + label(_("also")) + said)
+        builtin = what
     if status == "passed":
         return "failed", from_scratch_message(exercise, builtin, values_right=True)
     also = from_scratch_message(exercise, builtin, False)

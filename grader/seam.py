@@ -32,17 +32,38 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-# The learner's language in the submission's process, which cannot import
-# grader.i18n: the catalogue's texts, {English: translation}, that the judge
-# sends (grader.remote.Link, grader/worker.py). Empty: English.
-TEXTS = {}
+class Said(str):
+    """A message of the kit as the submission's process words it: English text
+    that also carries its `parts`, [(template, values)] joined by newlines, each
+    template one of this module's _() texts. The process sends the parts, not
+    the text, so that the judge words the message in the learner's language
+    from its own catalogue, and a submission can choose no text of a message
+    but the values it quotes (grader.remote)."""
+
+    def __new__(cls, text, parts):
+        said = super().__new__(cls, text)
+        said.parts = parts
+        return said
+
+    @classmethod
+    def lines(cls, messages):
+        """`messages` (Saids) as one Said, a line each."""
+        return cls("\n".join(messages), [p for m in messages for p in getattr(m, "parts", ())])
+
+
+class _Template(str):
+    """A text of _() in the submission's process: formatting it gives a Said."""
+
+    def format(self, **values):
+        return Said(str.format(self, **values), [(str(self), values)])
 
 
 def _(text):
-    """`text` in the learner's language: grader.i18n's in the grader's own process
-    (where this module is grader.seam), TEXTS in the submission's."""
+    """`text` in the learner's language in the grader's own processes (where this
+    module is grader.seam, through grader.i18n); in the submission's process,
+    where there is no catalogue, a template whose format() gives a Said."""
     i18n = sys.modules.get("grader.i18n") if __name__ == "grader.seam" else None
-    return i18n._(text) if i18n is not None else TEXTS.get(text) or text
+    return i18n._(text) if i18n is not None else _Template(text)
 
 
 def N_(text):
@@ -50,16 +71,27 @@ def N_(text):
     return text
 
 
-
 class Outcome(BaseException):
     """Ends a check at once with a status; derives from BaseException so that
-    Hypothesis does not shrink on it and learner code cannot catch it."""
+    Hypothesis does not shrink on it and learner code cannot catch it.
+    `sealed`: made by this module's own code, not raised by the learner's (a
+    guard turns an unsealed one into the learner's error, see Learner._guard)."""
     status = "error"
 
     def __init__(self, exercise, message):
         super().__init__(message)
         self.exercise = exercise
         self.message = message
+        self.sealed = _made_here(self, sys._getframe(1))
+
+
+def _made_here(outcome, frame):
+    """Whether the code that made `outcome` is this module's: the first frame, from
+    `frame` out, that is not an __init__ of `outcome` itself (a subclass's)."""
+    while frame is not None and frame.f_code.co_name == "__init__" \
+            and frame.f_locals.get("self") is outcome:
+        frame = frame.f_back
+    return frame is not None and frame.f_globals is globals()
 
 
 class NotAttempted(Outcome):
@@ -155,9 +187,11 @@ def time_limit(seconds, exercise):
 def _timer_limit(seconds, exercise, message):
     """time_limit's fallback: a timer thread raises TimedOut asynchronously."""
     class Expired(TimedOut):
-        # An asynchronous exception is raised by its class, with no arguments.
+        # An asynchronous exception is raised by its class, with no arguments, in
+        # whatever code runs then.
         def __init__(self):
             super().__init__(exercise, message)
+            self.sealed = True
 
     target, lock, state = ctypes.c_ulong(threading.get_ident()), threading.Lock(), {}
 
@@ -517,7 +551,7 @@ class LoadNotes:
             said.append(_("{name}: running its definitions took longer than {seconds} s, so the"
                           " grader stopped there; the cells after it were not run.").format(
                               name=name, seconds=f"{self.stopped:g}"))
-        return "\n".join(said) or None
+        return Said.lines(said) if said else None
 
 
 def notebook_cells(path):
@@ -616,7 +650,7 @@ def load_module(folder, module, import_timeout=None, siblings=()):
     try:
         tree, notes.shell = parse_source(read_source(path), str(path))
     except SourceProblem as e:
-        return Loaded(BrokenModule(module, str(e)))
+        return Loaded(BrokenModule(module, e.args[0]))
     except SyntaxError as e:
         return Loaded(BrokenModule(module, not_imported(path.name, f"SyntaxError: {e}")))
     books = _BookImports()
@@ -648,7 +682,7 @@ def load_notebook(path, folder, import_timeout=None, siblings=()):
     try:
         cells = notebook_cells(path)
     except SourceProblem as e:
-        return Loaded(BrokenModule(path.stem, str(e)), note=str(e))
+        return Loaded(BrokenModule(path.stem, e.args[0]), note=e.args[0])
     module = types.ModuleType(_unique_name(folder, path.name))
     module.__file__ = str(path)
     module.__dict__[BOOK_BINDING] = BookPackage
@@ -797,13 +831,14 @@ class Learner:
                  on_import=None, stand_ins=None, loaded=None):
         self.folder = Path(folder).resolve()
         self.spec, self.call_timeout = spec, call_timeout
-        self.stand_ins = stand_ins or {}
+        self.stand_ins = {} if stand_ins is None else stand_ins
         BOOK_HELPERS.update({name: self.stand_ins[name] for s in spec.values()
                              for name in s.get("helpers", ()) if name in self.stand_ins})
         all_modules = list(dict.fromkeys(s["module"] for s in spec.values()))
         wanted = all_modules if modules is None else list(modules)
         self._modules, self._found, self._py, self.notes = {}, {}, {}, {}
         self.builtins_used = {}
+        self._loaded = loaded is not None
         if loaded is not None:
             for name in wanted:
                 self._modules[name] = loaded.get(name) or Missing(
@@ -871,6 +906,14 @@ class Learner:
         return _("{file} has no function {exercise}()").format(file=f"{module}.py",
                                                               exercise=exercise)
 
+    def sources(self):
+        """{file name: bytes} of the learner's files this was loaded from: its
+        modules and notebooks ({} for modules loaded already, `loaded`)."""
+        if self._loaded:
+            return {}
+        files = [*(self.folder / f"{m}.py" for m in self._py), *notebooks_in(self.folder)]
+        return {path.name: path.read_bytes() for path in files if path.is_file()}
+
     def load_report(self):
         """{module: None if it loaded (or notebooks stand in for it), else (status, message)}."""
         return {name: (m.status, m.message) if isinstance(m, Outcome) else None
@@ -923,16 +966,8 @@ class Learner:
                     result = fn(*args)
                     if spec["iterates"] and not method:
                         result = _take_all(exercise, iter(result), len(args[-1]))
-            except NotImplementedError:
-                raise NotAttempted(exercise, _("{label}() still raises NotImplementedError:"
-                                               " write it in {file}").format(
-                                                   label=label,
-                                                   file=_file_of(fn, spec["module"]))) from None
-            except BookCalled as e:
-                raise BookAnswer(exercise, book_message(label, exercise, e)) from None
-            except Exception as e:
-                raise LearnerError(exercise, describe_call(fn, args), e,
-                                   _learner_frames(e, self.folder), label) from None
+            except BaseException as e:  # noqa: B036 - whatever the learner's code raises
+                raise self._outcome_of(e, exercise, label, fn, args) from None
             if BOOK_CALLS:
                 raise BookAnswer(exercise, book_message(label, exercise, BOOK_CALLS[0]))
             if getattr(scratch, "used", None):
@@ -943,6 +978,24 @@ class Learner:
         guarded.__name__ = label
         guarded.rng = LocalRNG
         return guarded
+
+    def _outcome_of(self, error, exercise, label, fn, args):
+        """What ends a guarded call that raised `error`: an outcome this module made
+        (a time limit, an endless iterator, a nested guard's) as it is; Ctrl-C as it
+        is; NotImplementedError as not attempted; a call of the d2l package as the
+        book's answer; anything else, the grader's own outcome classes raised by the
+        learner's code included, as the learner's error."""
+        if isinstance(error, Outcome) and error.sealed or isinstance(error, KeyboardInterrupt):
+            return error
+        if isinstance(error, NotImplementedError):
+            return NotAttempted(exercise, _("{label}() still raises NotImplementedError: write it"
+                                            " in {file}").format(
+                                                label=label,
+                                                file=_file_of(fn, self.spec[exercise]["module"])))
+        if isinstance(error, BookCalled) and any(error is call for call in BOOK_CALLS):
+            return BookAnswer(exercise, book_message(label, exercise, error))
+        return LearnerError(exercise, describe_call(fn, args), error,
+                            _learner_frames(error, self.folder), label)
 
     @contextmanager
     def _standing_in(self, spec, fn):

@@ -1,11 +1,11 @@
 """The messages between the judge and a submission's process (grader.remote,
-grader/worker.py): trees of None, bool, int, float, str, list, tuple, dict (str
-keys) and dense CPU tensors, framed as
+grader/worker.py): trees of None, bool, int, float, str, bytes, list, tuple, dict
+(str keys) and dense CPU tensors, framed as
 
     size of the rest (8 bytes) | size of the header (8 bytes) | JSON header | tensor bytes
 
 The header holds the tree, a tensor in it as {"T": [dtype, shape, offset]} of its
-raw bytes after the header. Reading a message runs nothing it holds: it parses
+raw bytes after the header, bytes as {"B": [offset, size]}. Reading a message runs nothing it holds: it parses
 JSON and copies bytes into tensors of the dtypes below, and refuses anything
 else (ValueError). Sent to the worker as source, like grader/seam.py: only the
 standard library and torch here.
@@ -51,6 +51,11 @@ def encode(message):
             return {"U": [plain(v) for v in value]}
         if isinstance(value, dict) and all(isinstance(k, str) for k in value):
             return {"D": [[k, plain(v)] for k, v in value.items()]}
+        if isinstance(value, bytes):
+            chunks.append(value)
+            node = {"B": [offset, len(value)]}
+            offset += len(value)
+            return node
         if isinstance(value, torch.Tensor) and sendable(value):
             tensor = value.detach().resolve_conj().resolve_neg().contiguous()
             size = tensor.numel() * tensor.element_size()
@@ -96,6 +101,9 @@ def decode(body):
         if tag == "T" and isinstance(value, list) and len(value) == 3 \
                 and isinstance(value[1], list):
             return tensor(*value)
+        if tag == "B" and isinstance(value, list) and len(value) == 2 and all(
+                type(n) is int and n >= 0 for n in value) and sum(value) <= len(data):
+            return bytes(data[value[0]:sum(value)])
         if tag in ("L", "U") and isinstance(value, list):
             return value if tag == "L" else tuple(value)
         if tag == "D" and isinstance(value, list) and all(

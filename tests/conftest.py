@@ -12,7 +12,7 @@ import pytest
 from grader.batch import run_check
 from grader.exercises import BY_NAME, seam_spec
 from grader.oracle import ORACLE
-from grader.remote import RemoteLearner
+from grader.remote import RemoteLearner, Sandbox, read_submission
 from grader.seam import Learner
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,9 +41,19 @@ def make_impl(folder, replacements, request=None, allow_builtins=False):
     spec = seam_spec(allow_builtins)
     if request is None:
         return Learner(folder, spec, call_timeout=5.0, stand_ins=vars(ORACLE))
-    learner = RemoteLearner(folder, spec, call_timeout=5.0)
+    learner = RemoteLearner(read_submission(Path(folder)), spec,
+                            request.getfixturevalue("sandbox"), call_timeout=5.0)
     request.addfinalizer(learner.close)
     return learner
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The sandbox (its zygote with torch imported) that the tests' submissions
+    run in, as a judge's do, one after another."""
+    box = Sandbox()
+    yield box
+    box.kill()
 
 
 def variant_source(variant):

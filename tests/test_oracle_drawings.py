@@ -57,10 +57,13 @@ def test_a_class_of_one_graded_on_its_drawings_imports_no_matplotlib_in_the_judg
 import sys
 from grader import batch
 from grader.exercises import DEFAULT_POINTS, seam_spec
-from grader.remote import RemoteLearner
-learner = RemoteLearner("solutions", seam_spec())
+from pathlib import Path
+from grader.remote import RemoteLearner, Sandbox, read_submission
+box = Sandbox()
+learner = RemoteLearner(read_submission(Path("solutions")), seam_spec(), box)
 graded = batch.grade(learner, DEFAULT_POINTS, exercises=["show_images", "Animator"])
 learner.close()
+box.kill()
 print(graded["score"] == graded["max_score"] > 0, "matplotlib" in sys.modules)
 """], cwd=KIT_ROOT, capture_output=True, text=True, check=True)
     assert graded.stdout.split() == ["True", "False"]

@@ -5,8 +5,8 @@ import psutil
 import pytest
 
 from grader import batch, fashion_mnist, remote
-from grader.exercises import DEFAULT_POINTS
-from tests.conftest import make_impl, run
+from grader.exercises import DEFAULT_POINTS, seam_spec
+from tests.conftest import KIT_ROOT, make_impl, run
 
 CHECK = "test_softmax_trains_on_fashion_mnist"
 
@@ -28,7 +28,7 @@ def test_a_training_run_sends_no_images_to_a_worker_that_maps_the_cache(tmp_path
                                                                         sent):
     learner = make_impl(tmp_path / "impl", {}, request)
     request.getfixturevalue("fashion_mnist")
-    assert learner.link.data_file == fashion_mnist.cache_file() is not None
+    assert learner.sandbox.mapped == fashion_mnist.cache_file() is not None
     assert run(CHECK, learner, request) == ("passed", "")
     assert max(sent) < 1 << 20
 
@@ -38,8 +38,12 @@ def test_a_worker_that_cannot_map_the_cache_is_sent_the_images(tmp_path, request
     unreadable = tmp_path / "fashion-mnist.pt"
     unreadable.write_bytes(b"not a torch file")
     monkeypatch.setattr(remote.fashion_mnist, "cache_file", lambda: str(unreadable))
-    learner = make_impl(tmp_path / "impl", {}, request)
-    assert learner.link.data_file is None
+    box = remote.Sandbox()  # a sandbox of its own: it starts with the unreadable cache
+    request.addfinalizer(box.kill)
+    learner = remote.RemoteLearner(remote.read_submission(KIT_ROOT / "solutions"), seam_spec(),
+                                   box, call_timeout=5.0)
+    request.addfinalizer(learner.close)
+    assert learner.sandbox.mapped is None
     assert run(CHECK, learner, request) == ("passed", "")
     assert max(sent) > 47_000_000  # the 60,000 training images, 784 bytes each
 
@@ -79,7 +83,7 @@ def test_the_worker_has_no_gpu_compiler_to_load(tmp_path, request):
     """triton, which torchvision's import of torch._dynamo loads when installed
     (PyPI's CUDA build of torch brings it), is not importable in the worker."""
     learner = make_impl(tmp_path / "impl", {}, request)
-    worker = psutil.Process(learner.link.proc.pid)
+    worker = psutil.Process(learner.sandbox.proc.pid)
     for proc in [worker, *worker.children(recursive=True)]:
         maps = [m.path for m in proc.memory_maps()]
         assert not [path for path in maps if "triton" in path]

@@ -28,7 +28,7 @@ from bench_platform import rollup  # noqa: E402
 from grader import batch  # noqa: E402
 from grader.exercises import DEFAULT_POINTS, NAMES, seam_spec  # noqa: E402
 from grader.judging import keep_large_buffers_apart  # noqa: E402
-from grader.remote import RemoteLearner  # noqa: E402
+from grader.remote import RemoteLearner, Sandbox, read_submission  # noqa: E402
 
 def with_forks(pid):
     """rollup(pid) summed with its descendants', and "forks": how many there are."""
@@ -53,8 +53,8 @@ class Sampler(threading.Thread):
 
     def run(self):
         while True:
-            link = self.learner.link
-            judge, worker = rollup(os.getpid()), with_forks(link.proc.pid) if link else {}
+            proc = self.learner.sandbox.proc
+            judge, worker = rollup(os.getpid()), with_forks(proc.pid) if proc else {}
             total = judge.get("pss", 0) + worker.get("pss", 0)
             if total > self.peaks.get(self.check, (0,))[0]:
                 self.peaks[self.check] = (total, judge, worker)
@@ -68,7 +68,8 @@ def main():
     options = parser.parse_args()
     torch.set_num_threads(1)
     keep_large_buffers_apart()  # as the judge does
-    learner = RemoteLearner(KIT / "solutions", seam_spec(), sandbox=False)
+    box = Sandbox(sandbox=False)
+    learner = RemoteLearner(read_submission(KIT / "solutions"), seam_spec(), box)
     sampler = Sampler(learner)
     sampler.start()
     time.sleep(0.5)
@@ -82,6 +83,7 @@ def main():
         graded = batch.grade(learner, DEFAULT_POINTS, exercises=options.exercises)
     finally:
         learner.close()
+        box.kill()
     first = sampler.peaks.pop("before the first check")
     top = sorted(sampler.peaks.items(), key=lambda item: -item[1][0])[:options.top]
     print(f"score {graded['score']}/{graded['max_score']}; MB of PSS (anonymous, file-backed)")
