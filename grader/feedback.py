@@ -7,8 +7,8 @@ message. One text, rendered by each front-end its own way.
 """
 import unicodedata
 
-from grader.exercises import NAME_WIDTH
-from grader.i18n import N_, _
+from grader.exercises import BY_NAME, NAME_WIDTH
+from grader.i18n import N_, _, ngettext
 
 # Each status's word in the table, translated where shown: _(SHORT[status]).
 SHORT = {"passed": N_("passed"), "failed": N_("FAILED"), "error": N_("ERROR"),
@@ -37,6 +37,28 @@ def label(word):
 
 # The width of label(): a value's later lines are indented by as much.
 INDENT = " " * 11
+
+
+# Kinds of warning named one by one in an exercise's feedback; the rest are counted.
+WARNINGS_SHOWN = 3
+
+
+def warnings_note(warned):
+    """The lines that say what the learner's code warned, each kind once:
+    `warned` is {(function, "Category: message"): times}, the most raised
+    first (see grader.learner_warnings)."""
+    kinds = sorted(warned.items(), key=lambda item: -item[1])
+    lines = [label(_("warning")) + ngettext("{function} raised this once: {warning}",
+                                            "{function} raised this {count} times: {warning}",
+                                            times).format(function=function, count=times,
+                                                          warning=text)
+             for (function, text), times in kinds[:WARNINGS_SHOWN]]
+    rest = sum(times for _kind, times in kinds[WARNINGS_SHOWN:])
+    if rest:
+        lines.append(label(_("warning")) + ngettext(
+            "and {count} warning of other kinds", "and {count} warnings of other kinds",
+            rest).format(count=rest))
+    return "\n".join(lines)
 
 
 def clip(text, width):

@@ -16,6 +16,7 @@ from grader.exercises import FILES, NAMES, seam_spec
 from grader.fashion_mnist import raw_folder, shared_features
 from grader.grades import CheckResult, GradeBook, failed, parse_points
 from grader.i18n import _
+from grader.learner_warnings import taken_warnings
 from grader.oracle import ORACLE
 from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, HELP_IMPL, \
     HELP_JSON, HELP_LANG, HELP_PLOT, HELP_POINTS, HELP_SEED, HELP_TIMEOUT, EXAMPLES
@@ -305,6 +306,7 @@ def pytest_runtest_makereport_for_learner_outcomes(item, call):
 def pytest_runtest_makereport(item, call):
     report = (yield).get_result()
     name = _exercise(item)
+    warned = taken_warnings()  # what the learner's code warned in this phase of the check
     if name is None or call.when == "teardown" or (call.when == "setup" and report.passed):
         return
     status, message = ("passed", "") if call.excinfo is None else classify(call.excinfo.value)
@@ -323,7 +325,7 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = message
     report.d2l_status = status
     notes = [value for key, value in item.user_properties if key == "feedback"]
-    item.config.stash[BOOK].record(name, CheckResult(item.name, status, message, notes))
+    item.config.stash[BOOK].record(name, CheckResult(item.name, status, message, notes, warned))
 
 
 def pytest_report_teststatus(report, config):

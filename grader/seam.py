@@ -32,6 +32,12 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
+try:  # the submission's process cannot import the grader: its warnings are not noted
+    from grader.learner_warnings import noting_warnings
+except ImportError:
+    def noting_warnings(function):
+        return nullcontext()
+
 # The learner's language in the submission's process, which cannot import
 # grader.i18n: the catalogue's texts, {English: translation}, that the judge
 # sends (grader.remote.Link, grader/worker.py). Empty: English.
@@ -919,7 +925,8 @@ class Learner:
             scratch = FromScratch(*rule) if any(rule) else nullcontext()
             BOOK_CALLS.clear()
             try:
-                with time_limit(self.call_timeout, label), scratch, self._standing_in(spec, fn):
+                with time_limit(self.call_timeout, label), scratch, self._standing_in(spec, fn), \
+                        noting_warnings(label):
                     result = fn(*args)
                     if spec["iterates"] and not method:
                         result = _take_all(exercise, iter(result), len(args[-1]))
