@@ -102,7 +102,9 @@ def kept_as_it_was(names):
     names bound, rebound or deleted are restored, tensors bound to names get
     their values (and gradients) back, and so do the global generators."""
     bindings = dict(names)
-    tensors = {key: (value, value.detach().clone(), value.grad)
+    # Only a leaf has a gradient of its own: a non-leaf's .grad (the book's 3.2.7
+    # leaves its loss `l` bound) is None, and reading it makes torch warn.
+    tensors = {key: (value, value.detach().clone(), value.grad if value.is_leaf else None)
                for key, value in bindings.items() if isinstance(value, torch.Tensor)}
     rng = torch.get_rng_state(), random.getstate(), np.random.get_state()
     threads = torch.get_num_threads()
@@ -118,7 +120,8 @@ def kept_as_it_was(names):
             for value, saved, grad in tensors.values():
                 if value.shape == saved.shape and not torch.equal(value, saved):
                     value.copy_(saved)
-                value.grad = grad
+                if value.is_leaf:
+                    value.grad = grad
         torch.set_rng_state(rng[0])
         random.setstate(rng[1])
         np.random.set_state(rng[2])
@@ -126,20 +129,27 @@ def kept_as_it_was(names):
         vars(torch._tensor_str.PRINT_OPTS).update(printing)
 
 
+def _not_shown(*args, **kwargs):
+    """warnings.showwarning that shows nothing."""
+
+
 @contextmanager
 def grading_lightly():
     """While the block runs: pyplot's interactive mode is off, so that the inline
-    backend does not hold every figure the checks draw until the cell ends; and
+    backend does not hold every figure the checks draw until the cell ends;
     what the kernel held before is out of the garbage collector's sight
     (gc.freeze), so that its full passes skip the million objects of torch,
-    Hypothesis and IPython (a third of a second each, in the middle of a check).
-    Both are as they were after it."""
+    Hypothesis and IPython (a third of a second each, in the middle of a check);
+    and no warning is shown: the kit's own are not the learner's to read, and
+    the learner's code's are counted (grader.learner_warnings) and said once.
+    All are as they were after it."""
     import matplotlib.pyplot as plt
     freezing = gc.get_freeze_count() == 0
     if freezing:
         gc.freeze()
     try:
-        with plt.ioff():
+        with plt.ioff(), warnings.catch_warnings():
+            warnings.showwarning = _not_shown
             yield
     finally:
         if freezing:
