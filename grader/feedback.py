@@ -71,6 +71,28 @@ def clip(text, width):
     return cut.rstrip(" ,;:") + "..."
 
 
+WIDTH = 80  # as pytest's terminal summary when its output is not a terminal
+
+
+def rule(title, fill="="):
+    """The title centred in a line of `fill` WIDTH columns wide (see columns()),
+    as pytest writes its section lines."""
+    return f" {title} ".center(WIDTH - (columns(title) - len(title)), fill)
+
+
+def heading(name):
+    """"softmax (d2l 3.6.2)": the exercise `name` and its section of the book,
+    in the learner's language."""
+    return _("{exercise} (d2l {section})").format(exercise=name,
+                                                  section=_(BY_NAME[name].section))
+
+
+def graded_alone(grade):
+    """Whether `grade` is of one exercise: then its table has no total, and no
+    next step that would repeat the message just above it."""
+    return len(grade["exercises"]) == 1
+
+
 def first_line(result):
     return result["feedback"].partition("\n")[0]
 

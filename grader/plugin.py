@@ -352,6 +352,7 @@ def pytest_terminal_summary(terminalreporter, config):
     if to_read and grading_learner(config):
         section(tw, _("d2l chapter 3: what to fix"))
         for name, text in to_read:
+            section(tw, feedback.heading(name), sep="_", bold=False)
             tw.write_line("")
             tw.write_line(text)
     section(tw, _("d2l chapter 3: your grade"))
@@ -359,19 +360,20 @@ def pytest_terminal_summary(terminalreporter, config):
         tw.write_line(row, green=status == "passed",
                       red=status in ("failed", "error", "timeout", "missing"),
                       yellow=status == "not_attempted")
-    tw.write_line(feedback.total_line(grade), bold=True)
-    for line in feedback.next_lines(grade, "pytest exercises --exercise {}"):
-        tw.write_line(line)
+    if not feedback.graded_alone(grade):
+        tw.write_line(feedback.total_line(grade), bold=True)
+        for line in feedback.next_lines(grade, "pytest exercises --exercise {}"):
+            tw.write_line(line)
     if OWN_SUMMARY in config.stash:
         section(tw, _("graded in {seconds:.1f} s").format(
             seconds=time.monotonic() - config.stash[OWN_SUMMARY]))
 
 
-def section(tw, title):
-    """tw.section(title, sep="=", bold=True), as wide as pytest's other lines when
-    the title holds Chinese characters, which take two columns each."""
+def section(tw, title, sep="=", bold=True):
+    """tw.section(title, sep, bold), as wide as pytest's other lines when the
+    title holds Chinese characters, which take two columns each."""
     wide = feedback.columns(title) - len(title)
-    tw.write_sep("=", title, fullwidth=tw._tw.fullwidth - wide if wide else None, bold=True)
+    tw.write_sep(sep, title, fullwidth=tw._tw.fullwidth - wide if wide else None, bold=bold)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -167,21 +167,41 @@ def test_a_hang_ends_by_the_timer_thread_where_there_is_no_sigalrm(monkeypatch):
     time.sleep(0.4)  # a limit that did not expire raises nothing later
 
 
-def test_the_text_is_the_grade_table_with_its_next_line_and_the_html_is_escaped():
+def test_one_exercise_shows_its_message_under_its_heading_with_no_total_and_escaped_html():
+    """grader.check("name"): the message under the exercise's heading, then its
+    row; no total row, and no next step repeating the message just above."""
     names = reference_namespace()
     exec("def get_fashion_mnist_labels(labels):\n    return [f'<{int(i)}>' for i in labels]\n",
          names)
     result = notebook.check_names(names, "get_fashion_mnist_labels")
     text = str(result)
+    message = result.grade["exercises"]["get_fashion_mnist_labels"]["feedback"]
     assert result.status("get_fashion_mnist_labels") == "failed"
-    assert "d2l chapter 3: your grade" in text and "d2l chapter 3: what to fix" in text
-    assert 'next: get_fashion_mnist_labels: ' in text
-    assert 'grader.check("get_fashion_mnist_labels")' in text
+    assert text.splitlines()[:3] == [
+        "=" * 26 + " d2l chapter 3: what to fix " + "=" * 26,
+        "_" * 21 + " get_fashion_mnist_labels (d2l 3.5.1) " + "_" * 21, ""]
+    assert f"\n{message}\n" + "=" * 26 + " d2l chapter 3: your grade " in text
+    assert text.splitlines()[-1].startswith("  get_fashion_mnist_labels  FAILED ")
+    assert "total" not in text and "next:" not in text and "grader.check(" not in text
     assert repr(result) == text
     page = result._repr_html_()
     assert "<script" not in page and "http" not in page and "<0>" not in page
-    first = result.grade["exercises"]["get_fashion_mnist_labels"]["feedback"].splitlines()[0]
-    assert notebook.esc(first) in page
+    assert notebook.esc(message) in page and "total" not in page and "next:" not in page
+
+
+def test_several_exercises_end_with_the_total_and_the_next_step():
+    grade = {"score": 2, "max_score": 10, "exercises": {
+        "Timer": {"status": "passed", "score": 2, "max_score": 2, "feedback": "all 3 checks passed"},
+        "softmax": {"status": "failed", "score": 0, "max_score": 8,
+                    "feedback": "softmax: wrong values\n  hint     subtract the max"}}}
+    lines = str(notebook.Result(grade)).splitlines()
+    assert lines[1] == "_" * 29 + " softmax (d2l 3.6.2) " + "_" * 30
+    assert lines[-3:] == [
+        "  total                                      2/10   (1 of 2 exercises passed)",
+        "  next: softmax: wrong values",
+        '        then run `grader.check("softmax")` to grade just that one']
+    page = notebook.Result(grade)._repr_html_()
+    assert "next: softmax: wrong values" in page and "1 of 2 exercises passed" in page
 
 
 # The release's notebook.
