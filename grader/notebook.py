@@ -253,26 +253,29 @@ class Result:
         if not feedback.graded_alone(self.grade):
             parts += [f"<pre style='{PRE}'>{esc(line.strip())}</pre>"
                       for line in feedback.next_lines(self.grade, COMMAND)[:1]]
-        for name, result in self.grade["exercises"].items():
-            if result["status"] in feedback.TO_READ:
-                parts.append(f"<div style='{HEADING}'>{esc(feedback.heading(name))}</div>"
-                             f"<pre style='{PRE}'>{esc(result['feedback'])}</pre>")
-            elif result["status"] == "passed" and "\n" in result["feedback"]:
-                # What the checks noted (the Fashion-MNIST epochs), folded away.
-                parts.append(f"<details style='text-align:left'><summary><code>{esc(name)}</code>: "
-                             f"{esc(feedback.first_line(result))}</summary>"
-                             f"<pre style='{PRE}'>{esc(result['feedback'])}</pre></details>")
+        parts += [f"<div style='{HEADING}'>{esc(feedback.heading(name))}</div>"
+                  f"<pre style='{PRE}'>{esc(text)}</pre>"
+                  for name, text in feedback.messages(self.grade)]
+        # What the checks of a passed exercise noted (the Fashion-MNIST epochs,
+        # warnings), folded away.
+        parts += [f"<details style='text-align:left'><summary><code>{esc(name)}</code>: "
+                  f"{esc(feedback.first_line(r))}</summary>"
+                  f"<pre style='{PRE}'>{esc(r['feedback'])}</pre></details>"
+                  for name, r in self.grade["exercises"].items()
+                  if r["status"] == "passed" and "\n" in r["feedback"]]
         return "".join(parts) + "</div>"
 
 
 COLOURS = {"passed": "#2e7d32", "failed": "#c62828", "error": "#c62828", "timeout": "#c62828",
            "missing": "#c62828", "not_attempted": "#9a6700"}
-# The HTML's styles, inline: Jupyter keeps them when it sanitises an output.
+# The HTML's styles, inline on each element, where they win over the page's
+# stylesheet (JupyterLab's right-aligned table cells).
 LEFT = "text-align:left;vertical-align:top;padding:0.25em 0.75em 0.25em 0"
 RIGHT = "text-align:right;vertical-align:top;padding:0.25em 0.75em 0.25em 0"
 # JupyterLab's code font where the page defines it, else the browser's monospace.
 MONOSPACE = "font-family:var(--jp-code-font-family, monospace)"
-PRE = f"{MONOSPACE};white-space:pre-wrap;text-align:left;margin:0 0 0.5em 0"
+PRE = (f"{MONOSPACE};white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;"
+       "text-align:left;margin:0 0 0.5em 0")
 HEADING = "font-weight:bold;text-align:left;margin:0.75em 0 0.25em 0"
 
 

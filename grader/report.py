@@ -58,9 +58,9 @@ def show_input(value):
     except (TypeError, RuntimeError):  # an array of other things than numbers
         return f"<{type(value).__name__}>"
     ends = [_number(v) for v in [*flat[:3].tolist(), *flat[-3:].tolist()]]
-    text = _("a {dtype} tensor of shape {shape}, flattened: {values}") \
+    text = _("a tensor of shape {shape}, {dtype}, flattened: {values}") \
         if isinstance(value, torch.Tensor) else \
-        _("a {dtype} numpy array of shape {shape}, flattened: {values}")
+        _("a numpy array of shape {shape}, {dtype}, flattened: {values}")
     return text.format(dtype=str(value.dtype).removeprefix("torch."), shape=tuple(shape),
                        values=f"[{', '.join(ends[:3])}, ..., {', '.join(ends[3:])}]")
 
