@@ -3,6 +3,7 @@ and docs/learner-readme.md (and the learner README's Chinese, from zh.po) is
 what `pytest exercises` prints for the case its text describes, line for line.
 In an example, a line "  ..." stands for rows cut, and a line ending in "..."
 for the rest of a line cut."""
+import os
 import re
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from grader.exercises import BY_NAME
 from grader.i18n import _, set_language
 from grader.localize import markdown_blocks
 from grader.release import LEARNER_README, stub_parts
-from tests.conftest import KIT_ROOT
+from tests.conftest import KIT_ROOT, THIS_KIT
 
 BOOK_SOFTMAX = """def softmax(X):
     X_exp = torch.exp(X)
@@ -60,7 +61,8 @@ def pytest_exercises(folder, answers, lang):
             f.write(f"\n\n{source}\n")
     out = subprocess.run([sys.executable, "-m", "pytest", str(folder / "test_chapter3.py"),
                           "--impl", str(folder), "--lang", lang, "-p", "no:cacheprovider"],
-                         cwd=folder, capture_output=True, text=True, timeout=600).stdout
+                         cwd=folder, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "PYTHONPATH": THIS_KIT}).stdout
     lines = out.splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("=")
                  and ("what to fix" in line or "需要修改的地方" in line))

@@ -22,7 +22,7 @@ from grader.release import NOTEBOOK, release, stub_parts
 from grader.training import ScaledImages, as_float_features
 from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
 from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG, first_of_each_exercise
-from tests.conftest import KIT_ROOT, make_impl, variant_source
+from tests.conftest import KIT_ROOT, THIS_KIT, make_impl, variant_source
 
 
 def notebook_namespace(folder):
@@ -256,13 +256,14 @@ def test_notebook_has_the_sections_and_the_setup_cell(released):
 @pytest.fixture(scope="module")
 def kernel_name(tmp_path_factory):
     """A kernel spec for the Python running these tests (the venv's), found through
-    JUPYTER_PATH whatever kernels the machine has installed."""
+    JUPYTER_PATH whatever kernels the machine has installed; its grader is this
+    checkout's."""
     root = tmp_path_factory.mktemp("jupyter")
     spec = root / "kernels" / "d2lkit-test"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "d2lkit tests", "language": "python"}))
+        "display_name": "d2lkit tests", "language": "python", "env": {"PYTHONPATH": THIS_KIT}}))
     mp = pytest.MonkeyPatch()
     mp.setenv("JUPYTER_PATH", str(root))
     yield "d2lkit-test"

@@ -7,14 +7,16 @@ import pytest
 
 from grader.batch import suite_tests_of
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES as EXERCISES
-from tests.conftest import KIT_ROOT
+from tests.conftest import KIT_ROOT, THIS_KIT
 
 pytest_plugins = ["pytester"]
 
 
 @pytest.fixture
-def kit(pytester):
-    """A learner's folder: the kit's test entry and a copy of the stubs."""
+def kit(pytester, monkeypatch):
+    """A learner's folder: the kit's test entry and a copy of the stubs; pytest
+    runs there with this checkout's grader."""
+    monkeypatch.setenv("PYTHONPATH", THIS_KIT)
     shutil.copy(KIT_ROOT / "exercises" / "test_chapter3.py", pytester.path)
     shutil.copytree(KIT_ROOT / "exercises", pytester.path / "mine",
                     ignore=shutil.ignore_patterns("test_*", "__pycache__"))
