@@ -261,6 +261,9 @@ def test_chinese_notebook_has_chinese_text_cells_and_the_english_code(released, 
 
     english, chinese = cells(released), cells(released_zh)
     assert [c["cell_type"] for c in chinese] == [c["cell_type"] for c in english]
+    headings = [c["source"] for c in chinese if c["source"].startswith("### ")]
+    assert "### linreg_closed_form（d2l 3.1 节练习 2）" in headings
+    assert all("（d2l " in h and "exercise" not in h for h in headings), headings
     for en, zh in zip(english, chinese):
         if zh["cell_type"] == "markdown" and not zh["source"].startswith("### "):
             assert CJK.search(zh["source"]) and not ENGLISH_WORDS.search(prose(zh["source"])), \
