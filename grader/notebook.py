@@ -231,9 +231,10 @@ class Result:
 
     def _html(self):
         """The table, the next step, then each message to read under its heading.
-        Every cell says its own alignment and every message its font: JupyterLab
-        (and Notebook 7, and nbconvert's HTML) right-aligns table cells, and not
-        every page defines the code font that its <pre> asks for."""
+        Every cell says its own alignment and every message its font and how it
+        wraps: JupyterLab (and Notebook 7, and nbconvert's HTML) right-aligns
+        table cells, and nbconvert's HTML gives an output's <pre> the text's
+        proportional font and breaks its words anywhere."""
         rows = "".join(
             f"<tr><td style='{LEFT}'><code>{esc(name)}</code></td>"
             f"<td style='{LEFT};color:{COLOURS[r['status']]};font-weight:bold'>"
