@@ -19,8 +19,8 @@ import re
 import shutil
 from pathlib import Path
 
-from grader.exercises import DEFAULT_POINTS, MODULES, TABLE
 from grader import feedback
+from grader.exercises import DEFAULT_POINTS, MODULES, TABLE
 from grader.feedback import SHORT
 from grader.i18n import LANGUAGES, N_, _, language, set_language
 from grader.localize import translate_markdown, translate_source

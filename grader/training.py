@@ -668,8 +668,9 @@ def _first_batch(loader):
     except Exception as e:  # the learner's dataset or transform breaks on reading
         # The loader's frames in the traceback hold its iterator, and so its
         # worker processes: cleared, the iterator ends them as `batches` goes,
-        # not at some later garbage collection (in a process forked meanwhile,
-        # whose copy of it then prints a traceback of its own).
+        # not at some later garbage collection, whose shutdown of the idle
+        # workers waited 5 s for each (and in a process forked meanwhile, its
+        # copy printed a traceback of its own).
         traceback.clear_frames(e.__traceback__)
         return reading_error(e)
     if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)):
