@@ -12,6 +12,7 @@ from grader.checks.training import SharedRuns
 from grader.fashion_mnist import raw_folder, shared_features
 from grader.grades import CheckResult, GradeBook, failed, used_up
 from grader.i18n import _
+from grader.learner_warnings import taken_warnings
 from grader.profiles import seed_suite, without_shrinking
 from grader.report import apply_from_scratch_rule, classify
 from grader.seam import Crashed
@@ -120,7 +121,7 @@ def grade(learner, points, *, budget=None, fashion=shared_features, grading_seed
                     message=message)
             if status in FINAL:
                 final[exercise] = (status, message)
-        result = CheckResult(name, status, message, notes)
+        result = CheckResult(name, status, message, notes, taken_warnings())
         book.record(exercise, result)
         if report:
             report(exercise, result)

@@ -7,8 +7,8 @@ message. One text, rendered by each front-end its own way.
 """
 import unicodedata
 
-from grader.exercises import NAME_WIDTH
-from grader.i18n import N_, _
+from grader.exercises import BY_NAME, NAME_WIDTH
+from grader.i18n import N_, _, ngettext
 
 # Each status's word in the table, translated where shown: _(SHORT[status]).
 SHORT = {"passed": N_("passed"), "failed": N_("FAILED"), "error": N_("ERROR"),
@@ -39,6 +39,28 @@ def label(word):
 INDENT = " " * 11
 
 
+# Kinds of warning named one by one in an exercise's feedback; the rest are counted.
+WARNINGS_SHOWN = 3
+
+
+def warnings_note(warned):
+    """The lines that say what the learner's code warned, each kind once:
+    `warned` is {(function, "Category: message"): times}, the most raised
+    first (see grader.learner_warnings)."""
+    kinds = sorted(warned.items(), key=lambda item: -item[1])
+    lines = [label(_("warning")) + ngettext("{function} raised this once: {warning}",
+                                            "{function} raised this {count} times: {warning}",
+                                            times).format(function=function, count=times,
+                                                          warning=text)
+             for (function, text), times in kinds[:WARNINGS_SHOWN]]
+    rest = sum(times for _kind, times in kinds[WARNINGS_SHOWN:])
+    if rest:
+        lines.append(label(_("warning")) + ngettext(
+            "and {count} warning of other kinds", "and {count} warnings of other kinds",
+            rest).format(count=rest))
+    return "\n".join(lines)
+
+
 def clip(text, width):
     """`text` cut at the last word boundary before `width` terminal columns (see
     columns()), with "..." if cut."""
@@ -47,6 +69,28 @@ def clip(text, width):
     head = text[:next(i for i in range(len(text) + 1) if columns(text[:i + 1]) > width - 3)]
     cut = head.rsplit(" ", 1)[0] if " " in head else head
     return cut.rstrip(" ,;:") + "..."
+
+
+WIDTH = 80  # as pytest's terminal summary when its output is not a terminal
+
+
+def rule(title, fill="="):
+    """The title centred in a line of `fill` WIDTH columns wide (see columns()),
+    as pytest writes its section lines."""
+    return f" {title} ".center(WIDTH - (columns(title) - len(title)), fill)
+
+
+def heading(name):
+    """"softmax (d2l 3.6.2)": the exercise `name` and its section of the book,
+    in the learner's language."""
+    return _("{exercise} (d2l {section})").format(exercise=name,
+                                                  section=_(BY_NAME[name].section))
+
+
+def graded_alone(grade):
+    """Whether `grade` is of one exercise: then its table has no total, and no
+    next step that would repeat the message just above it."""
+    return len(grade["exercises"]) == 1
 
 
 def first_line(result):

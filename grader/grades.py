@@ -1,8 +1,9 @@
 """The grade book: per-check outcomes folded into per-exercise statuses and points."""
+from collections import Counter
 from dataclasses import dataclass, field
 
 from grader.exercises import DEFAULT_POINTS, NAMES
-from grader.feedback import label
+from grader.feedback import label, warnings_note
 from grader.i18n import _, ngettext
 # The statuses of later checks listed under an exercise's first failure.
 LATER = ("failed", "error", "timeout")
@@ -14,6 +15,9 @@ class CheckResult:
     status: str
     message: str = ""
     notes: list = field(default_factory=list)
+    # [function, warning, times] of what the learner's code warned during the
+    # check (grader.learner_warnings.taken_warnings)
+    warned: list = field(default_factory=list)
 
 
 @dataclass
@@ -46,13 +50,18 @@ class GradeBook:
         results = self.checks[exercise]
         bad = [r for r in results if r.status != "passed"]
         max_score = self.points[exercise]
+        warned = Counter()
+        for function, text, times in (w for r in results for w in r.warned):
+            warned[function, text] += times
+        # What the learner's code warned, once, under the message or the verdict.
+        said = "\n" + warnings_note(warned) if warned else ""
         if not results:
             status, feedback = "error", _("not graded: the run stopped before any of its checks"
                                           " ran")
         elif not bad:
             status = "passed"
-            feedback = "\n\n".join([_("all {count} checks passed").format(count=len(results))]
-                                   + [n for r in results for n in r.notes])
+            feedback = "\n\n".join([_("all {count} checks passed").format(count=len(results))
+                                    + said] + [n for r in results for n in r.notes])
         else:
             status, feedback = bad[0].status, bad[0].message
             first = title(feedback, exercise)
@@ -63,6 +72,7 @@ class GradeBook:
                     "{count} more check failed, which may follow from this one: {titles}",
                     "{count} more checks failed, which may follow from this one: {titles}",
                     len(others)).format(count=len(others), titles="; ".join(others))
+            feedback += said
         return {"status": status, "score": max_score if status == "passed" else 0,
                 "max_score": max_score, "feedback": feedback}
 

@@ -102,7 +102,9 @@ def kept_as_it_was(names):
     names bound, rebound or deleted are restored, tensors bound to names get
     their values (and gradients) back, and so do the global generators."""
     bindings = dict(names)
-    tensors = {key: (value, value.detach().clone(), value.grad)
+    # Only a leaf has a gradient of its own: a non-leaf's .grad (the book's 3.2.7
+    # leaves its loss `l` bound) is None, and reading it makes torch warn.
+    tensors = {key: (value, value.detach().clone(), value.grad if value.is_leaf else None)
                for key, value in bindings.items() if isinstance(value, torch.Tensor)}
     rng = torch.get_rng_state(), random.getstate(), np.random.get_state()
     threads = torch.get_num_threads()
@@ -118,7 +120,8 @@ def kept_as_it_was(names):
             for value, saved, grad in tensors.values():
                 if value.shape == saved.shape and not torch.equal(value, saved):
                     value.copy_(saved)
-                value.grad = grad
+                if value.is_leaf:
+                    value.grad = grad
         torch.set_rng_state(rng[0])
         random.setstate(rng[1])
         np.random.set_state(rng[2])
@@ -126,20 +129,27 @@ def kept_as_it_was(names):
         vars(torch._tensor_str.PRINT_OPTS).update(printing)
 
 
+def _not_shown(*args, **kwargs):
+    """warnings.showwarning that shows nothing."""
+
+
 @contextmanager
 def grading_lightly():
     """While the block runs: pyplot's interactive mode is off, so that the inline
-    backend does not hold every figure the checks draw until the cell ends; and
+    backend does not hold every figure the checks draw until the cell ends;
     what the kernel held before is out of the garbage collector's sight
     (gc.freeze), so that its full passes skip the million objects of torch,
-    Hypothesis and IPython (a third of a second each, in the middle of a check).
-    Both are as they were after it."""
+    Hypothesis and IPython (a third of a second each, in the middle of a check);
+    and no warning is shown: the kit's own are not the learner's to read, and
+    the learner's code's are counted (grader.learner_warnings) and said once.
+    All are as they were after it."""
     import matplotlib.pyplot as plt
     freezing = gc.get_freeze_count() == 0
     if freezing:
         gc.freeze()
     try:
-        with plt.ioff():
+        with plt.ioff(), warnings.catch_warnings():
+            warnings.showwarning = _not_shown
             yield
     finally:
         if freezing:
@@ -203,13 +213,14 @@ class Result:
         lines = []
         to_read = feedback.messages(self.grade)
         if to_read:
-            lines.append(section(_("d2l chapter 3: what to fix")))
-            for _name, text in to_read:
-                lines += ["", text]
-        lines.append(section(_("d2l chapter 3: your grade")))
+            lines.append(feedback.rule(_("d2l chapter 3: what to fix")))
+            for name, text in to_read:
+                lines += [feedback.rule(feedback.heading(name), "_"), "", text]
+        lines.append(feedback.rule(_("d2l chapter 3: your grade")))
         lines += [row for _name, _status, row in feedback.table_rows(self.grade)]
-        lines.append(feedback.total_line(self.grade))
-        lines += feedback.next_lines(self.grade, COMMAND)
+        if not feedback.graded_alone(self.grade):
+            lines.append(feedback.total_line(self.grade))
+            lines += feedback.next_lines(self.grade, COMMAND)
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -219,40 +230,54 @@ class Result:
             return self._html()
 
     def _html(self):
+        """The table, the next step, then each message to read under its heading.
+        Every cell says its own alignment and every message its font and how it
+        wraps: JupyterLab (and Notebook 7, and nbconvert's HTML) right-aligns
+        table cells, and nbconvert's HTML gives an output's <pre> the text's
+        proportional font and breaks its words anywhere."""
         rows = "".join(
-            f"<tr><td><code>{esc(name)}</code></td>"
-            f"<td style='color:{COLOURS[r['status']]};font-weight:bold'>"
+            f"<tr><td style='{LEFT}'><code>{esc(name)}</code></td>"
+            f"<td style='{LEFT};color:{COLOURS[r['status']]};font-weight:bold'>"
             f"{esc(_(feedback.SHORT[r['status']]))}</td>"
-            f"<td style='text-align:right'>{r['score']}/{r['max_score']}</td>"
-            f"<td>{esc(feedback.clip(feedback.first_line(r), feedback.TABLE_WIDTH)) if r['status'] in feedback.TO_READ else ''}</td></tr>"  # noqa: E501
+            f"<td style='{RIGHT}'>{r['score']}/{r['max_score']}</td>"
+            f"<td style='{LEFT};{MONOSPACE}'>"
+            f"{esc(feedback.first_line(r)) if r['status'] in feedback.TO_READ else ''}</td></tr>"
             for name, r in self.grade["exercises"].items())
-        passed = sum(r["status"] == "passed" for r in self.grade["exercises"].values())
-        word = esc(_("total"))
-        total = esc(feedback.passed_text(passed, len(self.grade["exercises"])))
-        parts = [f"<div class='d2lkit-grade'><table>{rows}<tr><td><b>{word}</b></td><td></td>"
-                 f"<td style='text-align:right'><b>{self.score}/{self.grade['max_score']}</b></td>"
-                 f"<td>{total}</td></tr></table>"]
-        parts += [f"<pre>{esc(line.strip())}</pre>"
-                  for line in feedback.next_lines(self.grade, COMMAND)[:1]]
-        for name, result in self.grade["exercises"].items():
-            if result["status"] in feedback.TO_READ:
-                parts.append(f"<pre style='white-space:pre-wrap'>{esc(result['feedback'])}</pre>")
-            elif result["status"] == "passed" and "\n" in result["feedback"]:
-                # What the checks noted (the Fashion-MNIST epochs), folded away.
-                parts.append(f"<details><summary><code>{esc(name)}</code>: "
-                             f"{esc(feedback.first_line(result))}</summary>"
-                             f"<pre>{esc(result['feedback'])}</pre></details>")
+        if not feedback.graded_alone(self.grade):
+            passed = sum(r["status"] == "passed" for r in self.grade["exercises"].values())
+            total = esc(feedback.passed_text(passed, len(self.grade["exercises"])))
+            rows += (f"<tr><td style='{LEFT}'><b>{esc(_('total'))}</b></td><td></td>"
+                     f"<td style='{RIGHT}'><b>{self.score}/{self.grade['max_score']}</b></td>"
+                     f"<td style='{LEFT}'>{total}</td></tr>")
+        parts = [f"<div class='d2lkit-grade' style='text-align:left'>"
+                 f"<table style='margin:0 0 0.5em 0'>{rows}</table>"]
+        if not feedback.graded_alone(self.grade):
+            parts += [f"<pre style='{PRE}'>{esc(line.strip())}</pre>"
+                      for line in feedback.next_lines(self.grade, COMMAND)[:1]]
+        parts += [f"<div style='{HEADING}'>{esc(feedback.heading(name))}</div>"
+                  f"<pre style='{PRE}'>{esc(text)}</pre>"
+                  for name, text in feedback.messages(self.grade)]
+        # What the checks of a passed exercise noted (the Fashion-MNIST epochs,
+        # warnings), folded away.
+        parts += [f"<details style='text-align:left'><summary><code>{esc(name)}</code>: "
+                  f"{esc(feedback.first_line(r))}</summary>"
+                  f"<pre style='{PRE}'>{esc(r['feedback'])}</pre></details>"
+                  for name, r in self.grade["exercises"].items()
+                  if r["status"] == "passed" and "\n" in r["feedback"]]
         return "".join(parts) + "</div>"
 
 
 COLOURS = {"passed": "#2e7d32", "failed": "#c62828", "error": "#c62828", "timeout": "#c62828",
            "missing": "#c62828", "not_attempted": "#9a6700"}
-WIDTH = 80  # as pytest's terminal summary, for the text's section lines
-
-
-def section(title):
-    """The title centred in a line of "=" WIDTH columns wide (see feedback.columns)."""
-    return f" {title} ".center(WIDTH - (feedback.columns(title) - len(title)), "=")
+# The HTML's styles, inline on each element, where they win over the page's
+# stylesheet (JupyterLab's right-aligned table cells).
+LEFT = "text-align:left;vertical-align:top;padding:0.25em 0.75em 0.25em 0"
+RIGHT = "text-align:right;vertical-align:top;padding:0.25em 0.75em 0.25em 0"
+# JupyterLab's code font where the page defines it, else the browser's monospace.
+MONOSPACE = "font-family:var(--jp-code-font-family, monospace)"
+PRE = (f"{MONOSPACE};white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;"
+       "text-align:left;margin:0 0 0.5em 0")
+HEADING = "font-weight:bold;text-align:left;margin:0.75em 0 0.25em 0"
 
 
 def esc(text):

@@ -16,6 +16,7 @@ from grader.exercises import FILES, NAMES, seam_spec
 from grader.fashion_mnist import raw_folder, shared_features
 from grader.grades import CheckResult, GradeBook, failed, parse_points
 from grader.i18n import _
+from grader.learner_warnings import taken_warnings
 from grader.oracle import ORACLE
 from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, HELP_IMPL, \
     HELP_JSON, HELP_LANG, HELP_PLOT, HELP_POINTS, HELP_SEED, HELP_TIMEOUT, EXAMPLES
@@ -305,6 +306,7 @@ def pytest_runtest_makereport_for_learner_outcomes(item, call):
 def pytest_runtest_makereport(item, call):
     report = (yield).get_result()
     name = _exercise(item)
+    warned = taken_warnings()  # what the learner's code warned in this phase of the check
     if name is None or call.when == "teardown" or (call.when == "setup" and report.passed):
         return
     status, message = ("passed", "") if call.excinfo is None else classify(call.excinfo.value)
@@ -323,7 +325,7 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = message
     report.d2l_status = status
     notes = [value for key, value in item.user_properties if key == "feedback"]
-    item.config.stash[BOOK].record(name, CheckResult(item.name, status, message, notes))
+    item.config.stash[BOOK].record(name, CheckResult(item.name, status, message, notes, warned))
 
 
 def pytest_report_teststatus(report, config):
@@ -350,6 +352,7 @@ def pytest_terminal_summary(terminalreporter, config):
     if to_read and grading_learner(config):
         section(tw, _("d2l chapter 3: what to fix"))
         for name, text in to_read:
+            section(tw, feedback.heading(name), sep="_", bold=False)
             tw.write_line("")
             tw.write_line(text)
     section(tw, _("d2l chapter 3: your grade"))
@@ -357,19 +360,20 @@ def pytest_terminal_summary(terminalreporter, config):
         tw.write_line(row, green=status == "passed",
                       red=status in ("failed", "error", "timeout", "missing"),
                       yellow=status == "not_attempted")
-    tw.write_line(feedback.total_line(grade), bold=True)
-    for line in feedback.next_lines(grade, "pytest exercises --exercise {}"):
-        tw.write_line(line)
+    if not feedback.graded_alone(grade):
+        tw.write_line(feedback.total_line(grade), bold=True)
+        for line in feedback.next_lines(grade, "pytest exercises --exercise {}"):
+            tw.write_line(line)
     if OWN_SUMMARY in config.stash:
         section(tw, _("graded in {seconds:.1f} s").format(
             seconds=time.monotonic() - config.stash[OWN_SUMMARY]))
 
 
-def section(tw, title):
-    """tw.section(title, sep="=", bold=True), as wide as pytest's other lines when
-    the title holds Chinese characters, which take two columns each."""
+def section(tw, title, sep="=", bold=True):
+    """tw.section(title, sep, bold), as wide as pytest's other lines when the
+    title holds Chinese characters, which take two columns each."""
     wide = feedback.columns(title) - len(title)
-    tw.write_sep("=", title, fullwidth=tw._tw.fullwidth - wide if wide else None, bold=True)
+    tw.write_sep(sep, title, fullwidth=tw._tw.fullwidth - wide if wide else None, bold=bold)
 
 
 def pytest_sessionfinish(session, exitstatus):

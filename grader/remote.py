@@ -38,7 +38,7 @@ from pathlib import Path
 
 import torch
 
-from grader import fashion_mnist, oracle, sandbox as sandbox_, seam, training, wire
+from grader import fashion_mnist, learner_warnings, oracle, sandbox as sandbox_, seam, training, wire
 from grader.exercises import BY_NAME, MODULES
 from grader.i18n import _
 from grader.seam import (BrokenModule, Crashed, Endless, LearnerError, Missing, NotAttempted,
@@ -47,7 +47,7 @@ from grader.slicing import Slice
 
 WORKER_SOURCE = Path(__file__).with_name("worker.py").read_text()
 RUNTIME = {f"{module.__name__.rsplit('.', 1)[1]}_source": Path(module.__file__).read_text()
-           for module in (seam, wire)}
+           for module in (learner_warnings, seam, wire)}
 ORACLE_SLICE, RECIPE_SLICE = Slice(oracle.__file__), Slice(training.__file__)
 OUTCOMES = {"not_attempted": NotAttempted, "missing": Missing, "error": BrokenModule,
             "timeout": TimedOut, "failed": Endless}
@@ -740,8 +740,12 @@ class RemoteLearner:
     def _reply(self, exercise, reply, args, raw=False):
         """The value of a reply (as the worker encoded it; raw: as it is, for the
         caller to check), the arguments mirrored; the outcome or the learner's
-        error it reports raised; a reply that is none of these ends the context."""
+        error it reports raised; a reply that is none of these ends the context.
+        What the learner's code warned joins what this process noted."""
         try:
+            for function, text, times in reply.get("warned", [])[:20]:
+                if type(times) is int and times > 0:
+                    learner_warnings.NOTED[_text(function, 100), _text(text, 300)] += times
             kind = reply["kind"]
             if kind == "outcome":
                 error = OUTCOMES[reply["status"]](exercise, _words(reply["message"]))

@@ -1,4 +1,5 @@
 """What the learner reads: failures, their formatting, and the status of a check."""
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -35,6 +36,44 @@ def show(value):
     return text.replace("\n", "\n" + INDENT)
 
 
+# Values a tensor may hold and still be shown whole as an input (torch's own
+# threshold): a larger one is described (show_input).
+INPUT_VALUES = _PRINT["threshold"]
+
+
+def show_input(value):
+    """An input of a call as a message shows it: as show() does, but a tensor or
+    numpy array of more than INPUT_VALUES values (a batch of images) by its
+    dtype, shape and first and last values, and a list or tuple of other things
+    than numbers and text (PIL images, tensors) by their number and type."""
+    if isinstance(value, (list, tuple)) and not all(
+            isinstance(v, (int, float, str, bool, type(None))) for v in value):
+        return _("a {container} of {count} {types}").format(
+            container=type(value).__name__, count=len(value),
+            types="/".join(dict.fromkeys(type(v).__name__ for v in value)))
+    shape = getattr(value, "shape", None)
+    if shape is None or not hasattr(value, "dtype") or math.prod(shape) <= INPUT_VALUES:
+        return show(value)
+    try:
+        flat = torch.as_tensor(value).detach().flatten()
+    except (TypeError, RuntimeError):  # an array of other things than numbers
+        return f"<{type(value).__name__}>"
+    ends = [_number(v) for v in [*flat[:3].tolist(), *flat[-3:].tolist()]]
+    text = _("a tensor of shape {shape}, {dtype}, flattened: {values}") \
+        if isinstance(value, torch.Tensor) else \
+        _("a numpy array of shape {shape}, {dtype}, flattened: {values}")
+    return text.format(dtype=str(value.dtype).removeprefix("torch."), shape=tuple(shape),
+                       values=f"[{', '.join(ends[:3])}, ..., {', '.join(ends[3:])}]")
+
+
+def _number(value):
+    """A value of a tensor as torch prints it, to 4 significant digits: 0.4963, 1., 7, True."""
+    if not isinstance(value, float):
+        return str(value)
+    text = f"{value:.4g}"
+    return text if any(c in text for c in ".en") else text + "."
+
+
 @dataclass
 class Failure:
     """One failed property: a title, the call that shows it, what was expected
@@ -50,7 +89,8 @@ class Failure:
         lines = [self.title]
         if self.call:
             lines.append(label(_("called")) + self.call)
-            lines += [f"{INDENT}{name} = {show(value)}" for name, value in self.inputs.items()]
+            lines += [f"{INDENT}{name} = {show_input(value)}"
+                      for name, value in self.inputs.items()]
         if self.expected is not None:
             lines.append(label(_("expected")) + show(self.expected))
         if self.got is not None:

@@ -10,6 +10,7 @@ where the learner's code runs: it imports only torch and the standard library.
 """
 import contextlib
 import os
+import traceback
 import warnings
 from dataclasses import dataclass
 
@@ -684,11 +685,27 @@ def _first_batch(loader):
             X, y = next(batches)
         del batches  # ends the loader's worker processes now
     except Exception as e:  # the learner's dataset or transform breaks on reading
-        return f"{type(e).__name__}: {e}"
+        # The loader's frames in the traceback hold its iterator, and so its
+        # worker processes: cleared, the iterator ends them as `batches` goes,
+        # not at some later garbage collection, whose shutdown of the idle
+        # workers waited 5 s for each (and in a process forked meanwhile, its
+        # copy printed a traceback of its own).
+        traceback.clear_frames(e.__traceback__)
+        return reading_error(e)
     if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)):
         return f"({type(X).__name__}, {type(y).__name__})"
     return [list(X.shape), str(X.dtype).removeprefix("torch."),
             X[:4].detach().to(torch.float32).clone(), [int(v) for v in y.flatten()]]
+
+
+def reading_error(error):
+    """"TypeError: ..." for an error raised while reading a batch. One raised in a
+    DataLoader worker process comes with that worker's traceback in its message,
+    torch's frames and English words: its last line is the learner's error."""
+    text = str(error)
+    if "\nOriginal Traceback" in text:
+        return text.rstrip().rsplit("\n", 1)[-1]
+    return f"{type(error).__name__}: {text}"
 
 
 def describe_loader(loader):

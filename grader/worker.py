@@ -67,8 +67,9 @@ class Serving:
     """One context's process: the learner's code behind seam.Learner, answering
     the judge's requests over `channel` (a socket file)."""
 
-    def __init__(self, seam, wire, channel, data):
+    def __init__(self, seam, wire, warnings, channel, data):
         self.seam, self.wire, self.channel, self.data = seam, wire, channel, data
+        self.warnings = warnings
         self.graphs, self.recipes = {}, {}
         self.stand_ins = {}
         self.learner = None
@@ -207,6 +208,12 @@ class Serving:
         return {"kind": "refused", "request": _text(str(kind), 100)}
 
     def reply_to(self, request, kind):
+        """The reply to `request`, with what the learner's code warned meanwhile."""
+        reply = self._reply_to(request, kind)
+        reply["warned"] = self.warnings.taken_warnings()
+        return reply
+
+    def _reply_to(self, request, kind):
         seam = self.seam
         try:
             return self.answer(request)
@@ -324,7 +331,7 @@ def limit_child(limits):
         resource.setrlimit(which, (cap, cap))
 
 
-def child(control, fds, message, seam, wire, data):
+def child(control, fds, message, runtime, data):
     """A context's process: what runs before the learner's code, then serving."""
     control.close()
     for number in range(1, signal.NSIG):
@@ -342,7 +349,7 @@ def child(control, fds, message, seam, wire, data):
     limit_child(message["limits"])
     try:
         setup = wire.read(channel)
-        Serving(seam, wire, channel, data).serve({**setup, "scratch": message["scratch"]})
+        Serving(*runtime, channel, data).serve({**setup, "scratch": message["scratch"]})
     finally:
         os._exit(0)
 
@@ -434,8 +441,9 @@ def main():
         except ImportError:
             pass
     data = map_data(config["data_file"])
-    seam = source_module("d2lkit_seam", config["seam_source"])
-    wire = source_module("d2lkit_wire", config["wire_source"])
+    warnings = source_module("d2lkit_learner_warnings", config["learner_warnings_source"])
+    runtime = (source_module("d2lkit_seam", config["seam_source"]),
+               source_module("d2lkit_wire", config["wire_source"]), warnings)
     # A context's process cannot read this one's memory or descriptors, and
     # the processes a context leaves behind come to this one to be ended.
     prctl(PR_SET_DUMPABLE, 0)
@@ -450,8 +458,7 @@ def main():
         if message["kind"] == "start" and current is None and len(fds) == 1:
             current = os.fork()
             if current == 0:
-                child(control, fds, {**message, "scratch": config["scratch"][0]}, seam, wire,
-                      data)
+                child(control, fds, {**message, "scratch": config["scratch"][0]}, runtime, data)
             os.close(fds[0])
             send_control(control, {"kind": "started"})
         else:

@@ -22,6 +22,10 @@ KIT_ROOT = Path(__file__).resolve().parent.parent
 for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
     os.environ.pop(variable, None)
 os.environ["LANG"] = "C.UTF-8"
+# Where a process that a test starts (a pytest run, a Jupyter kernel) finds this
+# checkout's grader before the environment's (whose editable install may be of
+# another checkout): its PYTHONPATH.
+THIS_KIT = os.pathsep.join(filter(None, [str(KIT_ROOT), os.environ.get("PYTHONPATH")]))
 PRELUDE = "\nimport random\nimport numpy as np\nimport torch\nfrom torch import nn\nfrom torch.nn import functional as F\n\n"
 
 

@@ -22,7 +22,7 @@ from grader.release import NOTEBOOK, release, stub_parts
 from grader.training import ScaledImages, as_float_features
 from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
 from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG, first_of_each_exercise
-from tests.conftest import KIT_ROOT, make_impl, variant_source
+from tests.conftest import KIT_ROOT, THIS_KIT, make_impl, variant_source
 
 
 def notebook_namespace(folder):
@@ -167,21 +167,41 @@ def test_a_hang_ends_by_the_timer_thread_where_there_is_no_sigalrm(monkeypatch):
     time.sleep(0.4)  # a limit that did not expire raises nothing later
 
 
-def test_the_text_is_the_grade_table_with_its_next_line_and_the_html_is_escaped():
+def test_one_exercise_shows_its_message_under_its_heading_with_no_total_and_escaped_html():
+    """grader.check("name"): the message under the exercise's heading, then its
+    row; no total row, and no next step repeating the message just above."""
     names = reference_namespace()
     exec("def get_fashion_mnist_labels(labels):\n    return [f'<{int(i)}>' for i in labels]\n",
          names)
     result = notebook.check_names(names, "get_fashion_mnist_labels")
     text = str(result)
+    message = result.grade["exercises"]["get_fashion_mnist_labels"]["feedback"]
     assert result.status("get_fashion_mnist_labels") == "failed"
-    assert "d2l chapter 3: your grade" in text and "d2l chapter 3: what to fix" in text
-    assert 'next: get_fashion_mnist_labels: ' in text
-    assert 'grader.check("get_fashion_mnist_labels")' in text
+    assert text.splitlines()[:3] == [
+        "=" * 26 + " d2l chapter 3: what to fix " + "=" * 26,
+        "_" * 21 + " get_fashion_mnist_labels (d2l 3.5.1) " + "_" * 21, ""]
+    assert f"\n{message}\n" + "=" * 26 + " d2l chapter 3: your grade " in text
+    assert text.splitlines()[-1].startswith("  get_fashion_mnist_labels  FAILED ")
+    assert "total" not in text and "next:" not in text and "grader.check(" not in text
     assert repr(result) == text
     page = result._repr_html_()
     assert "<script" not in page and "http" not in page and "<0>" not in page
-    first = result.grade["exercises"]["get_fashion_mnist_labels"]["feedback"].splitlines()[0]
-    assert notebook.esc(first) in page
+    assert notebook.esc(message) in page and "total" not in page and "next:" not in page
+
+
+def test_several_exercises_end_with_the_total_and_the_next_step():
+    grade = {"score": 2, "max_score": 10, "exercises": {
+        "Timer": {"status": "passed", "score": 2, "max_score": 2, "feedback": "all 3 checks passed"},
+        "softmax": {"status": "failed", "score": 0, "max_score": 8,
+                    "feedback": "softmax: wrong values\n  hint     subtract the max"}}}
+    lines = str(notebook.Result(grade)).splitlines()
+    assert lines[1] == "_" * 29 + " softmax (d2l 3.6.2) " + "_" * 30
+    assert lines[-3:] == [
+        "  total                                      2/10   (1 of 2 exercises passed)",
+        "  next: softmax: wrong values",
+        '        then run `grader.check("softmax")` to grade just that one']
+    page = notebook.Result(grade)._repr_html_()
+    assert "next: softmax: wrong values" in page and "1 of 2 exercises passed" in page
 
 
 # The release's notebook.
@@ -236,13 +256,14 @@ def test_notebook_has_the_sections_and_the_setup_cell(released):
 @pytest.fixture(scope="module")
 def kernel_name(tmp_path_factory):
     """A kernel spec for the Python running these tests (the venv's), found through
-    JUPYTER_PATH whatever kernels the machine has installed."""
+    JUPYTER_PATH whatever kernels the machine has installed; its grader is this
+    checkout's."""
     root = tmp_path_factory.mktemp("jupyter")
     spec = root / "kernels" / "d2lkit-test"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "d2lkit tests", "language": "python"}))
+        "display_name": "d2lkit tests", "language": "python", "env": {"PYTHONPATH": THIS_KIT}}))
     mp = pytest.MonkeyPatch()
     mp.setenv("JUPYTER_PATH", str(root))
     yield "d2lkit-test"
@@ -306,16 +327,22 @@ def reference_sources():
 PLOT = "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4])\nplt.show()"
 
 
-def test_kernel_grades_the_references_100(released, kernel_name, monkeypatch):
-    # The kernel starts as a learner's does, without the Agg backend that the
-    # grader's pytest plugin sets for this process: its figures show inline.
-    monkeypatch.delenv("MPLBACKEND", raising=False)
+def with_answers(nb, answers):
+    """A copy of `nb` with each exercise's stub cell holding answers[exercise],
+    else the reference's source."""
     stubs = {}
     for module in MODULES:
         stubs.update({v: k for k, v in stub_parts(
             (KIT_ROOT / "exercises" / f"{module}.py").read_text())[1].items()})
-    answers = reference_sources()
-    nb = with_cells(read_notebook(released), lambda s: answers[stubs[s]] if s in stubs else s)
+    answers = reference_sources() | answers
+    return with_cells(nb, lambda s: answers[stubs[s]] if s in stubs else s)
+
+
+def test_kernel_grades_the_references_100(released, kernel_name, monkeypatch):
+    # The kernel starts as a learner's does, without the Agg backend that the
+    # grader's pytest plugin sets for this process: its figures show inline.
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    nb = with_answers(read_notebook(released), {})
     # After grading (Animator's checks call use_svg_display), the learner's own
     # plot is shown as before: the grader changed none of the notebook's settings.
     nb["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None,
@@ -326,6 +353,83 @@ def test_kernel_grades_the_references_100(released, kernel_name, monkeypatch):
     assert "100/100" in outputs(code_cells(ran)[-2], "text/plain")
     shown = [o["data"] for o in code_cells(ran)[-1]["outputs"] if o["output_type"] == "display_data"]
     assert shown and all("image/png" in d and "image/svg+xml" not in d for d in shown), shown
+
+
+# The book's normal (3.1.3): np.exp of a tensor makes NumPy 2 warn at each call.
+BOOK_NORMAL = """def normal(x, mu, sigma):
+    p = 1 / math.sqrt(2 * math.pi * sigma**2)
+    return p * np.exp(-0.5 / sigma**2 * (x - mu)**2)
+"""
+# The book's load_data_fashion_mnist without ToTensor(): its 4 DataLoader
+# workers each fail to batch the PIL images.
+NO_TO_TENSOR = """def load_data_fashion_mnist(batch_size, resize=None):
+    trans = []
+    if resize:
+        trans.insert(0, transforms.Resize(resize))
+    trans = transforms.Compose(trans)
+    mnist_train = torchvision.datasets.FashionMNIST(
+        root="../data", train=True, transform=trans, download=True)
+    mnist_test = torchvision.datasets.FashionMNIST(
+        root="../data", train=False, transform=trans, download=True)
+    return (data.DataLoader(mnist_train, batch_size, shuffle=True,
+                            num_workers=get_dataloader_workers()),
+            data.DataLoader(mnist_test, batch_size, shuffle=False,
+                            num_workers=get_dataloader_workers()))
+"""
+# The book's 3.2.7 training cell: it leaves its loss l, a non-leaf tensor, bound.
+TRAINING_327 = """true_w, true_b = torch.tensor([2, -3.4]), 4.2
+features, labels = synthetic_data(true_w, true_b, 1000)
+w = torch.normal(0, 0.01, size=(2, 1), requires_grad=True)
+b = torch.zeros(1, requires_grad=True)
+lr, num_epochs, batch_size = 0.03, 1, 10
+for epoch in range(num_epochs):
+    for X, y in data_iter(batch_size, features, labels):
+        l = squared_loss(linreg(X, w, b), y)
+        l.sum().backward()
+        sgd([w, b], lr, batch_size)
+"""
+
+
+def test_kernel_output_is_the_message_without_noise(released, kernel_name):
+    """In a real kernel: a check of the book's normal (NumPy warns at each call)
+    says the warning once; one of a loader whose DataLoader workers fail says
+    the learner's error's own line, with no worker traceback and no line
+    printed by the workers, and ends in seconds; a check after the book's 3.2.7
+    training cell shows none of the kit's own warnings."""
+    nb = with_answers(read_notebook(released), {"normal": BOOK_NORMAL,
+                                                "load_data_fashion_mnist": NO_TO_TENSOR})
+    kept = [f'grader.check("{name}")' for name in ("normal", "load_data_fashion_mnist",
+                                                   "huber_loss")]
+    cells = [c for c in nb["cells"] if c["cell_type"] != "code" or not
+             c["source"].startswith("grader.check(") or c["source"] in kept]
+    at = cells.index(check_cell(nb, "huber_loss"))
+    cells.insert(at, {"cell_type": "code", "id": "book-3-2-7", "metadata": {},
+                      "execution_count": None, "outputs": [], "source": TRAINING_327})
+    loading = check_cell(nb, "load_data_fashion_mnist")
+    loading["source"] = ("import time\nstarted = time.monotonic()\n"
+                         'result = grader.check("load_data_fashion_mnist")\n'
+                         "seconds = time.monotonic() - started\nresult")
+    cells.append({"cell_type": "code", "id": "seconds", "metadata": {},
+                  "execution_count": None, "outputs": [], "source": "print(seconds)"})
+    nb["cells"] = cells
+    ran = run_notebook(nb, released / "exercises", kernel_name)
+
+    def printed(cell):
+        return "".join(o["text"] for o in cell["outputs"] if o["output_type"] == "stream")
+    normal, huber = check_cell(ran, "normal"), check_cell(ran, "huber_loss")
+    loaded = next(c for c in ran.cells if "load_data_fashion_mnist" in c["source"]
+                  and c["source"].startswith("import time"))
+    for cell in (normal, loaded, huber):
+        assert printed(cell) == "", printed(cell)  # no warning, nothing from the workers
+    assert "passed" in outputs(normal, "text/plain") and "passed" in outputs(huber, "text/plain")
+    assert outputs(normal, "text/html").count("__array_wrap__ must accept context") == 1
+    message = outputs(loaded, "text/plain")
+    assert message.count("found <class 'PIL.Image.Image'>") == 1, message
+    for noise in ("Traceback", "worker process", "site-packages", "Exception ignored"):
+        assert noise not in message, message
+    seconds = float(printed(next(c for c in ran.cells if c.get("id") == "seconds")))
+    print(f"load_data_fashion_mnist without ToTensor() graded in {seconds:.1f} s")
+    assert seconds < 15  # it took 22 s when the failed loaders' workers outlived their check
 
 
 WRONG_SOFTMAX = "def softmax(X):\n    X_exp = torch.exp(X)\n    return X_exp / X_exp.sum(1, keepdim=True)\n"

@@ -7,14 +7,16 @@ import pytest
 
 from grader.batch import suite_tests_of
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES as EXERCISES
-from tests.conftest import KIT_ROOT
+from tests.conftest import KIT_ROOT, THIS_KIT
 
 pytest_plugins = ["pytester"]
 
 
 @pytest.fixture
-def kit(pytester):
-    """A learner's folder: the kit's test entry and a copy of the stubs."""
+def kit(pytester, monkeypatch):
+    """A learner's folder: the kit's test entry and a copy of the stubs; pytest
+    runs there with this checkout's grader."""
+    monkeypatch.setenv("PYTHONPATH", THIS_KIT)
     shutil.copy(KIT_ROOT / "exercises" / "test_chapter3.py", pytester.path)
     shutil.copytree(KIT_ROOT / "exercises", pytester.path / "mine",
                     ignore=shutil.ignore_patterns("test_*", "__pycache__"))
@@ -191,3 +193,29 @@ def test_from_scratch_rule_and_allow_builtins(kit):
     result, grade = run_grading(kit, *args, "--examples", "5")
     assert (grade["exercises"]["softmax"]["status"], result.ret) == ("passed", 0)
     result.stdout.fnmatch_lines(["*5 examples per check, derandomized; built-ins allowed*"])
+
+
+def test_warnings_and_dataloader_workers_do_not_bury_the_messages(kit):
+    """A normal whose np.exp of a tensor makes NumPy warn at each call, and a
+    loader without ToTensor() whose DataLoader workers fail: each message is
+    read once, the warning said once under it with its count, the loader's
+    error by its own last line; no worker traceback, no pytest warnings
+    summary or count."""
+    from tests.test_notebook import NO_TO_TENSOR
+    for module, source in (("linear_regression", "def normal(x, mu, sigma):\n"
+                                                  "    return np.exp(-0.5 / sigma**2 * (x - mu)**2)\n"),
+                           ("training", NO_TO_TENSOR)):
+        shutil.copy(KIT_ROOT / "solutions" / f"{module}.py", kit.path / "mine")
+        with open(kit.path / "mine" / f"{module}.py", "a") as f:
+            f.write(f"\n\n{source}")
+    result, grade = run_grading(kit, "--impl", "mine", "--exercise", "normal",
+                                "--exercise", "load_data_fashion_mnist")
+    out = result.stdout.str() + result.stderr.str()
+    warned = [line for line in out.splitlines() if "__array_wrap__" in line]
+    assert len(warned) == 1 and warned[0].startswith("  warning  normal raised this "), out
+    assert warned[0] in grade["exercises"]["normal"]["feedback"]
+    assert out.count("found <class 'PIL.Image.Image'>") == 1, out  # the message's got line
+    rest = "\n".join(line for line in out.splitlines() if "__array_wrap__" not in line)
+    for noise in ("Traceback", "worker process", "Exception ignored", "site-packages",
+                  "warnings summary", "Warning", " warning"):
+        assert noise not in rest, noise
