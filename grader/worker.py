@@ -348,7 +348,7 @@ def child(control, fds, message, runtime, data):
     os.chdir(message["scratch"])
     limit_child(message["limits"])
     try:
-        setup = wire.read(channel)
+        setup = runtime[1].read(channel)
         Serving(*runtime, channel, data).serve({**setup, "scratch": message["scratch"]})
     finally:
         os._exit(0)
