@@ -236,13 +236,15 @@ def test_notebook_has_the_sections_and_the_setup_cell(released):
 @pytest.fixture(scope="module")
 def kernel_name(tmp_path_factory):
     """A kernel spec for the Python running these tests (the venv's), found through
-    JUPYTER_PATH whatever kernels the machine has installed."""
+    JUPYTER_PATH whatever kernels the machine has installed, that imports the
+    grader of this checkout (not an installed one)."""
     root = tmp_path_factory.mktemp("jupyter")
     spec = root / "kernels" / "d2lkit-test"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "d2lkit tests", "language": "python"}))
+        "display_name": "d2lkit tests", "language": "python",
+        "env": {"PYTHONPATH": str(KIT_ROOT)}}))
     mp = pytest.MonkeyPatch()
     mp.setenv("JUPYTER_PATH", str(root))
     yield "d2lkit-test"
