@@ -36,10 +36,10 @@ def kernel_history(names):
     order, if `names` are its notebook's globals; else None (a plain script)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython else None
-    if shell is None or getattr(shell, "user_ns", None) is not names:
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    if history is None or shell.user_ns is not names:
         return None
-    return [(count, text) for count, text in enumerate(shell.history_manager.input_hist_raw)
-            if count]
+    return [(count, text) for count, text in enumerate(history) if count]
 
 
 class Replay:
