@@ -8,8 +8,6 @@ import ast
 import json
 import re
 
-import pytest
-
 from grader.batch import grade
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES, seam_spec
 from grader.oracle import ORACLE

@@ -5,7 +5,6 @@ for here) with one note line that says what the live globals hold otherwise;
 the kit's d2l in the learner's own cells (grader.book); the cell named in a
 traceback."""
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -55,11 +54,13 @@ def test_the_books_3_3_and_3_7_cells_after_3_6_leave_net_passing(tmp_path):
 
 
 def test_an_alias_of_a_function_is_a_definition_and_a_later_def_wins(tmp_path):
-    alias = "def my_softmax(X):\n    return softmax(X) * 1\n\nsoftmax_too = my_softmax"
-    found = loaded(tmp_path, [SOFTMAX, "def linreg(X, w, b):\n    return X @ w + b",
-                              "net = linreg", alias, NET])
+    linreg = "def linreg(X, w, b):\n    return X @ w + b"
+    found = loaded(tmp_path, [SOFTMAX, linreg, "net = linreg", NET])
     assert found._found["net"].__name__ == "net"  # 3.2.7's `net = linreg`, then 3.6's def
-    found = loaded(tmp_path / "alias", [SOFTMAX, NET, "net = lambda X: softmax(X @ W + b)"])
+    found = loaded(tmp_path / "alias", [SOFTMAX, NET, "def my_net(X):\n    return X",
+                                        "net = my_net", SEQUENTIAL])
+    assert found._found["net"].__name__ == "my_net"  # the alias, not 3.7's model after it
+    found = loaded(tmp_path / "lambda", [SOFTMAX, NET, "net = lambda X: softmax(X @ W + b)"])
     assert found._found["net"].__name__ == "<lambda>"
 
 
