@@ -1,11 +1,13 @@
 """Reading, drawing, evaluating, training and predicting: your code goes here
 (d2l 3.5, 3.6.5-3.6.7).
 
-The book's helpers from 2.4 that Animator calls, set_axes and use_svg_display,
-and IPython's display are the grader's: while Animator is graded it puts its
-own in this module (they show nothing outside a notebook), so you need not
-write or import them; to draw in your own notebook, import them from d2l or
-define them as the book's 2.4 does.
+Animator draws as the book's 3.6.6 does: with the book's helpers from 2.4,
+d2l.use_svg_display() and d2l.set_axes(...), and with IPython's
+display.display(...). In the notebook, its imports cell gives them: `import
+grader`, then `from d2l import torch as d2l` (the kit's d2l) and `from IPython
+import display`. In this file, import d2l as the book does; while Animator is
+graded, the grader's own helpers stand in for all three (display too, imported
+or not), and nothing is shown.
 """
 import matplotlib.pyplot as plt
 import torch
@@ -153,18 +155,19 @@ class Animator:
     Animator(xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
              xscale='linear', yscale='linear', fmts=('-', 'm--', 'g-.', 'r:'),
              nrows=1, ncols=1, figsize=(3.5, 2.5)):
-        calls use_svg_display(), then makes self.fig and self.axes (a list) with
-        plt.subplots(nrows, ncols, figsize=figsize); everything is drawn on
+        calls d2l.use_svg_display(), then makes self.fig and self.axes (a list)
+        with plt.subplots(nrows, ncols, figsize=figsize); everything is drawn on
         self.axes[0].
     add(x, y): y is a number or a sequence of numbers (one per line), x a number
         (the same for every line) or a sequence; appends (x[i], y[i]) to line i,
         skipping a None, then clears self.axes[0], plots every line i with
-        fmts[i], applies set_axes(self.axes[0], xlabel, ylabel, xlim, ylim,
+        fmts[i], applies d2l.set_axes(self.axes[0], xlabel, ylabel, xlim, ylim,
         xscale, yscale, legend) and calls display.display(self.fig) and
         display.clear_output(wait=True).
 
-    set_axes, use_svg_display and display are the grader's (see the top of this
-    file); outside a notebook nothing is shown.
+    d2l.use_svg_display, d2l.set_axes and display are the book's (see the top of
+    this file): call them as the book does, so that your own training cells
+    draw too.
 
     Hint: add(x, y) appends each y[i] to line i, then redraws every line and calls config_axes().
 

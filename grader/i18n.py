@@ -14,6 +14,7 @@ import gettext
 import io
 import locale
 import os
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -65,6 +66,17 @@ def set_language(lang):
 def language():
     """The language texts are shown in now."""
     return _current[0]
+
+
+@contextmanager
+def speaking(lang):
+    """Texts in `lang` (None: the locale's) inside the block, as before after it."""
+    before = language()
+    set_language(lang or language_from_environment())
+    try:
+        yield
+    finally:
+        set_language(before)
 
 
 def texts():

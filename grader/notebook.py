@@ -1,10 +1,14 @@
 """Grading inside a Jupyter notebook (or Colab, or IPython): `grader.check("softmax")`
-grades the functions as the notebook defines them at that moment, and
-`grader.check()` grades them all. The third learner front-end, beside the
-pytest plugin and watch mode: the same checks and grading core as the
-instructor command (grader.batch.grade), the same texts (grader.feedback).
+grades the functions as the notebook's cells define them, and `grader.check()`
+grades them all. The third learner front-end, beside the pytest plugin and
+watch mode: the same checks and grading core as the instructor command
+(grader.batch.grade), the same texts (grader.feedback).
 
-The notebook's globals stand for every learner module at once. The kernel keeps
+In a kernel, what is graded is each exercise's definition, the cells that ran
+run again by the saved notebook's loader (grader.replay), so that the book's
+later cells (which train W in place and rebind net) change no grade, and
+`python -m grader grade` on the saved notebook agrees. Elsewhere (a script),
+the caller's globals stand for every learner module at once. The kernel keeps
 torch, Hypothesis, the suite and Fashion-MNIST loaded, so checking again costs
 only the checks. Grading leaves the notebook as it was: its variables (the
 bindings, and the values of tensors bound to them) and the global random
@@ -14,18 +18,19 @@ import gc
 import html
 import random
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from grader import feedback, i18n
+from grader import book, feedback, i18n
 from grader.batch import grade
 from grader.exercises import BY_NAME, DEFAULT_POINTS, MODULES, NAMES, seam_spec
 from grader.fashion_mnist import shared_features
-from grader.i18n import N_, _
+from grader.i18n import N_, _, speaking
 from grader.oracle import ORACLE, showing_nothing
+from grader.replay import note, replayed, with_note
 from grader.seam import Learner
 
 # How the learner grades one exercise from a notebook, for the "next:" line.
@@ -40,17 +45,6 @@ NOTEBOOK_MESSAGES = {
                   " it (or define it under that name), then check again."),
 }
 KINDS = {True: N_("class"), False: N_("function")}
-
-
-@contextmanager
-def speaking(lang):
-    """Texts in `lang` (None: the locale's) inside the block, as before after it."""
-    before = i18n.language()
-    i18n.set_language(lang or i18n.language_from_environment())
-    try:
-        yield
-    finally:
-        i18n.set_language(before)
 
 
 class Namespace:
@@ -79,10 +73,12 @@ def learner_folder(names):
     return Path.cwd()
 
 
-def notebook_learner(names, call_timeout=10.0, allow_builtins=False):
-    """A grader.seam.Learner whose every module is the namespace `names`."""
+def notebook_learner(names, call_timeout=10.0, allow_builtins=False, folder=None):
+    """A grader.seam.Learner whose every module is the namespace `names`, whose
+    code was compiled from files in `folder` (None: see learner_folder)."""
     view = Namespace(names)
-    return Learner(learner_folder(names), seam_spec(allow_builtins), call_timeout=call_timeout,
+    return Learner(folder or learner_folder(names), seam_spec(allow_builtins),
+                   call_timeout=call_timeout,
                    stand_ins=vars(ORACLE), loaded={module: view for module in MODULES})
 
 
@@ -174,19 +170,28 @@ def check_names(names, exercise=None, *, call_timeout=10.0, allow_builtins=False
 
 
 def _graded(names, exercise, call_timeout, allow_builtins, points, fashion):
-    """check_names's grade (GradeBook.as_json()), in notebook words."""
+    """check_names's grade (GradeBook.as_json()), in notebook words. In a Jupyter
+    kernel, of the notebook's definitions (grader.replay), each message with a
+    note of what the live globals say otherwise; elsewhere, of `names`."""
     chosen = NAMES if exercise is None else (exercise,)
-    with kept_as_it_was(names), warnings.catch_warnings(), showing_nothing(), grading_lightly():
+    with kept_as_it_was(names), warnings.catch_warnings(), showing_nothing(), grading_lightly(), \
+            book.grading():
         # As under pytest: the book's float(l.sum()) in train_epoch_ch3 makes torch
         # warn, and it is right there. One thread: the checks' tensors are small.
         # The checks' figures are not shown (showing_nothing): Animator's alone
         # draw dozens, which took seconds to render in the notebook.
         warnings.filterwarnings("ignore", "Converting a tensor with requires_grad", UserWarning)
         torch.set_num_threads(1)
-        learner = notebook_learner(names, call_timeout, allow_builtins)
-        graded = grade(learner, points or DEFAULT_POINTS, exercises=chosen, fashion=fashion)
-    graded["exercises"] = {name: in_notebook_words(result, name)
-                           for name, result in graded["exercises"].items()}
+        replay = replayed(names)
+        graded_names = names if replay is None else replay.names(names)
+        with nullcontext() if replay is None else kept_as_it_was(vars(replay.cells.module)):
+            learner = notebook_learner(graded_names, call_timeout, allow_builtins,
+                                       None if replay is None else replay.folder)
+            graded = grade(learner, points or DEFAULT_POINTS, exercises=chosen, fashion=fashion)
+    graded["exercises"] = {
+        name: with_note(in_notebook_words(result, name),
+                        note(replay, names, name, result["status"]) if replay else None)
+        for name, result in graded["exercises"].items()}
     return graded
 
 

@@ -69,9 +69,17 @@ NOTEBOOK_INTRO = N_("""# d2l chapter 3, auto-graded: the notebook
 
 The exercises of `exercises/*.py`, as notebook cells. Write each function in its
 cell in place of `raise NotImplementedError`, run the cell, then run the
-`grader.check(...)` cell below it: it grades the function as the notebook
-defines it at that moment, with the same checks as `pytest exercises`. The last
-cell grades everything. Run the cells from the top, in order.
+`grader.check(...)` cell below it: it grades the function as the cells you ran
+define it, with the same checks as `pytest exercises`. The last cell grades
+everything. Run the cells from the top, in order.
+
+The book's own cells (its demos, its training runs) may go here too, as the
+book prints them: after `import grader`, `from d2l import torch as d2l` gives
+the kit's d2l (`d2l.plt`, the book's plotting helpers, and your own functions:
+`d2l.sgd` is your `sgd`), and Fashion-MNIST is read from this computer. Each
+exercise is graded on its definition (its last `def` or `class`), so what later
+cells do to its name or to the tensors it uses (training `W` and `b`, 3.7's
+`net = nn.Sequential(...)`) does not change its grade.
 
 The notebook and the `.py` files are two places to write the same functions:
 `pytest exercises` and watch mode grade the `.py` files, `grader.check` grades
@@ -91,6 +99,9 @@ SETUP_CELL = N_("""# Colab only: remove the "# " in front of the next three line
 CHECK_ALL_INTRO = N_("""## Your grade
 
 Every exercise at once, with the grade table and what to do next.""")
+# The book's own imports, which its cells need (3.6's Animator, 3.7's d2l.train_ch3):
+# after `import grader`, d2l is the kit's (grader.book).
+BOOK_IMPORTS = ("from d2l import torch as d2l", "from IPython import display")
 SAME_STUBS = N_("(`exercises/{module}.py` holds the same stubs.)")
 
 
@@ -153,7 +164,7 @@ def chapter3_notebook(exercises_dir):
         imports += [line for line in module_imports if line not in imports]
         docstring = ast.get_docstring(ast.parse(path.read_text())) or module
         parts[module] = (docstring.splitlines()[0], defs)
-    cells.append(("code", "\n".join(["import grader", *imports])))
+    cells.append(("code", "\n".join(["import grader", *imports, *BOOK_IMPORTS])))
     for module, (title, defs) in parts.items():
         heading = _(title.replace(": your code goes here", "").rstrip("."))
         cells.append(("markdown", f"## {heading}\n\n" + _(SAME_STUBS).format(module=module)))

@@ -222,10 +222,26 @@ def _timer_limit(seconds, exercise, message):
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None)
 
 
+# The file name under which the kernel's replay (grader.replay) compiles the
+# cell of In [number]: a name in the learner's folder, so that its frames are
+# the learner's, which no real file has.
+KERNEL_CELL = "In [{number}]"
+
+
+def _place(filename):
+    """Where a learner's frame is, as the learner knows it: the kernel's cell
+    (In [12]), a notebook's cell (chapter3.ipynb [cell 12]) or a file's name."""
+    cell = re.fullmatch(r"In \[(\d+)\]", Path(filename).name)
+    if cell:
+        return _("In [{number}]").format(number=cell.group(1))
+    return Path(filename).name
+
+
 def _learner_frames(error, folder):
     """The traceback lines that point into the learner's own files."""
     frames = traceback.extract_tb(error.__traceback__)
-    return [f"{Path(f.filename).name}, line {f.lineno}, in {f.name}: {f.line}"
+    return [_("{place}, line {line}, in {function}: {code}").format(
+                place=_place(f.filename), line=f.lineno, function=f.name, code=f.line)
             for f in frames if Path(f.filename).resolve().is_relative_to(folder)]
 
 
@@ -468,12 +484,23 @@ def _simple(node, libraries):
     return all(_simple(child, libraries) for child in ast.iter_child_nodes(node))
 
 
+def _part_of_a_value(node, libraries):
+    """Whether the expression `node` is an attribute or an item of a value that is
+    no library's (3.3's `net[0].bias.data`, `X.shape[1]`)."""
+    root = node
+    while isinstance(root, (ast.Attribute, ast.Subscript)):
+        root = root.value
+    return root is not node and not (isinstance(root, ast.Name) and root.id in libraries)
+
+
 def kept_statement(node, libraries):
     """Whether a notebook's top-level statement runs when it is graded: an import,
     a def or class, or an assignment to plain names of an expression that calls
     only torch (and the like: `libraries` are the names bound to them) and a few
     built-ins, such as `W = torch.normal(0, 0.01, size=(784, 10), requires_grad=True)`
-    or `lr = 0.1`."""
+    or `lr = 0.1`, and that is not a part of another value (3.3's
+    `b = net[0].bias.data` reads what a training run made, and would rebind the
+    `b` that 3.6's net reads)."""
     if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
                          ast.ClassDef)):
         return True
@@ -488,7 +515,7 @@ def kept_statement(node, libraries):
         return True  # a d2l import, turned into a stand-in
     plain = all(isinstance(t, ast.Name) or (isinstance(t, (ast.Tuple, ast.List)) and all(
         isinstance(e, ast.Name) for e in t.elts)) for t in targets)
-    return plain and _simple(value, libraries)
+    return plain and _simple(value, libraries) and not _part_of_a_value(value, libraries)
 
 
 def _library_names(node):
@@ -529,7 +556,10 @@ class LoadNotes:
         """The note, or None if there is nothing to tell."""
         name, where = self.name, CELLS if self.notebook else LINES
         said = []
-        if self.book:
+        # In a notebook, d2l is the kit's (grader.book), and the release's
+        # imports cell imports it: only a call of d2l's version of an exercise
+        # matters, and its exercise's message says so.
+        if self.book and not self.notebook:
             said.append(_("{name}: the grader did not import the d2l package ({where}): the kit"
                           " does not need it, so call your own functions, for example your own"
                           " sgd(...), not d2l.sgd(...).").format(
@@ -614,11 +644,18 @@ def _importing(folder, siblings):
 
 class Loaded:
     """A learner file once loaded: `module` (a module, or an Outcome if it could
-    not be loaded), `defined` ({name: implemented?}, see definitions()) and
-    `note` (LoadNotes.text())."""
+    not be loaded), `defined` ({name: implemented?}, see definitions()), `note`
+    (LoadNotes.text()) and, for a notebook, `definitions` (see Cells)."""
 
-    def __init__(self, module, defined=None, note=None):
+    def __init__(self, module, defined=None, note=None, definitions=None):
         self.module, self.defined, self.note = module, defined or {}, note
+        self.definitions = definitions or {}
+
+    def binding(self, name):
+        """What the file's `name` is graded as: its definition, else its module's binding."""
+        if name in self.definitions:
+            return self.definitions[name]
+        return getattr(self.module, name, None)
 
 
 def _unique_name(folder, stem):
@@ -682,56 +719,120 @@ def load_module(folder, module, import_timeout=None, siblings=()):
 
 def load_notebook(path, folder, import_timeout=None, siblings=()):
     """Run the kept statements (kept_statement) of the notebook at `path`, in
-    order, into a module of its own; a Loaded (its module an Outcome if the
-    notebook cannot be read at all). A statement that fails is noted and
+    order, into a module of its own (see Cells); a Loaded (its module an Outcome
+    if the notebook cannot be read at all). A statement that fails is noted and
     skipped; after `import_timeout` s in all, the rest is skipped."""
     try:
         cells = notebook_cells(path)
     except SourceProblem as e:
         return Loaded(BrokenModule(path.stem, e.args[0]), note=e.args[0])
-    module = types.ModuleType(_unique_name(folder, path.name))
-    module.__file__ = str(path)
-    module.__dict__[BOOK_BINDING] = BookPackage
-    notes, defined, libraries = LoadNotes(path.name, notebook=True), {}, set()
+    run = Cells(_unique_name(folder, path.name), LoadNotes(path.name, notebook=True))
+    run.module.__file__ = str(path)
     try:
         with _importing(folder, siblings), time_limit(import_timeout, path.stem):
             for number, text in cells:
-                _run_cell(number, text, path, module, notes, defined, libraries)
+                run.cell(number, text, f"{path} [cell {number}]")
     except TimedOut:
-        notes.stopped = import_timeout
-    return Loaded(module, defined, notes.text())
+        run.notes.stopped = import_timeout
+    return Loaded(run.module, run.defined, run.notes.text(), run.definitions)
 
 
-def _run_cell(number, text, path, module, notes, defined, libraries):
-    """Run the kept statements of one code cell (see load_notebook)."""
-    magic = re.match(r"\s*%%(\w+)", text)
-    if magic and magic.group(1) not in PYTHON_CELL_MAGICS:
-        notes.shell.append(number)  # %%bash, %%writefile, ...: not Python
-        return
-    filename = f"{path} [cell {number}]"
-    try:
-        tree, blanked = parse_source(text, filename)
-    except SyntaxError as e:
-        notes.unreadable.append((number, e))
-        return
-    notes.shell += [number] * bool(blanked)
-    books = _BookImports()
-    tree = books.visit(tree)
-    notes.book += [number] * bool(books.lines)
-    # So that tracebacks show the cell's lines.
-    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-    for node in tree.body:
-        if not kept_statement(node, libraries):
-            if not (_is_docstring(node) or _is_grading_call(node)):
-                notes.skipped.append(number)
-            continue
-        libraries |= _library_names(node)
+def _is_definition(value):
+    """Whether an assignment of `value` to a name defines it as a function or a
+    class would (an alias: softmax = my_softmax, a lambda, d2l's function that
+    `from d2l.torch import softmax` binds), rather than giving it a value
+    (net = nn.Sequential(...))."""
+    return inspect.isroutine(value) or isinstance(value, (type, BookPackage))
+
+
+def _names_bound(node):
+    """The names a top-level statement binds."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [a.asname or a.name.split(".")[0] for a in node.names if a.name != "*"]
+    targets = node.targets if isinstance(node, ast.Assign) else \
+        [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+    return [name for target in targets for name in _bound_names(target)]
+
+
+class Cells:
+    """A notebook's code cells, run one after another into one new module named
+    `name`: of each cell only the kept statements (kept_statement), each on its
+    own, so that one that fails does not lose the rest. `notes` (LoadNotes)
+    collects what was not run or failed.
+
+    A name's definition is its last def or class, or its last assignment of a
+    function or a class (an alias, see _is_definition); a later assignment of a
+    value (3.7's `net = nn.Sequential(...)` after 3.6's `def net`) rebinds the
+    name in the module but does not replace the definition, which is what is
+    graded. After the cells run:
+    - `defined`: {name: implemented?} for each name bound, by its definition
+      (a stub is not implemented), or by its last assignment if it has none;
+    - `definitions`: {name: the function or class of its definition};
+    - `defined_in`, `assigned_in`, `bound_in`: {name: the cell of its
+      definition}, {name: the cell of the last statement that ran and bound it},
+      {name: the cell of the last statement, run or not, that binds it};
+    - `lost`: {name: (cell, line, error)} of the names that a statement which
+      failed would have bound (and no later one bound).
+    """
+
+    def __init__(self, name, notes):
+        self.module = types.ModuleType(name)
+        self.module.__dict__[BOOK_BINDING] = BookPackage
+        self.notes, self.libraries = notes, set()
+        self.defined, self.definitions, self.lost = {}, {}, {}
+        self.defined_in, self.assigned_in, self.bound_in = {}, {}, {}
+
+    def cell(self, number, text, filename):
+        """Run the kept statements of the code cell `number`, its source `text`,
+        compiled under `filename` (which names it in tracebacks)."""
+        notes = self.notes
+        magic = re.match(r"\s*%%(\w+)", text)
+        if magic and magic.group(1) not in PYTHON_CELL_MAGICS:
+            notes.shell.append(number)  # %%bash, %%writefile, ...: not Python
+            return
         try:
-            exec(compile(ast.Module([node], []), filename, "exec"), module.__dict__)
-        except (Exception, SystemExit, BookCalled) as e:
-            notes.failed.append((number, node.lineno, e))
-            continue
-        defined.update(definitions([node]))
+            tree, blanked = parse_source(text, filename)
+        except SyntaxError as e:
+            notes.unreadable.append((number, e))
+            return
+        notes.shell += [number] * bool(blanked)
+        books = _BookImports()
+        tree = books.visit(tree)
+        notes.book += [number] * bool(books.lines)
+        # So that tracebacks show the cell's lines.
+        linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+        for node in tree.body:
+            self.bound_in.update(dict.fromkeys(_names_bound(node), number))
+            if not kept_statement(node, self.libraries):
+                if not (_is_docstring(node) or _is_grading_call(node)):
+                    notes.skipped.append(number)
+                continue
+            self.libraries |= _library_names(node)
+            try:
+                exec(compile(ast.Module([node], []), filename, "exec"), self.module.__dict__)
+            except (Exception, SystemExit, BookCalled) as e:
+                notes.failed.append((number, node.lineno, e))
+                self.lost.update(dict.fromkeys(_names_bound(node), (number, node.lineno, e)))
+                continue
+            self._bound(node, number)
+
+    def _bound(self, node, number):
+        """Note the names `node`, which ran in cell `number`, bound (an import
+        defines nothing: a notebook that imports a learner's module grades it there)."""
+        definition = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        for name in _names_bound(node):
+            self.lost.pop(name, None)
+            self.assigned_in[name] = number
+            value = self.module.__dict__.get(name)
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            if definition or _is_definition(value):
+                self.definitions[name], self.defined_in[name] = value, number
+                self.defined[name] = not (definition and _is_stub(node))
+            elif name not in self.definitions:
+                self.defined[name] = True
 
 
 def notebooks_in(folder):
@@ -880,11 +981,11 @@ class Learner:
                     " kit's stub back.").format(exercise=exercise,
                                                 files=_(" and in ").join(files)))
             elif files:
-                found = getattr(next(iter(files.values())).module, exercise, None)
+                found = next(iter(files.values())).binding(exercise)
             elif not isinstance(py.module, Outcome):
                 found = getattr(py.module, exercise, None)
             elif stubs:
-                found = getattr(stubs[-1].module, exercise, None)
+                found = stubs[-1].binding(exercise)
             elif isinstance(py.module, BrokenModule) or not notebooks:
                 found = py.module
             else:

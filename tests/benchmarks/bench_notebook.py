@@ -4,7 +4,7 @@ in the same run (medians of --runs).
 Usage: python tests/benchmarks/bench_notebook.py [--runs 3] [--exercises NAME ...]
 
 - `grader.check("NAME")` in a warm Jupyter kernel (a real ipykernel of this
-  Python, the reference loaded into its namespace) against watch mode's
+  Python, the reference run in it as cells) against watch mode's
   re-grade of the same exercise (bench_speed.py's --parts watch timing);
 - `grader.check()` of every exercise, in a fresh kernel (it loads torch,
   Hypothesis, the suite and the data) and again in the warm one, against
@@ -27,15 +27,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_speed import BARE, pytest_args, wall, watch_times  # noqa: E402
 from grader.exercises import MODULES, NAMES  # noqa: E402
 
-# Run in the kernel: the reference as a notebook holds it (one namespace, the
-# imports that join the learner's files left out).
-LOAD = f"""
-import grader
-for _module in {list(MODULES)!r}:
-    _source = open({str(KIT / 'solutions')!r} + f"/{{_module}}.py").read()
-    exec("\\n".join(line for line in _source.splitlines()
-                   if line.split(" import ")[0] not in {[f'from {m}' for m in MODULES]!r}))
-"""
+def load_cells():
+    """The cells that load the reference into the kernel, as a notebook holds it:
+    `import grader`, then each module's source as a cell of its own (the imports
+    that join the learner's files left out), so that grader.check grades them
+    as the kernel's cells define them (grader.replay)."""
+    joins = tuple(f"from {m} import" for m in MODULES)
+    return ["import grader"] + ["\n".join(
+        line for line in (KIT / "solutions" / f"{module}.py").read_text().splitlines()
+        if not line.startswith(joins)) for module in MODULES]
+
+
 TIMED = """
 import time as _time
 _start = _time.perf_counter()
@@ -78,7 +80,8 @@ def kernel_spec(root):
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "d2lkit bench", "language": "python"}))
+        "display_name": "d2lkit bench", "language": "python",
+        "env": {"PYTHONPATH": str(KIT)}}))  # this checkout's grader, not an installed one
     return root
 
 
@@ -89,7 +92,8 @@ def notebook_times(runs, names, tmp):
     for _ in range(runs):
         kernel = Kernel(tmp, kernel_spec(tempfile.mkdtemp(dir=tmp)))
         try:
-            kernel.run(LOAD)
+            for cell in load_cells():
+                kernel.run(cell)
             seconds, score = kernel.timed()
             assert score == 100, score
             times.setdefault("all, cold", []).append(seconds)
