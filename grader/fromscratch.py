@@ -138,7 +138,10 @@ def _parse(name, text):
 
 
 def _bindings(tree):
-    """{name: the last top-level statement binding it}."""
+    """{name: the last top-level statement binding it}, but that a value assigned
+    to a name defined by def or class (3.3's `data_iter = load_array(...)` after
+    3.2's `def data_iter`) does not replace the definition, as seam.Cells grades
+    a notebook; an alias (`softmax = torch.softmax`, a lambda) does."""
     found = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -147,7 +150,9 @@ def _bindings(tree):
             found.update(((a.asname or a.name).split(".")[0], node) for a in node.names)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            found.update((t.id, node) for t in targets if isinstance(t, ast.Name))
+            alias = isinstance(node.value, (ast.Name, ast.Attribute, ast.Lambda))
+            found.update((t.id, node) for t in targets if isinstance(t, ast.Name) and (
+                alias or not isinstance(found.get(t.id), (ast.FunctionDef, ast.ClassDef))))
     return found
 
 
