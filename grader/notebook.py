@@ -73,13 +73,15 @@ def learner_folder(names):
     return Path.cwd()
 
 
-def notebook_learner(names, call_timeout=10.0, allow_builtins=False, folder=None):
+def notebook_learner(names, call_timeout=10.0, allow_builtins=False, folder=None,
+                     sources=None):
     """A grader.seam.Learner whose every module is the namespace `names`, whose
-    code was compiled from files in `folder` (None: see learner_folder)."""
+    code was compiled from files in `folder` (None: see learner_folder);
+    `sources`: the files it came from, which the from-scratch rule reads."""
     view = Namespace(names)
     return Learner(folder or learner_folder(names), seam_spec(allow_builtins),
-                   call_timeout=call_timeout,
-                   stand_ins=vars(ORACLE), loaded={module: view for module in MODULES})
+                   call_timeout=call_timeout, stand_ins=vars(ORACLE),
+                   loaded={module: view for module in MODULES}, sources=sources)
 
 
 def in_notebook_words(result, name):
@@ -186,7 +188,8 @@ def _graded(names, exercise, call_timeout, allow_builtins, points, fashion):
         graded_names = names if replay is None else replay.names(names)
         with nullcontext() if replay is None else kept_as_it_was(vars(replay.cells.module)):
             learner = notebook_learner(graded_names, call_timeout, allow_builtins,
-                                       None if replay is None else replay.folder)
+                                       None if replay is None else replay.folder,
+                                       None if replay is None else replay.sources())
             graded = grade(learner, points or DEFAULT_POINTS, exercises=chosen, fashion=fashion)
     graded["exercises"] = {
         name: with_note(in_notebook_words(result, name),

@@ -52,6 +52,14 @@ class Replay:
         self.folder, self.history, self.stopped = folder, [], None
         self.cells = seam.Cells(seam._unique_name(folder, "kernel"), seam.LoadNotes("", True))
 
+    def sources(self):
+        """The cells run so far as the learner's files, a notebook (nbformat 4)."""
+        import json
+        cells = [{"cell_type": "code", "source": text, "metadata": {}, "outputs": [],
+                  "execution_count": count} for count, text in self.history]
+        return {"kernel.ipynb": json.dumps({"nbformat": 4, "nbformat_minor": 5,
+                                            "metadata": {}, "cells": cells}).encode()}
+
     def run(self, history):
         """Run the cells of `history` that follow those run so far."""
         with seam._importing(self.folder, MODULES), seam.time_limit(REPLAY_SECONDS, "notebook"):

@@ -935,7 +935,7 @@ class Learner:
     """
 
     def __init__(self, folder, spec, *, call_timeout=10.0, import_timeout=60.0, modules=None,
-                 on_import=None, stand_ins=None, loaded=None):
+                 on_import=None, stand_ins=None, loaded=None, sources=None):
         self.folder = Path(folder).resolve()
         self.spec, self.call_timeout = spec, call_timeout
         self.stand_ins = {} if stand_ins is None else stand_ins
@@ -945,7 +945,7 @@ class Learner:
         wanted = all_modules if modules is None else list(modules)
         self._modules, self._found, self._py, self.notes = {}, {}, {}, {}
         self.builtins_used = {}
-        self._loaded = loaded is not None
+        self._loaded, self._sources = loaded is not None, sources
         if loaded is not None:
             for name in wanted:
                 self._modules[name] = loaded.get(name) or Missing(
@@ -1015,9 +1015,10 @@ class Learner:
 
     def sources(self):
         """{file name: bytes} of the learner's files this was loaded from: its
-        modules and notebooks ({} for modules loaded already, `loaded`)."""
+        modules and notebooks (for modules loaded already, `loaded`, the
+        `sources` given, if any)."""
         if self._loaded:
-            return {}
+            return dict(self._sources or {})
         files = [*(self.folder / f"{m}.py" for m in self._py), *notebooks_in(self.folder)]
         return {path.name: path.read_bytes() for path in files if path.is_file()}
 
