@@ -51,6 +51,9 @@ class Replay:
     def __init__(self, folder):
         self.folder, self.history, self.stopped = folder, [], None
         self.cells = seam.Cells(seam._unique_name(folder, "kernel"), seam.LoadNotes("", True))
+        # The cells ran in the kernel's __main__: what they warn is filtered as there
+        # (Python shows a DeprecationWarning of __main__'s code, and of no other module's).
+        vars(self.cells.module)["__name__"] = "__main__"
 
     def sources(self):
         """The cells run so far as the learner's files, a notebook (nbformat 4)."""
