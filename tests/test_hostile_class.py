@@ -1,7 +1,7 @@
 """The instructor command on a class whose folders and files are hostile or odd:
 links to the kit's solutions, to a classmate's folder and to /proc, a pipe, a
-folder named like the class's own outputs, names that are terminal escapes or
-spreadsheet formulas, a submission that makes its notes something else than
+folder named like the class's own outputs, names that are terminal escapes,
+spreadsheet formulas or not UTF-8, a submission that makes its notes something else than
 text, and one whose exceptions carry 20 MB messages. With the sandbox on,
 graded once: nothing is followed or read that is not the learner's own
 regular file, the run goes on to the end, every submission has its row, and
@@ -31,6 +31,7 @@ LINEAR, SOFTMAX, TRAINING, CONCISE = MODULES
 SOLUTIONS = KIT_ROOT / "solutions"
 ESCAPED = "e\x1b[31mred"
 FORMULA = '=HYPERLINK("evil.example")'
+NOT_UTF8 = os.fsdecode(b"caf\xe9")  # a Latin-1 name on a UTF-8 file system
 FORGES_NOTES = """
 import sys
 seam = sys.modules.get("d2lkit_seam")
@@ -74,6 +75,7 @@ def build_class(subs):
     stubs(subs / "grades.json")
     stubs(subs / ESCAPED)
     stubs(subs / FORMULA)
+    stubs(subs / NOT_UTF8)
     stubs(subs / "forges_notes", {LINEAR: FORGES_NOTES})
     stubs(subs / "huge_messages", {LINEAR: HUGE_MESSAGES})
 
@@ -148,7 +150,7 @@ def test_odd_names_are_escaped_where_printed_and_in_the_spreadsheet(graded):
     assert (out / "submissions" / "grades.json" / "feedback.txt").is_file()
     assert "\x1b" not in done.stdout and "\x1b" not in (out / "grades.csv").read_text()
     ids = [row["id"] for row in csv.DictReader((out / "grades.csv").open())]
-    assert "'" + FORMULA in ids and "e\\x1b[31mred" in ids
+    assert "'" + FORMULA in ids and "e\\x1b[31mred" in ids and "caf\\udce9" in ids
     assert not any(i.startswith(("=", "+", "-", "@")) for i in ids)
     feedback = (out / "submissions" / ESCAPED / "feedback.txt").read_text()
     assert feedback.startswith("d2l chapter 3: e\\x1b[31mred: 0/100")
