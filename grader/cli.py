@@ -50,8 +50,8 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True, metavar=COMMANDS)
     g = commands.add_parser("grade", help="grade every submission in a folder")
     g.add_argument("submissions", help="folder with one sub-folder per submission")
-    g.add_argument("--out", required=True, help="folder for grades.json, grades.csv and one"
-                                                " folder of results per submission")
+    g.add_argument("--out", required=True, help="folder for grades.json, grades.csv and"
+                                                " submissions/ID/, each submission's results")
     g.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     _grading_options(g, timeout=600.0)
     g.add_argument("--no-sandbox", action="store_true",
@@ -137,10 +137,12 @@ def main(argv=None):
     options = {**_options(args), "sandbox": not args.no_sandbox,
                "threads": max(1, (os.cpu_count() or 1) // jobs)}
     from grader.judging import grade_all
-    from grader.outputs import summary
+    from grader.outputs import OutUnusable, summary
     try:
         entries, reused = grade_all(args.submissions, args.out, jobs=jobs, points=points,
                                     options=options, regrade=args.regrade)
+    except OutUnusable as e:
+        parser.exit(2, f"python -m grader grade: {e}\n")
     except KeyboardInterrupt:
         print(f"interrupted: the submissions graded so far are in {args.out};"
               " run the same command again to grade the rest", file=sys.stderr)

@@ -12,28 +12,29 @@ grader.remote), sandboxed if bubblewrap can start in the container, and in any
 case as an unprivileged user, never as root. Torch-free, like the command's
 parent process.
 """
+import functools
 import gzip
 import json
 import os
 import pwd
-import shutil
+import subprocess
 import tempfile
 import time
 import zipfile
 from pathlib import Path
 
 from grader import i18n, sandbox
-from grader.exercises import FILES, MODULES, TABLE
+from grader.exercises import FILES, MODULES
 from grader.i18n import _
-from grader.outputs import atomic_write, gradescope
+from grader.judging import Judges, grade_one
+from grader.outputs import atomic_write, failure, gradescope
+from grader.submission import stage
 
 SCRIPTS = Path(__file__).with_name("autograder")
 CONFIG = "d2lkit-autograder.json"
 CONSTRAINTS = Path(__file__).resolve().parent.parent / ".ci" / "constraints.txt"
 ROOT_ENV, USER_ENV, DEFAULT_USER = "AUTOGRADER_ROOT", "D2LKIT_USER", "d2lkit"
-# Folders of an upload never searched for the learner's modules: the kit's own
-# grader (its suite has modules of the same names), packages, hidden folders.
-IGNORED = {"__MACOSX", "__pycache__", "grader", "site-packages", "node_modules"}
+DATA_ENV = "D2LKIT_DATA"  # grader.fashion_mnist's, which imports torch
 
 
 def upload_hint():
@@ -94,74 +95,18 @@ def bundle(out, *, points, options, visibility, data):
     return out
 
 
-def _learner_files(upload):
-    """The relative paths of the files in `upload`, except in IGNORED or hidden
-    folders (.ipynb_checkpoints too); symbolic links are not followed."""
-    for folder, dirs, files in os.walk(upload):
-        dirs[:] = [d for d in dirs if d not in IGNORED and not d.startswith(".")]
-        for name in files:
-            path = Path(folder) / name
-            if not path.is_symlink():
-                yield path.relative_to(upload)
-
-
-def find_modules(upload):
-    """{module: sorted relative paths of the files named <module>.py} anywhere in
-    `upload` (see _learner_files)."""
-    found = {module: [] for module in MODULES}
-    for path in _learner_files(upload):
-        if path.suffix == ".py" and path.stem in found:
-            found[path.stem].append(path)
-    return {module: sorted(paths) for module, paths in found.items()}
-
-
-def find_notebooks(upload):
-    """The sorted relative paths of the notebooks (.ipynb) anywhere in `upload`."""
-    return sorted(p for p in _learner_files(upload) if p.suffix == ".ipynb")
-
-
-def stage(upload, into):
-    """Copy the learner's modules and notebooks from `upload` into the folder
-    `into`, readable by all, writable by none but us (a notebook in a sub-folder
-    under a name that holds its path, if two have the same name); {module:
-    (status, message)} for each module that is ambiguous, or missing while
-    there is no notebook either, and so not copied."""
-    problems = {}
-    notebooks = find_notebooks(upload)
-    names = [p.name for p in notebooks]
-    for path in notebooks:
-        name = path.name if names.count(path.name) == 1 else "-".join(path.parts)
-        _copy(Path(upload) / path, into / name)
-    for module, paths in find_modules(upload).items():
-        if not paths and not notebooks:
-            problems[module] = ("missing", _("{file} is not in your upload: {hint}.").format(
-                file=f"{module}.py", hint=upload_hint()))
-        elif len(paths) > 1:
-            problems[module] = ("error", _(
-                "your upload has {count} files named {file} ({paths}), and the grader cannot"
-                " tell which one is yours: upload just one.").format(
-                    count=len(paths), file=f"{module}.py", paths=", ".join(map(str, paths))))
-        elif paths:
-            _copy(Path(upload) / paths[0], into / f"{module}.py")
-    return problems
-
-
-def _copy(source, target):
-    shutil.copyfile(source, target)
-    os.chmod(target, 0o644)
-
-
-def overrule(entry, problems):
-    """The entry with every exercise of a module in `problems` given its (status,
-    message), and the score summed again."""
-    exercises = dict(entry["exercises"])
-    for e in TABLE:
-        if e.module in problems:
-            status, message = problems[e.module]
-            exercises[e.name] = {**exercises[e.name], "status": status, "score": 0,
-                                 "feedback": message}
-    return {**entry, "exercises": exercises,
-            "score": sum(r["score"] for r in exercises.values())}
+def stage_upload(upload, into):
+    """Stage the learner's files found anywhere in `upload` into `into`
+    (grader.submission.stage); a module with no file, while there is no notebook
+    either, is missing, with where to put it."""
+    staged = stage(upload, into, anywhere=True)
+    if not any(name.endswith(".ipynb") for name in staged.files):
+        for module in MODULES:
+            if f"{module}.py" not in staged.files and module not in staged.problems:
+                staged.problems[module] = ("missing", _(
+                    "{file} is not in your upload: {hint}.").format(file=f"{module}.py",
+                                                                   hint=upload_hint()))
+    return staged
 
 
 def grading_user():
@@ -196,37 +141,70 @@ def isolation(folder, user):
     return True, _("Your code ran in a bubblewrap sandbox, as the autograder's own user.")
 
 
+# Run as the grading user: open each file named on the command line.
+_OPEN_ALL = "import sys\nfor path in sys.argv[1:]:\n    open(path, 'rb').close()"
+
+
+def unreadable_data(user, data):
+    """None if `user` can read the files of the data root `data` that a
+    submission's process reads (the raw Fashion-MNIST files, the cache), else
+    a sentence for the instructor saying what it cannot read and what to do:
+    the sandbox would fail to start for every submission."""
+    raw = data / "FashionMNIST" / "raw"
+    files = [str(p) for p in [*(sorted(raw.iterdir()) if raw.is_dir() else []),
+                              data / "fashion-mnist.pt"] if p.is_file()]
+    try:
+        done = subprocess.run([sandbox.interpreter(), "-I", "-S", "-c", _OPEN_ALL, *files],
+                              user=user, group=pwd.getpwnam(user).pw_gid, extra_groups=[],
+                              env={}, capture_output=True, text=True, timeout=60)
+    except OSError as e:  # it cannot run Python itself: nor would a submission's process
+        return f"the user {user}, whom the submissions' code runs as, cannot run Python ({e})"
+    if done.returncode == 0:
+        return None
+    reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+    return (f"the user {user}, whom the submissions' code runs as, cannot read the data in"
+            f" {data} ({reason}): make {data} and every folder above it readable by all"
+            " (chmod o+rx)")
+
+
 def run(root):
     """Grade $root/submission into $root/results/results.json; never raises
     for a submission's sake, and writes a results.json whatever happens."""
-    from grader.judging import Judges, grade_one
     start = time.monotonic()
     root = Path(root)
     results = root / "results"
     results.mkdir(parents=True, exist_ok=True)
     config = json.loads((root / "source" / CONFIG).read_text())
     i18n.set_language(config["options"].get("lang", "en"))
-    with tempfile.TemporaryDirectory(prefix="d2lkit-") as tmp:
-        folder = Path(tmp) / "submission"
-        folder.mkdir()
-        os.chmod(tmp, 0o755)
-        problems = stage(root / "submission", folder)
-        try:
-            user = grading_user()
-        except SetupBroken as e:
-            atomic_write(results / "results.json", json.dumps(
-                {"score": 0, "output": _("The autograder is not set up right: {problem}. Nothing"
-                                         " was graded; please tell your instructor.").format(
-                                             problem=e), "tests": []}))
-            raise
-        sandboxed, note = isolation(folder, user)
+    try:
+        user = grading_user()
+        problem = user and unreadable_data(user, Path(os.environ.get(DATA_ENV) or root / "data"))
+        if problem:
+            raise SetupBroken(problem)
+    except SetupBroken as e:
+        atomic_write(results / "results.json", json.dumps(
+            {"score": 0, "output": _("The autograder is not set up right: {problem}. Nothing"
+                                     " was graded; please tell your instructor.").format(
+                                         problem=e), "tests": []}))
+        raise
+    try:
+        with tempfile.TemporaryDirectory(prefix="d2lkit-") as tmp:
+            os.chmod(tmp, 0o755)
+            sandboxed, note = isolation(Path(tmp), user)
         options = {**config["options"], "sandbox": sandboxed, "user": user, "threads": 1}
         judges = Judges(config["points"], options)
         try:
-            entry = grade_one("submission", folder, judges)
+            entry = grade_one("submission", functools.partial(stage_upload, root / "submission"),
+                              judges)
         finally:
             judges.close()
-    entry = {**overrule(entry, problems), "seconds": round(time.monotonic() - start, 2)}
-    atomic_write(results / "results.json", json.dumps(
-        gradescope(entry, visibility=config["visibility"], note=note), indent=2) + "\n")
+        entry = {**entry, "seconds": round(time.monotonic() - start, 2)}
+        text = json.dumps(gradescope(entry, visibility=config["visibility"], note=note), indent=2)
+    except Exception as e:  # noqa: BLE001 - the learner gets a results.json that says so
+        entry = {**failure(config["points"], _("the grader could not grade this submission:"
+                                                " {error}").format(error=f"{type(e).__name__}:"
+                                                                         f" {e}")),
+                 "seconds": round(time.monotonic() - start, 2)}
+        text = json.dumps(gradescope(entry, visibility=config["visibility"]), indent=2)
+    atomic_write(results / "results.json", text + "\n")
     return entry

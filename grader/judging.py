@@ -4,15 +4,21 @@ a worker of its own (grader.remote), runs the suite against it and prints one
 JSON line per check as it ends. A judge never imports a submission's code, so
 what it loaded once (torch, Hypothesis, the suite, Fashion-MNIST) is all that
 one grading leaves to the next; one that dies or runs out of a submission's
-time is killed and replaced. This process folds the lines into the
-submission's grade, so a submission stopped for time keeps the verdicts of the
-checks it finished, and writes every submission's files as soon as it is
-graded. A rerun reuses the row of every submission whose files and grading
-options are unchanged.
+time is killed and replaced. This process copies each submission's files into
+a folder of its own (grader.submission) for the judge to grade, folds the
+lines into the submission's grade, so a submission stopped for time keeps the
+verdicts of the checks it finished, and writes every submission's files as
+soon as it is graded. Nothing one submission holds stops the run: a judge that
+dies or reports what it should not is replaced and the submission graded once
+more; if that fails too, or anything else goes wrong with it, its row says the
+grader failed, counts as no score, and is graded again on the next run. A rerun
+reuses the row of every submission whose files and grading options are
+unchanged, if the row is as the command wrote it.
 
 Torch-free: only the judges load torch.
 """
 import ctypes
+import functools
 import gc
 import hashlib
 import json
@@ -20,6 +26,7 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -29,41 +36,35 @@ from pathlib import Path
 from tqdm import tqdm
 
 from grader import i18n
-from grader.exercises import MODULES, NAMES
+from grader.exercises import NAMES, TABLE
 from grader.grades import CheckResult, GradeBook, used_up
 from grader.i18n import _
-from grader.outputs import write_class, write_submission
-from grader.progress import GRADER_DIGEST, digest
+from grader.outputs import (MAX_NOTES, STATUSES, capped, failure, prepare_out, sealed,
+                            well_formed, write_class, write_submission)
+from grader.progress import GRADER_DIGEST
+from grader.submission import stage, submission_files
 
 # Beyond the submission's budget, how long its judge may take to wind up: the check in
 # flight when the budget runs out is not finished anyway.
 GRACE = 10.0
 # Options that do not change a verdict, left out of a submission's key.
 NOT_IN_KEY = ("threads",)
-
-
-def holds_learner_files(folder):
-    """Whether `folder` holds one of the learner's modules or a notebook."""
-    return any((folder / f"{m}.py").is_file() for m in MODULES) or any(folder.glob("*.ipynb"))
+# The longest line read from a judge, in characters.
+MAX_LINE = 64 << 20
 
 
 def find_submissions(root):
-    """(id, folder holding the learner's files: their modules, notebooks or both)
-    for each sub-folder, sorted by id: the sub-folder itself, or its exercises/
-    folder if the sub-folder holds none of them at its top."""
-    found = []
-    for folder in sorted(p for p in Path(root).iterdir() if p.is_dir()):
-        inner = folder / "exercises"
-        found.append((folder.name, inner if inner.is_dir() and not holds_learner_files(folder)
-                      else folder))
-    return found
+    """(id, folder) for each sub-folder of `root`, sorted by id (a link to a
+    folder too: grader.submission then reads nothing through it, and says so)."""
+    return [(p.name, p) for p in sorted(Path(root).iterdir()) if p.is_dir()]
 
 
-def submission_key(folder, points, options):
-    """What a stored row was graded from: the submission's files, the points, the
-    options that can change a verdict, and the grader's own source."""
+def submission_key(digest, points, options):
+    """What a stored row was graded from: the submission's files (their `digest`,
+    grader.submission.Found.digest), the points, the options that can change a
+    verdict, and the grader's own source."""
     graded_with = {k: v for k, v in options.items() if k not in NOT_IN_KEY}
-    return hashlib.sha256(json.dumps([digest(folder), points, graded_with, GRADER_DIGEST],
+    return hashlib.sha256(json.dumps([digest, points, graded_with, GRADER_DIGEST],
                                      sort_keys=True).encode()).hexdigest()
 
 
@@ -161,6 +162,15 @@ class Interrupted(Exception):
     """The run was interrupted while this submission was being graded."""
 
 
+class GraderFault(Exception):
+    """The grader, not the submission, failed to grade it (its judge died or
+    reported what it should not); str() says how, in the learner's language."""
+
+
+# What Judge._read puts for a line over MAX_LINE, which it does not read.
+UNREADABLE = {"unreadable": True}
+
+
 class Judge:
     """A judge process, which grades the submissions it is sent one after another."""
 
@@ -173,17 +183,21 @@ class Judge:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
-        for line in self.proc.stdout:
+        while line := self.proc.stdout.readline(MAX_LINE):
+            too_long = not line.endswith("\n")
+            while line and not line.endswith("\n"):  # the rest of a line over MAX_LINE
+                line = self.proc.stdout.readline(MAX_LINE)
             try:
-                self.lines.put(json.loads(line))
+                self.lines.put(UNREADABLE if too_long else json.loads(line))
             except json.JSONDecodeError:
-                continue
+                continue  # not a message: a library's print
         self.lines.put(EOFError)
 
     def grade(self, folder, budget):
         """The judge's messages on `folder` within `budget` s (and GRACE), and the
-        (status, message) of any check it did not report. A judge that did not
-        finish is dead (`ended`)."""
+        (status, message) of the checks it did not report if it ran out of time
+        (None if it finished). Raises GraderFault if it died. A judge that did
+        not finish is dead (`ended`)."""
         messages, deadline = [], time.monotonic() + budget + GRACE
         try:
             self.proc.stdin.write(json.dumps(str(folder)) + "\n")
@@ -197,13 +211,11 @@ class Judge:
                 self.kill()
                 return messages, ("timeout", used_up(budget))
             if message == DONE:
-                return messages, ("error", _("this check did not run: the judge did not"
-                                             " report it"))
+                return messages, None
             if message is EOFError:
                 self.kill()
-                return messages, ("error", _("this check did not run: the submission's judge"
-                                             " process ended with exit status {status}").format(
-                                                 status=self.proc.returncode))
+                raise GraderFault(_("its judge process ended with exit status {status}").format(
+                    status=self.proc.returncode))
             messages.append(message)
 
     @property
@@ -241,14 +253,24 @@ class Judges:
             if judge is None:
                 judge = self.mine.judge = Judge(self.points, self.options)
                 self.running.add(judge)
-        messages, unfinished = judge.grade(folder, self.options["timeout"])
+        try:
+            return judge.grade(folder, self.options["timeout"])
+        finally:
+            with self.lock:
+                if judge.ended:
+                    self.running.discard(judge)
+                    self.mine.judge = None
+                if self.stopping:
+                    raise Interrupted
+
+    def replace(self):
+        """Kill this thread's judge: the next grade starts a fresh one."""
         with self.lock:
-            if judge.ended:
-                self.running.discard(judge)
-                self.mine.judge = None
-            if self.stopping:
-                raise Interrupted
-        return messages, unfinished
+            judge = getattr(self.mine, "judge", None)
+            self.running.discard(judge)
+            self.mine.judge = None
+        if judge is not None:
+            judge.kill()
 
     def stop(self):
         with self.lock:
@@ -264,38 +286,126 @@ class Judges:
             self.running.clear()
 
 
-def grade_one(sub_id, folder, judges):
-    """Judge one submission (by this thread's judge); its entry for grades.json."""
+def grade_one(sub_id, stage, judges):
+    """The row of one submission for grades.json, whatever happens:
+    `stage(folder)` writes its files into a `folder` of the grader's own and
+    returns them (grader.submission.Staged); this thread's judge grades them,
+    once more by a fresh judge if it fails. If that fails too, or anything
+    else goes wrong, the row is a failure (grader.outputs.failure)."""
     start = time.monotonic()
-    messages, unfinished = judges.grade(folder)
-    seconds = round(time.monotonic() - start, 2)
-    return {"id": sub_id, **fold(messages, judges.points, unfinished), "seconds": seconds}
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"d2lkit-{os.getpid()}-") as tmp:
+            os.chmod(tmp, 0o755)  # for the user the code runs as (Gradescope)
+            staged = stage(Path(tmp))
+            row = _judged(staged, judges)
+    except Interrupted:
+        raise
+    except Exception as e:  # noqa: BLE001 - whatever it is, the run goes on
+        row = failure(judges.points, _("the grader could not grade this submission:"
+                                       " {error}").format(error=_describe(e)))
+    return {"id": sub_id, **row, "seconds": round(time.monotonic() - start, 2)}
+
+
+def _judged(staged, judges):
+    """The row of a Staged submission: judged, folded, overruled by its problems,
+    with its notes and key; a failure if two judges fail on it."""
+    for _attempt in range(2):
+        try:
+            messages, unfinished = judges.grade(staged.folder)
+            row = fold(messages, judges.points, unfinished)
+            break
+        except Interrupted:
+            raise
+        except Exception as e:  # noqa: BLE001 - a fault of the grader's, whatever it is
+            judges.replace()
+            fault = e
+    else:
+        return failure(judges.points, _("the grader failed on this submission, twice: {error}")
+                       .format(error=_describe(fault)))
+    row = overrule(row, staged.problems)
+    return {**row, "notes": [*staged.notes, *row["notes"]][:MAX_NOTES],
+            "key": submission_key(staged.digest, judges.points, judges.options)}
+
+
+def _describe(error):
+    return str(error) if isinstance(error, GraderFault) else f"{type(error).__name__}: {error}"
 
 
 def fold(messages, points, unfinished):
-    """The grade from a judge's messages; checks it never reported get `unfinished`
-    (status, message)."""
+    """The grade from a judge's messages: each check's verdict, its message and
+    notes capped (grader.outputs.capped), and the learner's notes. Checks it
+    never reported get `unfinished` (status, message) if it ran out of time;
+    raises GraderFault if it finished without reporting one, or reported
+    something that is not a check's verdict."""
+    messages = [m for m in messages if isinstance(m, dict)]
+    failed = next((m[FAILURE] for m in messages if FAILURE in m), None)
+    if failed is not None:  # the judge says the grader failed on it
+        raise GraderFault(capped(str(failed)))
     checks = next((m["checks"] for m in messages if "checks" in m), None)
-    results = {m["check"]["name"]: CheckResult(**m["check"]) for m in messages if "check" in m}
-    book = GradeBook(points)
-    if checks is None:  # the judge died before it could list the checks
+    if checks is None and unfinished:  # out of time before it could list the checks
         checks = [(f"grading {name}", name) for name in NAMES]  # names, never shown
+    if not (isinstance(checks, list) and all(
+            isinstance(c, list) and len(c) == 2 and isinstance(c[0], str) and c[1] in points
+            for c in checks)):
+        raise GraderFault(_("its judge did not list the checks"))
+    results = {}
+    for message in messages:
+        if message == UNREADABLE:
+            raise GraderFault(_("its judge wrote a line too long to read"))
+        if "check" in message:
+            result = _check_result(message["check"])
+            results[result.name] = result
+    book = GradeBook(points)
     for name, exercise in checks:
+        if name not in results and unfinished is None:
+            raise GraderFault(_("its judge did not report the check {check}").format(check=name))
         book.record(exercise, results.get(name) or CheckResult(name, *unfinished))
     notes = next((m["notes"] for m in messages if "notes" in m), {})
-    return {**book.as_json(), "notes": list(notes.values())}
+    notes = notes.values() if isinstance(notes, dict) else notes if isinstance(notes, list) \
+        else [notes]
+    return {**book.as_json(), "notes": [capped(n) for n in list(notes)[:MAX_NOTES]]}
+
+
+def _check_result(reported):
+    """The CheckResult a judge reported, its texts capped; GraderFault if it is not one."""
+    if not (isinstance(reported, dict) and isinstance(reported.get("name"), str)
+            and reported.get("status") in (*STATUSES, "skipped")):
+        raise GraderFault(_("its judge reported a check's verdict in a form the grader does"
+                            " not know"))
+    notes, warned = reported.get("notes"), reported.get("warned")
+    warned = [[capped(str(w[0])), capped(str(w[1])), w[2]] for w in warned[:MAX_NOTES]
+              if isinstance(w, list) and len(w) == 3 and type(w[2]) is int] \
+        if isinstance(warned, list) else []
+    return CheckResult(reported["name"], reported["status"], capped(reported.get("message", "")),
+                       [capped(n) for n in notes[:MAX_NOTES]] if isinstance(notes, list) else [],
+                       warned)
+
+
+def overrule(entry, problems):
+    """The entry with every exercise of a module in `problems` given its (status,
+    message), and the score summed again."""
+    exercises = dict(entry["exercises"])
+    for e in TABLE:
+        if e.module in problems:
+            status, message = problems[e.module]
+            exercises[e.name] = {**exercises[e.name], "status": status, "score": 0,
+                                 "feedback": message}
+    return {**entry, "exercises": exercises,
+            "score": sum(r["score"] for r in exercises.values())}
 
 
 def grade_all(root, out, *, jobs, points, options, regrade=False):
-    """Grade every submission under `root` into `out`; returns (entries, reused)."""
+    """Grade every submission under `root` into `out` (OutUnusable if it cannot
+    hold them); returns (entries, reused)."""
     out = Path(out)
+    prepare_out(out)
     submissions = find_submissions(root)
-    keys = {sub_id: submission_key(folder, points, options) for sub_id, folder in submissions}
-    meta = {"sandbox": options["sandbox"]}
-    stored = {} if regrade else _stored(out)
+    keys = {sub_id: _key(folder, points, options) for sub_id, folder in submissions}
+    stored = {} if regrade else _stored(out, points)
     entries = {sub_id: stored[sub_id] for sub_id in keys
-               if stored.get(sub_id, {}).get("key") == keys[sub_id]}
+               if sub_id in stored and stored[sub_id]["key"] == keys[sub_id]}
     reused = len(entries)
+    meta = {"sandbox": options["sandbox"]}
 
     def save():
         write_class(out, [entries[s] for s, _folder in submissions if s in entries], meta)
@@ -304,13 +414,11 @@ def grade_all(root, out, *, jobs, points, options, regrade=False):
     judges = Judges(points, options)
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        futures = {pool.submit(grade_one, sub_id, folder, judges): sub_id
-                   for sub_id, folder in submissions if sub_id not in entries}
+        futures = {pool.submit(grade_one, sub_id, functools.partial(stage, folder), judges):
+                   sub_id for sub_id, folder in submissions if sub_id not in entries}
         for future in tqdm(as_completed(futures), total=len(futures), unit="submission",
                            desc="grading", file=sys.stderr):
-            sub_id = futures[future]
-            entries[sub_id] = {**future.result(), "key": keys[sub_id]}
-            write_submission(out, entries[sub_id])
+            entries[futures[future]] = _written(out, future.result(), points)
             save()
     except BaseException:
         judges.stop()
@@ -322,9 +430,31 @@ def grade_all(root, out, *, jobs, points, options, regrade=False):
     return ordered, reused
 
 
-def _stored(out):
-    """The rows of an earlier run's grades.json, by id (none if unreadable)."""
+def _key(folder, points, options):
+    """The key of the submission in `folder` as it is now (None if it cannot be
+    read: grading it then says why)."""
     try:
-        return {e["id"]: e for e in json.loads((out / "grades.json").read_text())["submissions"]}
+        return submission_key(submission_files(folder).digest(), points, options)
+    except Exception:  # noqa: BLE001 - nothing one submission holds stops the run
+        return None
+
+
+def _written(out, entry, points):
+    """`entry`, its submission's files written, sealed; a failure if they could
+    not be written."""
+    try:
+        write_submission(out, entry)
+    except OSError as e:
+        entry = {**entry, **failure(points, _("the grader could not write this submission's"
+                                              " files: {error}").format(error=e))}
+        entry.pop("key", None)
+    return sealed(entry)
+
+
+def _stored(out, points):
+    """The well-formed rows of an earlier run's grades.json, by id (none if unreadable)."""
+    try:
+        rows = json.loads((out / "grades.json").read_text())["submissions"]
+        return {row["id"]: row for row in rows if well_formed(row, points)}
     except (OSError, ValueError, KeyError, TypeError):
         return {}

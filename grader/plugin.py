@@ -76,6 +76,8 @@ def pytest_configure(config):
         raise pytest.UsageError(_("--exercise {names}: no such exercise; the exercises are"
                                   " {exercises}").format(names=", ".join(sorted(unknown)),
                                                          exercises=", ".join(NAMES)))
+    if config.getoption("impl") is not None:
+        resolve_impl(config.getoption("impl"), config.rootpath)  # a bad one stops here, at once
     examples = config.getoption("examples")
     if examples is not None:
         if examples < 1:

@@ -8,6 +8,8 @@ Torch-free.
 import ast
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 
 from grader.exercises import BY_NAME, MODULES, NAMES
@@ -19,12 +21,16 @@ GRADER = Path(__file__).resolve().parent
 
 
 def digest(folder):
-    """A hash of the files under `folder`, but Python's bytecode caches, which
-    importing the code writes."""
+    """A hash of the regular files under `folder` (the grader's own), but
+    Python's bytecode caches, which importing the code writes; links are not
+    followed. A submission's files are hashed as read (grader.submission)."""
     sha = hashlib.sha256()
-    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()
-                       and "__pycache__" not in p.parts and p.suffix != ".pyc"):
-        sha.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes() + b"\0")
+    for parent, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(n for n in names if not n.endswith(".pyc")):
+            path = Path(parent, name)
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                sha.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes() + b"\0")
     return sha.hexdigest()
 
 

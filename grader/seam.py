@@ -607,8 +607,13 @@ def notebook_cells(path):
     if version == 3:
         cells, key = [c for sheet in notebook.get("worksheets") or [] if isinstance(sheet, dict)
                       for c in sheet.get("cells") or []], "input"
-    elif isinstance(version, int) and version >= 4 and isinstance(notebook.get("cells"), list):
-        cells, key = notebook["cells"], "source"
+    elif isinstance(version, int) and version >= 4:
+        cells, key = notebook.get("cells"), "source"
+        if not isinstance(cells, list):
+            raise SourceProblem(_("{file} is not a notebook the grader can read: it says nbformat"
+                                  " {version} but has no list of cells. Open it in Jupyter; if"
+                                  " it opens, save it again and hand that in.").format(
+                                      file=path.name, version=version))
     else:
         raise SourceProblem(_("{file} is not a notebook the grader can read (its nbformat is"
                               " {version}, not 3 or 4): open it in Jupyter, save it again and"

@@ -244,16 +244,16 @@ def test_csv_gradescope_and_feedback_files(graded):
     rows = {r["id"]: r for r in csv.DictReader((out / "grades.csv").open())}
     assert rows["right"]["total"] == "100"
     assert rows["syntax_error"]["linreg"] == str(DEFAULT_POINTS["linreg"])
-    results = json.loads((out / "right" / "results.json").read_text())
+    results = json.loads((out / "submissions" / "right" / "results.json").read_text())
     assert results["score"] == 100 and len(results["tests"]) == len(EXERCISES)
     assert {t["status"] for t in results["tests"]} == {"passed"}
-    feedback = (out / "endless_data_iter" / "feedback.txt").read_text()
+    feedback = (out / "submissions" / "endless_data_iter" / "feedback.txt").read_text()
     assert "data_iter did not end" in feedback
-    feedback = (out / "endless_loop" / "feedback.txt").read_text()
+    feedback = (out / "submissions" / "endless_loop" / "feedback.txt").read_text()
     assert "softmax did not finish within 2 s" in feedback
-    feedback = (out / "fakes_training" / "feedback.txt").read_text()
+    feedback = (out / "submissions" / "fakes_training" / "feedback.txt").read_text()
     assert "sent back something that is not a training run" in feedback
-    feedback = (out / "calls_torch_softmax" / "feedback.txt").read_text()
+    feedback = (out / "submissions" / "calls_torch_softmax" / "feedback.txt").read_text()
     assert "softmax calls torch.nn.functional.softmax" in feedback
     assert "Your values were right" in feedback
     assert f"graded {len(SUBMISSIONS)} submissions" in done.stdout
@@ -274,7 +274,7 @@ def test_grading_twice_gives_identical_grades(graded, tmp_path):
                    capture_output=True, timeout=600)
 
     def without_timings(path):
-        return [{k: v for k, v in e.items() if k not in ("seconds", "key")}
+        return [{k: v for k, v in e.items() if k not in ("seconds", "key", "check")}
                 for e in json.loads(path.read_text())["submissions"]]
     first = [e for e in without_timings(out / "grades.json") if e["id"] in regraded]
     assert without_timings(again / "grades.json") == first

@@ -26,6 +26,7 @@ from grader.exercises import BY_NAME, MODULES, NAMES
 from grader.gradescope import bundle, data_files
 from grader.grades import parse_points
 from tests.conftest import KIT_ROOT
+from tests.test_hostile_class import FORGES_NOTES
 from tests.test_notebook_submissions import module_cells, notebook, reference_notebook
 
 LINEAR, SOFTMAX, *OTHERS = MODULES
@@ -178,6 +179,20 @@ def upload_nothing(up):
     (up / "notes.txt").write_text("forgot the files")
 
 
+def upload_forged_notes(up):
+    """Stubs whose import makes the notes on its files something else than text."""
+    upload_stubs(up)
+    with open(up / "exercises" / f"{LINEAR}.py", "a") as f:
+        f.write(FORGES_NOTES)
+
+
+def upload_linked_file(up):
+    """linear_regression.py a link to the reference's (which the image does not hold)."""
+    upload_stubs(up)
+    (up / "exercises" / f"{LINEAR}.py").unlink()
+    (up / "exercises" / f"{LINEAR}.py").symlink_to(REFERENCE / f"{LINEAR}.py")
+
+
 LINEAR_NAMES = [n for n in NAMES if BY_NAME[n].module == LINEAR]
 REST_NAMES = [n for n in NAMES if BY_NAME[n].module != LINEAR]
 CASES = {
@@ -193,26 +208,31 @@ CASES = {
                                        **{n: "not attempted" for n in REST_NAMES}}),
     "nothing": (upload_nothing, {n: "missing" for n in NAMES}),
     "notebook": (upload_notebook, {n: "passed" for n in NAMES}),
+    "forged_notes": (upload_forged_notes, {n: "not attempted" for n in NAMES}),
+    "linked_file": (upload_linked_file, {**{n: "error" for n in LINEAR_NAMES},
+                                         **{n: "not attempted" for n in REST_NAMES}}),
     # in a container where bubblewrap cannot start (here: it is not on PATH)
     "tampering_without_sandbox": (upload_tampering, {**{n: "not attempted" for n in LINEAR_NAMES},
                                                      **{n: "passed" for n in REST_NAMES}}),
 }
 
 
-def autograde(image, case, tmp_root):
-    """Run the real run_autograder on the case's upload in a fresh tree; its results."""
+def autograde(image, case, tmp_root, upload=None, **environ):
+    """Run the real run_autograder on the case's upload (or `upload`'s) in a
+    fresh tree, with `environ` over the usual environment; its results."""
     base, _ = image
     root = tmp_root / case
     root.mkdir()
     (root / "source").symlink_to(base / "source")
     (root / "submission").mkdir()
-    CASES[case][0](root / "submission")
+    (upload or CASES[case][0])(root / "submission")
     subprocess.run(["chmod", "-R", "u=rwX,go=rX", str(root)], check=True)
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "D2LKIT_USER": USER,
            "D2LKIT_PYTHON": str(base / "venv" / "bin" / "python"),
            "D2LKIT_DATA": str(base / "data")}
     if case.endswith("without_sandbox"):
         env["PATH"] = "/nonexistent"
+    env.update(environ)
     done = subprocess.run([shutil.which("bash"), str(root / "source" / "run_autograder")], env=env,
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
@@ -266,6 +286,31 @@ def test_run_autograder_grades_the_upload(image, tmp_root, case):
             in results["output"]
     if case == "hang":
         assert "softmax did not finish within 5 s" in outputs["softmax"]
+    if case == "linked_file":
+        assert f"{LINEAR}.py is a symbolic link: the grader reads only the files themselves" \
+            in outputs["linreg"]
+
+
+def test_data_the_grading_user_cannot_read_is_said_before_anything_is_graded(image, tmp_root):
+    """A folder above the data closed to others: bubblewrap could not bind it,
+    and every submission would fail. setup.sh runs the same check."""
+    if os.geteuid() != 0:
+        pytest.skip("the code runs as another user only when the autograder is root")
+    base, _ = image
+    check = [str(base / "venv" / "bin" / "python"), "-c", "import sys; from pathlib import Path;"
+             " from grader.gradescope import unreadable_data;"
+             " print(unreadable_data(sys.argv[1], Path(sys.argv[2])))", USER]
+    assert subprocess.run(check + [str(base / "data")], capture_output=True, text=True,
+                          check=True, cwd="/").stdout == "None\n"
+    private = tmp_root / "private"
+    shutil.copytree(base / "data", private / "inner" / "data")
+    os.chmod(private, 0o700)
+    results = autograde(image, "unreadable_data", tmp_root, upload_stubs,
+                        D2LKIT_DATA=str(private / "inner" / "data"))
+    assert results["score"] == 0 and results["tests"] == []
+    assert results["output"].startswith(
+        f"The autograder is not set up right: the user {USER}, whom the submissions' code runs"
+        f" as, cannot read the data in {private / 'inner' / 'data'} (PermissionError")
 
 
 @pytest.mark.parametrize("lang, said", [("en", "autograder failed"), ("zh", "自动评分器")])

@@ -224,11 +224,12 @@ def test_a_class_graded_in_chinese_gets_chinese_feedback_from_its_judge(tmp_path
     subprocess.run([sys.executable, "-m", "grader", "grade", str(tmp_path / "subs"), "--out",
                     str(tmp_path / "out"), "--no-sandbox", "--lang", "zh"], check=True,
                    cwd=KIT_ROOT, capture_output=True, timeout=600)
-    feedback = (tmp_path / "out" / "alice" / "feedback.txt").read_text()
+    feedback = (tmp_path / "out" / "submissions" / "alice" / "feedback.txt").read_text()
     assert "softmax() 仍然抛出 NotImplementedError：请在 softmax_regression.py 中实现它" in feedback
     assert feedback.startswith("d2l 第 3 章：alice：0/100") and "softmax " in feedback
     assert english_sentences(feedback) == [] and "not_attempted" not in feedback, feedback
-    results = json.loads((tmp_path / "out" / "alice" / "results.json").read_text())
+    results = json.loads((tmp_path / "out" / "submissions" / "alice" / "results.json")
+                         .read_text())
     assert results["output"].startswith(f"**0/100**：{len(NAMES)} 道练习中通过了 0 道。")
     assert "尚未作答" in results["tests"][0]["output"]
     grades = json.loads((tmp_path / "out" / "grades.json").read_text())

@@ -336,7 +336,7 @@ def test_grade_a_class_of_notebooks(tmp_path):
     assert statuses == {**{n: "passed" for n in NAMES}, "softmax": "failed"}
     assert rows["not_json"]["score"] == 100
     assert "chapter3.ipynb is not a notebook the grader can read" in rows["not_json"]["notes"][0]
-    feedback = (tmp_path / "out" / "not_json" / "feedback.txt").read_text()
+    feedback = (tmp_path / "out" / "submissions" / "not_json" / "feedback.txt").read_text()
     assert "--- about your files\nchapter3.ipynb is not a notebook" in feedback
 
 

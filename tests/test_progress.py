@@ -1,6 +1,8 @@
 """Saved progress (grader.progress): a status counts only for the files it was graded on."""
+import os
+
 from grader.exercises import NAMES
-from grader.progress import Progress
+from grader.progress import Progress, digest
 
 
 def _folder(tmp_path):
@@ -47,3 +49,18 @@ def test_unreadable_progress_is_no_progress(tmp_path):
     folder = _folder(tmp_path)
     (folder / ".d2lkit-watch.json").write_text('{"statuses": {"linreg": "passed"}}')
     assert Progress(folder).status("linreg") is None
+
+
+def test_the_graders_digest_reads_no_link_and_no_special_file(tmp_path):
+    """A link to /proc/self/mem (reading it fails) or to a pipe (reading it waits)
+    is not followed; regular files count, bytecode caches do not."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"cache")
+    plain = digest(tmp_path)
+    (tmp_path / "notes.txt").symlink_to("/proc/self/mem")
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "linked").symlink_to(tmp_path)
+    assert digest(tmp_path) == plain
+    (tmp_path / "b.py").write_text("y = 2\n")
+    assert digest(tmp_path) != plain

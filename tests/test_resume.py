@@ -2,6 +2,7 @@
 submission's grade as it ends, resumes where an interrupted run stopped, and
 regrades only what changed; a submission out of time keeps the verdicts of the
 checks it finished."""
+import csv
 import json
 import os
 import shutil
@@ -50,20 +51,26 @@ def rows(out):
 
 
 def without_timings(entries):
-    return {i: {k: v for k, v in e.items() if k != "seconds"} for i, e in entries.items()}
+    """The rows without what depends on how long grading took (the checksum too)."""
+    return {i: {k: v for k, v in e.items() if k not in ("seconds", "check")}
+            for i, e in entries.items()}
 
 
-def judges_of(subs, run):
+def judges_of(run):
     """Processes still running for this class: judges name the run's process as
-    their parent, workers their submission's folder."""
-    marks, found = (str(subs).encode(), f'"parent": {run.pid}'.encode()), []
+    their parent, workers the folder the run copied their submission into."""
+    marks, found = (f"d2lkit-{run.pid}-".encode(), f'"parent": {run.pid}'.encode()), []
     for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if any(mark in open(f"/proc/{pid}/cmdline", "rb").read() for mark in marks):
-                found.append(pid)
-        except OSError:
-            pass
+        if any(mark in cmdline(pid) for mark in marks):
+            found.append(pid)
     return found
+
+
+def cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def interrupt_after_first(subs, out, sig):
@@ -98,11 +105,11 @@ def test_an_interrupted_run_resumes_to_the_same_grades(subs, tmp_path, uninterru
     done = rows(out)
     assert 1 <= len(done) < len(WRONG)
     for sub_id in done:  # each finished one has its files, whole
-        json.loads((out / sub_id / "results.json").read_text())
+        json.loads((out / "submissions" / sub_id / "results.json").read_text())
     deadline = time.monotonic() + 15  # a killed sandbox takes a moment to come down
-    while judges_of(subs, run) and time.monotonic() < deadline:
+    while judges_of(run) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not judges_of(subs, run), "judges or workers outlived the run"
+    assert not judges_of(run), "judges or workers outlived the run"
 
     again = subprocess.run(command(subs, out), check=True, capture_output=True, text=True,
                            timeout=900)
@@ -147,3 +154,76 @@ def test_out_of_time_keeps_the_verdicts_of_finished_checks(tmp_path):
     assert {n: exercises[n]["status"] for n in finished} == dict.fromkeys(finished, "passed")
     assert exercises["softmax"]["status"] == "timeout"
     assert "used up its 45 s" in exercises["softmax"]["feedback"]
+
+
+def kill_judges(run, count):
+    """SIGKILL the first `count` judges of `run`, each 2 s after a worker of the
+    run has started (so while it grades); how many were killed."""
+    killed = []
+    while len(killed) < count and run.poll() is None:
+        found = {pid: cmdline(pid) for pid in judges_of(run)}
+        grading = any(f"d2lkit-{run.pid}-".encode() in line for line in found.values())
+        judges = [pid for pid, line in found.items()
+                  if f'"parent": {run.pid}'.encode() in line and pid not in killed]
+        if grading and judges:
+            time.sleep(2)
+            os.kill(int(judges[0]), signal.SIGKILL)
+            killed.append(judges[0])
+        time.sleep(0.1)
+    return len(killed)
+
+
+def test_a_judge_killed_mid_grading_is_replaced_and_the_grade_is_the_submissions(tmp_path):
+    """A fault outside the learner's code is not a grade: the submission is
+    graded again by a fresh judge."""
+    (tmp_path / "subs").mkdir()
+    shutil.copytree(KIT_ROOT / "solutions", tmp_path / "subs" / "right",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "out"
+    run = subprocess.Popen(command(tmp_path / "subs", out), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    assert kill_judges(run, 1) == 1
+    assert run.wait(timeout=900) == 0
+    row = rows(out)["right"]
+    assert row["score"] == 100 and "failure" not in row
+
+
+def test_a_submission_whose_judges_die_twice_is_no_score_and_graded_again(subs, tmp_path,
+                                                                           uninterrupted):
+    for other in set(WRONG) - {"linreg"}:
+        shutil.rmtree(subs / other)
+    out = tmp_path / "out"
+    run = subprocess.Popen(command(subs, out), stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+    assert kill_judges(run, 2) == 2
+    stdout, _ = run.communicate(timeout=900)
+    assert run.returncode == 0
+    row = rows(out)["linreg"]
+    assert row["score"] is None and row["exercises"] == {}
+    assert row["failure"] == ("the grader failed on this submission, twice: its judge process"
+                              " ended with exit status -9")
+    assert "NOT GRADED: the grader failed on 1" in stdout and "mean score" not in stdout
+    assert next(csv.DictReader((out / "grades.csv").open()))["total"] == ""
+    results = json.loads((out / "submissions" / "linreg" / "results.json").read_text())
+    assert results["score"] == 0 and results["tests"] == []
+    assert "not of your code" in results["output"]
+
+    again = subprocess.run(command(subs, out), check=True, capture_output=True, text=True,
+                           timeout=900)
+    assert "reused" not in again.stdout
+    assert without_timings(rows(out))["linreg"] == without_timings(rows(uninterrupted))["linreg"]
+
+
+def test_an_edited_or_broken_row_is_graded_again(subs, tmp_path, uninterrupted):
+    out = tmp_path / "out"
+    shutil.copytree(uninterrupted, out)
+    stored = json.loads((out / "grades.json").read_text())
+    edited = {e["id"]: e for e in stored["submissions"]}
+    del edited["linreg"]["exercises"]
+    edited["softmax"]["score"] = 100
+    edited["accuracy"]["exercises"]["accuracy"]["feedback"] = "well done"
+    (out / "grades.json").write_text(json.dumps(stored))
+    again = subprocess.run(command(subs, out), check=True, capture_output=True, text=True,
+                           timeout=900)
+    assert "(1 reused" in again.stdout
+    assert without_timings(rows(out)) == without_timings(rows(uninterrupted))

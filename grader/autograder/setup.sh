@@ -43,3 +43,10 @@ D2LKIT_DATA="$data" "$venv/bin/python" -c 'from grader.gradescope import prepare
 id -u "$user" >/dev/null 2>&1 \
   || useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
 chmod -R u=rwX,go=rX "$source" "$venv" "$data"
+# The sandbox of every submission binds the data: if the user cannot read it
+# (a folder above it closed to others), every submission would fail. Say so now.
+D2LKIT_DATA="$data" "$venv/bin/python" -c 'import sys
+from pathlib import Path
+from grader.gradescope import unreadable_data
+problem = unreadable_data(sys.argv[1], Path(sys.argv[2]))
+sys.exit(problem and f"setup.sh: {problem}")' "$user" "$data"
