@@ -229,6 +229,8 @@ _SCANNED = {}
 def first_use_in(learner, exercise):
     """Source.first_use of `exercise` in the files `learner` was loaded from
     (learner.sources()), read once per learner."""
+    if not hasattr(learner, "sources"):  # a stand-in of the kit's own tests
+        return None
     key = id(learner)
     if key not in _SCANNED or _SCANNED[key][0] is not learner:
         _SCANNED.clear()

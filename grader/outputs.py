@@ -52,13 +52,14 @@ def prepare_out(out):
         raise OutUnusable(f"--out {out}: cannot make the folder ({e.strerror})") from e
 
 
-def capped(text):
-    """`text` as a string (its repr if it is none), at most MAX_TEXT characters kept."""
-    text = text if isinstance(text, str) else repr(text)
-    if len(text) <= MAX_TEXT:
+def capped(text, limit=None):
+    """`text` as a string (its repr if it is none), at most `limit` (MAX_TEXT)
+    characters kept."""
+    text, limit = text if isinstance(text, str) else repr(text), limit or MAX_TEXT
+    if len(text) <= limit:
         return text
-    return text[:MAX_TEXT] + "\n" + _("[{count} more characters not kept]").format(
-        count=len(text) - MAX_TEXT)
+    return text[:limit] + "\n" + _("[{count} more characters not kept]").format(
+        count=len(text) - limit)
 
 
 def shown(text):

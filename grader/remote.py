@@ -40,6 +40,7 @@ import torch
 
 from grader import fashion_mnist, learner_warnings, oracle, sandbox as sandbox_, seam, training, wire
 from grader.exercises import BY_NAME, MODULES
+from grader.outputs import capped
 from grader.i18n import _
 from grader.seam import (BrokenModule, Crashed, Endless, LearnerError, Missing, NotAttempted,
                          RecipeCrashed, TimedOut)
@@ -124,10 +125,11 @@ def _words(parts, depth=0):
 
 
 def _text(value, limit=1000):
-    """A text a reply quotes, capped; ValueError if it is none."""
+    """A text a reply quotes, at most `limit` characters of it kept (as
+    outputs.capped says it); ValueError if it is none."""
     if not isinstance(value, str):
         raise ValueError("not a text")
-    return value if len(value) <= limit else value[:limit] + "..."
+    return capped(value, limit)
 
 
 class Channel:
@@ -195,7 +197,7 @@ class Sandbox:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def start(self):
+    def launch(self):
         self.kill()
         control, theirs = socket.socketpair()
         self.scratch = None if self.sandboxed else tempfile.mkdtemp(prefix="d2lkit-worker-")
@@ -282,17 +284,23 @@ class Sandbox:
             said=(": " + " ".join(said)) if said else "")
 
     def open(self, limits):
-        """A Channel to a new context's process."""
-        if not self.alive:
-            self.start()
-        ours, theirs = socket.socketpair()
-        try:
-            self._send({"kind": "start", "limits": limits}, [theirs.fileno()])
-        finally:
-            theirs.close()
-        if self._receive(GRACE).get("kind") != "started":
-            raise SandboxBroken(_("the sandbox did not start a process"))
-        return Channel(ours)
+        """A Channel to a new context's process; the sandbox is launched again if
+        it is gone (a context's code may have ended it)."""
+        for attempt in range(2):
+            if not self.alive or attempt:
+                self.launch()
+            ours, theirs = socket.socketpair()
+            try:
+                self._send({"kind": "start", "limits": limits}, [theirs.fileno()])
+                if self._receive(GRACE).get("kind") == "started":
+                    return Channel(ours)
+            except SandboxBroken:
+                pass
+            finally:
+                theirs.close()
+            ours.close()
+        raise SandboxBroken(_("the sandbox did not start a process: {why}").format(
+            why=self.ended()))
 
     def close(self, channel):
         """End `channel`'s context: its process, what it started and what it wrote."""

@@ -58,10 +58,15 @@ class Said(str):
 
 
 class _Template(str):
-    """A text of _() in the submission's process: formatting it gives a Said."""
+    """A text of _() in the submission's process: formatting it gives a Said;
+    unformatted, it is its own one part."""
 
     def format(self, **values):
         return Said(str.format(self, **values), [(str(self), values)])
+
+    @property
+    def parts(self):
+        return [(str(self), {})]
 
 
 def _(text):

@@ -184,7 +184,7 @@ class Serving:
             raise
         except Exception as e:  # the loop could not use what a learner function returned
             return {"kind": "crashed", "type": _text(type(e).__name__, 100),
-                    "message": _text(str(e), 1000)}
+                    "message": _text(str(e), 1 << 16)}
         return {"kind": "ok", "value": self.encode(result)}
 
     def answer(self, request):
@@ -223,13 +223,13 @@ class Serving:
             # The judge has a call's inputs; those of a call inside a recipe it has not.
             inputs = [self.encode(v) for v in e.inputs.values()] if kind == "recipe" else []
             return {"kind": "raised", "type": _text(type(e.error).__name__, 100),
-                    "message": _text(str(e.error), 1000),
+                    "message": _text(str(e.error), 1 << 16),
                     "where": [_text(line, 300) for line in e.where[-10:]],
                     "names": [_text(n, 100) for n in e.inputs], "inputs": inputs,
                     "called": _text(e.called, 100)}
         except BaseException as e:  # noqa: B036 - e.g. backward through a broken Function
             return {"kind": "raised", "type": _text(type(e).__name__, 100),
-                    "message": _text(str(e), 1000), "where": [], "names": [], "inputs": [],
+                    "message": _text(str(e), 1 << 16), "where": [], "names": [], "inputs": [],
                     "called": ""}
 
     def send(self, message):
@@ -246,8 +246,8 @@ class Serving:
 
 
 def _text(value, limit):
-    text = str(value)
-    return text if len(text) <= limit else text[:limit] + "..."
+    """`value` as text, cut to `limit` characters (the judge keeps less, and says so)."""
+    return str(value)[:limit]
 
 
 def _plain(value):

@@ -140,14 +140,19 @@ SUBMISSIONS = {
     # The worker runs the training loops: replacing them earns nothing, as the judge
     # checks what comes back and computes test accuracy itself.
     "fakes_training": ("solutions", {LINEAR: """
-        import sys
-        training = sys.modules.get("d2lkit_training")
-        if training:
-            training.train_linear_regression = lambda fns, **kwargs: "garbage"
-            def untrained(fns, train, test=None, *, num_epochs, **kwargs):
-                d, q = train[0].shape[1], int(train[1].max()) + 1
-                return [(torch.zeros(d, q), torch.zeros(q), 0.0, 1.0)] * num_epochs
-            training.train_softmax_regression = untrained
+        # the training recipes its process is sent are replaced as they arrive
+        import builtins
+        real_exec = builtins.exec
+        def untrained(fns, train, test=None, *, num_epochs, **kwargs):
+            d, q = train[0].shape[1], int(train[1].max()) + 1
+            return [(torch.zeros(d, q), torch.zeros(q), 0.0, 1.0)] * num_epochs
+        def faking(code, namespace=None, *rest):
+            real_exec(code, namespace, *rest)
+            if isinstance(namespace, dict) and "train_linear_regression" in namespace:
+                namespace["train_linear_regression"] = lambda fns, **kwargs: "garbage"
+            if isinstance(namespace, dict) and "train_softmax_regression" in namespace:
+                namespace["train_softmax_regression"] = untrained
+        builtins.exec = faking
         """}),
     "calls_torch_softmax": ("stubs", {SOFTMAX: """
         from torch.nn import functional

@@ -58,12 +58,20 @@ def without_timings(entries):
 
 def judges_of(run):
     """Processes still running for this class: judges name the run's process as
-    their parent, workers the folder the run copied their submission into."""
-    marks, found = (f"d2lkit-{run.pid}-".encode(), f'"parent": {run.pid}'.encode()), []
+    their parent; their sandboxes (and the processes in them) descend from them."""
+    mark, found = f'"parent": {run.pid}'.encode(), []
     for pid in filter(str.isdigit, os.listdir("/proc")):
-        if any(mark in cmdline(pid) for mark in marks):
+        if mark in cmdline(pid):
             found.append(pid)
-    return found
+    return found + [str(p) for pid in found for p in descendants(int(pid))]
+
+
+def descendants(pid):
+    import psutil
+    try:
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def cmdline(pid):
@@ -157,14 +165,14 @@ def test_out_of_time_keeps_the_verdicts_of_finished_checks(tmp_path):
 
 
 def kill_judges(run, count):
-    """SIGKILL the first `count` judges of `run`, each 2 s after a worker of the
-    run has started (so while it grades); how many were killed."""
+    """SIGKILL the first `count` judges of `run`, each 2 s after its sandbox has
+    started (so while it grades); how many were killed."""
     killed = []
     while len(killed) < count and run.poll() is None:
         found = {pid: cmdline(pid) for pid in judges_of(run)}
-        grading = any(f"d2lkit-{run.pid}-".encode() in line for line in found.values())
         judges = [pid for pid, line in found.items()
                   if f'"parent": {run.pid}'.encode() in line and pid not in killed]
+        grading = any(descendants(int(pid)) for pid in judges)  # its sandbox is up
         if grading and judges:
             time.sleep(2)
             os.kill(int(judges[0]), signal.SIGKILL)

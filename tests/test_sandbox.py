@@ -18,6 +18,7 @@ import pytest
 
 from grader.exercises import BY_NAME, MODULES, NAMES
 from grader.fashion_mnist import default_root
+from grader.oracle_drawings import oracle_drawings
 from tests.conftest import KIT_ROOT
 
 TAG = "d2lkit-attack-7f3a"
@@ -194,6 +195,7 @@ def attacked(tmp_path_factory):
     (subs / "right").mkdir()
     for module in MODULES:
         (subs / "right" / f"{module}.py").write_text((KIT_ROOT / "solutions" / f"{module}.py").read_text())
+    oracle_drawings()  # the judge's own cache files, made before the digest, not by the run
     before = {"kit": digest(KIT_ROOT), "subs": digest(subs), "cache": digest(cache),
               "home": digest(HOME, skip=HOME_FOLDERS)}
     done = subprocess.run([sys.executable, "-m", "grader", "grade", str(subs), "--out", str(out),

@@ -43,9 +43,16 @@ def test_tensors_arrive_writable_and_apart():
     assert torch.equal(a, torch.ones(3)) and torch.equal(b, torch.ones(3))
 
 
+def test_bytes_arrive_as_they_were_sent():
+    """A submission's files go to its process as bytes."""
+    files = {"softmax_regression.py": b"def softmax(X):\n    ...\n", "empty.ipynb": b""}
+    message = ("setup", files, torch.ones(2), b"tail")
+    assert same(roundtrip(message), message)
+
+
 @pytest.mark.parametrize("value", [object(), {1: "a"}, torch.zeros(2).to_sparse(),
-                                   torch.zeros(2, device="meta"), b"bytes"],
-                         ids=["object", "int keys", "sparse", "meta", "bytes"])
+                                   torch.zeros(2, device="meta"), bytearray(b"bytes")],
+                         ids=["object", "int keys", "sparse", "meta", "bytearray"])
 def test_what_a_message_cannot_hold_is_refused_when_sent(value):
     with pytest.raises(TypeError):
         wire.encode(("ok", value))
