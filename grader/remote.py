@@ -702,6 +702,8 @@ class RemoteLearner:
         `exercises` among the oracle's stand-ins (see checks.training.run_recipe).
         Its result is checked for shape here: a worker cannot make the judge fail."""
         exercise = exercises[0]
+        for e in exercises:
+            self._outcome(e)
         stand_ins = set(RECIPE_USES[name]) - set(exercises)
         for e in exercises:
             stand_ins |= self._stand_ins_of(e)
