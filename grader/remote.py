@@ -269,7 +269,10 @@ class Sandbox:
             if remaining <= 0 or not select.select([self.control], [], [], remaining)[0]:
                 raise SandboxBroken(_("the sandbox did not answer within {seconds} s").format(
                     seconds=f"{timeout:g}"))
-            chunk = self.control.recv(1 << 16)
+            try:
+                chunk = self.control.recv(1 << 16)
+            except OSError:
+                chunk = b""
             if not chunk:
                 raise SandboxBroken(self.ended())
             data += chunk
