@@ -4,16 +4,26 @@ from dataclasses import dataclass, field
 from grader.exercises import DEFAULT_POINTS, NAMES
 from grader.feedback import label
 from grader.i18n import _, ngettext
+from grader.mistakes import cause_of, identify
+
 # The statuses of later checks listed under an exercise's first failure.
 LATER = ("failed", "error", "timeout")
 
 
 @dataclass
 class CheckResult:
+    """A check's outcome. `cause` and `cause_words`: the mistake its message
+    names (grader.mistakes), taken from the message when not given."""
     name: str
     status: str
     message: str = ""
     notes: list = field(default_factory=list)
+    cause: str = ""
+    cause_words: str = ""
+
+    def __post_init__(self):
+        if not self.cause:
+            self.cause, self.cause_words = cause_of(self.message)
 
 
 @dataclass
@@ -36,12 +46,13 @@ class GradeBook:
         return None if results is None else [r.status for r in results]
 
     def exercise(self, exercise):
-        """{"status", "score", "max_score", "feedback"} for one exercise.
+        """{"status", "score", "max_score", "feedback"} for one exercise, and for
+        one that did not pass, "mistake" and "mistake_title" (grader.mistakes).
 
         The checks run from the most basic property to the most derived, so the
-        first that did not pass names the cause: its status and message are the
-        exercise's. Later failures are listed by title only, as what may follow
-        from it: their hints could blame code that is right.
+        first that did not pass names the cause: its status, message and mistake
+        are the exercise's. Later failures are listed by title only, as what may
+        follow from it: their hints could blame code that is right.
         """
         results = self.checks[exercise]
         bad = [r for r in results if r.status != "passed"]
@@ -49,6 +60,7 @@ class GradeBook:
         if not results:
             status, feedback = "error", _("not graded: the run stopped before any of its checks"
                                           " ran")
+            bad = [CheckResult("", status, feedback)]
         elif not bad:
             status = "passed"
             feedback = "\n\n".join([_("all {count} checks passed").format(count=len(results))]
@@ -63,8 +75,14 @@ class GradeBook:
                     "{count} more check failed, which may follow from this one: {titles}",
                     "{count} more checks failed, which may follow from this one: {titles}",
                     len(others)).format(count=len(others), titles="; ".join(others))
-        return {"status": status, "score": max_score if status == "passed" else 0,
-                "max_score": max_score, "feedback": feedback}
+        result = {"status": status, "score": max_score if status == "passed" else 0,
+                  "max_score": max_score, "feedback": feedback}
+        if status != "passed":
+            first = bad[0]
+            result["mistake"], result["mistake_title"] = identify(
+                exercise, first.status, first.cause, first.cause_words, first.name,
+                title(first.message, exercise))
+        return result
 
     def as_json(self):
         exercises = {name: self.exercise(name) for name in NAMES if name in self.checks}

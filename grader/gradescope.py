@@ -25,6 +25,7 @@ from pathlib import Path
 from grader import i18n, sandbox
 from grader.exercises import FILES, MODULES, TABLE
 from grader.i18n import _
+from grader.mistakes import identify, status_cause
 from grader.outputs import atomic_write, gradescope
 
 SCRIPTS = Path(__file__).with_name("autograder")
@@ -153,13 +154,17 @@ def _copy(source, target):
 
 def overrule(entry, problems):
     """The entry with every exercise of a module in `problems` given its (status,
-    message), and the score summed again."""
+    message) and the mistake it is (a module missing, or two of it in the
+    upload), and the score summed again."""
     exercises = dict(entry["exercises"])
     for e in TABLE:
         if e.module in problems:
             status, message = problems[e.module]
+            mistake, title = identify(e.name, status, *status_cause(
+                "missing" if status == "missing" else "two-files"), "", "")
             exercises[e.name] = {**exercises[e.name], "status": status, "score": 0,
-                                 "feedback": message}
+                                 "feedback": message, "mistake": mistake,
+                                 "mistake_title": title}
     return {**entry, "exercises": exercises,
             "score": sum(r["score"] for r in exercises.values())}
 

@@ -97,9 +97,10 @@ def run(test_name, learner, request, grading_seed=None, shrink=True):
     return status, message
 
 
-def learner_feedback(learner, exercise, request, grading_seed=None):
-    """The exercise's feedback as a learner reads it, and {check: status}: all its
-    checks run in the suite's order and folded by the grade book (batch.grade)."""
+def learner_grade(learner, exercise, request, grading_seed=None):
+    """The exercise's grade as a learner gets it (status, feedback, mistake, ...),
+    and {check: status}: all its checks run in the suite's order and folded by
+    the grade book (batch.grade)."""
     from grader.batch import grade
     from grader.exercises import DEFAULT_POINTS
     statuses = {}
@@ -107,4 +108,10 @@ def learner_feedback(learner, exercise, request, grading_seed=None):
                    grading_seed=grading_seed, exercises=(exercise,),
                    report=lambda _, check: statuses.__setitem__(check.name, check.status))
     assert "internal error" not in result["exercises"][exercise]["feedback"]
-    return result["exercises"][exercise]["feedback"], statuses
+    return result["exercises"][exercise], statuses
+
+
+def learner_feedback(learner, exercise, request, grading_seed=None):
+    """The exercise's feedback as a learner reads it, and {check: status} (see learner_grade)."""
+    result, statuses = learner_grade(learner, exercise, request, grading_seed)
+    return result["feedback"], statuses
