@@ -32,6 +32,7 @@ from grader import i18n
 from grader.exercises import MODULES, NAMES
 from grader.grades import CheckResult, GradeBook, used_up
 from grader.i18n import _
+from grader.mistake_report import write_report
 from grader.outputs import write_class, write_submission
 from grader.progress import GRADER_DIGEST, digest
 
@@ -291,7 +292,7 @@ def grade_all(root, out, *, jobs, points, options, regrade=False):
     out = Path(out)
     submissions = find_submissions(root)
     keys = {sub_id: submission_key(folder, points, options) for sub_id, folder in submissions}
-    meta = {"sandbox": options["sandbox"]}
+    meta = {"sandbox": options["sandbox"], "lang": options.get("lang", "en")}
     stored = {} if regrade else _stored(out)
     entries = {sub_id: stored[sub_id] for sub_id in keys
                if stored.get(sub_id, {}).get("key") == keys[sub_id]}
@@ -319,6 +320,7 @@ def grade_all(root, out, *, jobs, points, options, regrade=False):
         judges.close()  # before the pool's threads end: each judge dies with its thread
         pool.shutdown(wait=True, cancel_futures=True)
     ordered = [entries[sub_id] for sub_id, _folder in submissions]
+    write_report(out, ordered)  # once, at the end: it is of the whole class
     return ordered, reused
 
 
