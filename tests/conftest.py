@@ -22,6 +22,10 @@ KIT_ROOT = Path(__file__).resolve().parent.parent
 for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
     os.environ.pop(variable, None)
 os.environ["LANG"] = "C.UTF-8"
+# The kit's own CI may run on GitHub Actions: the learner's runs its tests start
+# must not write the job summary and annotations of a learner's (grader.github).
+for variable in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+    os.environ.pop(variable, None)
 PRELUDE = "\nimport random\nimport numpy as np\nimport torch\nfrom torch import nn\nfrom torch.nn import functional as F\n\n"
 
 
