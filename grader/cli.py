@@ -36,9 +36,10 @@ For learners, in the kit's folder with its environment activated:
 INSTRUCTOR_HELP = """
 
     python -m grader grade SUBMISSIONS --out OUTDIR [--jobs N] [--timeout SECONDS]
+    python -m grader report OUTDIR [--lang zh]
     python -m grader release OUTDIR [--force] [--lang zh]
     python -m grader gradescope OUT.zip [--points NAME=POINTS] [--visibility after_published]"""
-COMMANDS = "{watch,grade,release,gradescope}"
+COMMANDS = "{watch,grade,report,release,gradescope}"
 
 
 def main(argv=None):
@@ -50,7 +51,8 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True, metavar=COMMANDS)
     g = commands.add_parser("grade", help="grade every submission in a folder")
     g.add_argument("submissions", help="folder with one sub-folder per submission")
-    g.add_argument("--out", required=True, help="folder for grades.json, grades.csv and"
+    g.add_argument("--out", required=True, help="folder for grades.json, grades.csv, the"
+                                                " mistake report (mistakes.csv, report.html) and"
                                                 " submissions/ID/, each submission's results")
     g.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     _grading_options(g, timeout=600.0)
@@ -59,6 +61,11 @@ def main(argv=None):
                         " every power of the user running the grader)")
     g.add_argument("--regrade", action="store_true",
                    help="grade every submission again, even those unchanged since the last run")
+    rp = commands.add_parser("report", help="build the mistake report (mistakes.csv,"
+                                            " report.html) again from OUTDIR/grades.json")
+    rp.add_argument("out", metavar="OUTDIR", help="the folder `grade --out` wrote")
+    rp.add_argument("--lang", choices=i18n.LANGUAGES, help="the language of the report's own"
+                    " texts (default: the one the class was graded in)")
     gs = commands.add_parser("gradescope", help="write Gradescope's autograder zip")
     gs.add_argument("zip", help="the zip file to write (e.g. autograder.zip)")
     _grading_options(gs, timeout=480.0)
@@ -74,7 +81,8 @@ def main(argv=None):
     r.add_argument("outdir", help="folder to write the learner's kit into")
     r.add_argument("--force", action="store_true", help="overwrite OUTDIR if it exists")
     r.add_argument("--points", action="append", default=[], metavar="NAME=POINTS",
-                   help="points of one exercise in the GitHub Classroom workflow (repeatable)")
+                   help="points of one exercise, in the learner's grading and on GitHub"
+                        " (repeatable)")
     _language_option(r)
     w = commands.add_parser("watch", help=_("grade the exercise you are working on each time"
                                             " you save (keys: h hint, n next, l list, a all,"
@@ -87,6 +95,8 @@ def main(argv=None):
     j.add_argument("config")
     commands.add_parser("autograde")  # internal, as judge
     args = parser.parse_args(argv)
+    if args.command == "report":
+        return _report(parser, args)
     if hasattr(args, "lang"):
         i18n.set_language(args.lang)
     if args.command in ("grade", "watch"):
@@ -148,6 +158,27 @@ def main(argv=None):
               " run the same command again to grade the rest", file=sys.stderr)
         return 130
     print(summary(entries, reused=reused, sandboxed=options["sandbox"]))
+    print(f"the class's mistakes: {Path(args.out) / 'report.html'} (and mistakes.csv)")
+    return 0
+
+
+def _report(parser, args):
+    """`report OUTDIR`: mistakes.csv and report.html again from grades.json, in
+    --lang, else in the language the class was graded in."""
+    from grader.mistake_report import rebuild
+    try:
+        graded_in = json.loads((Path(args.out) / "grades.json").read_text()).get("lang")
+    except (OSError, ValueError, AttributeError):
+        graded_in = None
+    lang = args.lang or (graded_in if graded_in in i18n.LANGUAGES else None)
+    i18n.set_language(lang or i18n.language_from_environment())
+    try:
+        count = rebuild(args.out)
+    except (OSError, ValueError) as e:
+        parser.exit(2, f"python -m grader report: cannot read {Path(args.out) / 'grades.json'}:"
+                       f" {e}\n")
+    print(f"wrote {Path(args.out) / 'mistakes.csv'} and {Path(args.out) / 'report.html'}"
+          f" ({count} submission{'s' * (count != 1)})")
     return 0
 
 

@@ -5,6 +5,7 @@ message. One text, rendered by each front-end its own way.
 `grade` is GradeBook.as_json(): {"score", "max_score", "exercises": {name:
 {"status", "score", "max_score", "feedback"}}}.
 """
+import re
 import unicodedata
 
 from grader.exercises import BY_NAME, NAME_WIDTH
@@ -141,3 +142,11 @@ def messages(grade):
     """(exercise, its whole message) for each exercise whose message is to be read."""
     return [(name, result["feedback"]) for name, result in grade["exercises"].items()
             if result["status"] in TO_READ]
+
+
+def code_block(text):
+    """`text` verbatim in Markdown (Gradescope's page, GitHub's job summary): fenced
+    by more backticks than it holds in a row."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"

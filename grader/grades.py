@@ -5,12 +5,16 @@ from dataclasses import dataclass, field
 from grader.exercises import DEFAULT_POINTS, NAMES
 from grader.feedback import label, warnings_note
 from grader.i18n import _, ngettext
+from grader.mistakes import cause_of, identify, status_cause
+
 # The statuses of later checks listed under an exercise's first failure.
 LATER = ("failed", "error", "timeout")
 
 
 @dataclass
 class CheckResult:
+    """A check's outcome. `cause` and `cause_words`: the mistake its message
+    names (grader.mistakes), taken from the message when not given."""
     name: str
     status: str
     message: str = ""
@@ -18,6 +22,12 @@ class CheckResult:
     # [function, warning, times] of what the learner's code warned during the
     # check (grader.learner_warnings.taken_warnings)
     warned: list = field(default_factory=list)
+    cause: str = ""
+    cause_words: str = ""
+
+    def __post_init__(self):
+        if not self.cause:
+            self.cause, self.cause_words = cause_of(self.message)
 
 
 @dataclass
@@ -40,12 +50,13 @@ class GradeBook:
         return None if results is None else [r.status for r in results]
 
     def exercise(self, exercise):
-        """{"status", "score", "max_score", "feedback"} for one exercise.
+        """{"status", "score", "max_score", "feedback"} for one exercise, and for
+        one that did not pass, "mistake" and "mistake_title" (grader.mistakes).
 
         The checks run from the most basic property to the most derived, so the
-        first that did not pass names the cause: its status and message are the
-        exercise's. Later failures are listed by title only, as what may follow
-        from it: their hints could blame code that is right.
+        first that did not pass names the cause: its status, message and mistake
+        are the exercise's. Later failures are listed by title only, as what may
+        follow from it: their hints could blame code that is right.
         """
         results = self.checks[exercise]
         bad = [r for r in results if r.status != "passed"]
@@ -58,6 +69,7 @@ class GradeBook:
         if not results:
             status, feedback = "error", _("not graded: the run stopped before any of its checks"
                                           " ran")
+            bad = [CheckResult("", status, feedback)]
         elif not bad:
             status = "passed"
             feedback = "\n\n".join([_("all {count} checks passed").format(count=len(results))
@@ -73,8 +85,17 @@ class GradeBook:
                     "{count} more checks failed, which may follow from this one: {titles}",
                     len(others)).format(count=len(others), titles="; ".join(others))
             feedback += said
-        return {"status": status, "score": max_score if status == "passed" else 0,
-                "max_score": max_score, "feedback": feedback}
+        result = {"status": status, "score": max_score if status == "passed" else 0,
+                  "max_score": max_score, "feedback": feedback}
+        if bad:
+            first = bad[0]
+            result["mistake"], result["mistake_title"] = identify(
+                exercise, first.status, first.cause, first.cause_words, first.name,
+                title(first.message, exercise))
+        elif status != "passed":
+            result["mistake"], result["mistake_title"] = identify(
+                exercise, status, *status_cause("not-graded"), "", "")
+        return result
 
     def as_json(self):
         exercises = {name: self.exercise(name) for name in NAMES if name in self.checks}

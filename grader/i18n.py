@@ -9,7 +9,11 @@ passed through `_()` where it is shown. `pybabel extract` finds both marks (see
 tests/test_i18n.py); adding a language is adding grader/locale/<lang>.po.
 
 Code stays code: names, `dim=1`, tensors as torch prints them. What tools read
-(--grade-json keys and statuses, CSV headers) is never translated."""
+(--grade-json keys and statuses, CSV headers) is never translated.
+
+A text shown through `_()` remembers its English template (Text.msgid), and
+so does what its format() gives: a message can then be told by the words it
+was made from whatever the language and the values (grader.mistakes)."""
 import gettext
 import io
 import locale
@@ -86,14 +90,37 @@ def texts():
     return {k: v for k, v in catalogue.items() if isinstance(k, str) and k}
 
 
+class Text(str):
+    """A text in the learner's language that knows its English template, `msgid`;
+    format() keeps it. Joining or adding texts gives a plain str: the result is
+    made of several templates, none of which names it alone."""
+
+    def __new__(cls, text, msgid):
+        made = super().__new__(cls, text)
+        made.msgid = msgid
+        return made
+
+    def __getnewargs__(self):
+        return str(self), self.msgid
+
+    def format(self, *args, **values):
+        return Text(str.format(self, *args, **values), self.msgid)
+
+
+def msgid(text):
+    """The English template `text` was made from ("" if it is no Text)."""
+    return getattr(text, "msgid", "")
+
+
 def _(text):
     """`text` in the learner's language."""
-    return _current[1].gettext(text)
+    return Text(_current[1].gettext(text), str(text))
 
 
 def ngettext(singular, plural, n):
-    """The form of the text for `n` things, in the learner's language."""
-    return _current[1].ngettext(singular, plural, n)
+    """The form of the text for `n` things, in the learner's language (its
+    template: the singular)."""
+    return Text(_current[1].ngettext(singular, plural, n), singular)
 
 
 def N_(text):

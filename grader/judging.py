@@ -43,6 +43,8 @@ from grader.outputs import (MAX_NOTES, STATUSES, capped, failure, prepare_out, s
                             well_formed, write_class, write_submission)
 from grader.progress import GRADER_DIGEST
 from grader.submission import stage, submission_files
+from grader.mistake_report import write_report
+from grader.mistakes import identify, status_cause
 
 # Beyond the submission's budget, how long its judge may take to wind up: the check in
 # flight when the budget runs out is not finished anyway.
@@ -376,20 +378,26 @@ def _check_result(reported):
     warned = [[capped(str(w[0])), capped(str(w[1])), w[2]] for w in warned[:MAX_NOTES]
               if isinstance(w, list) and len(w) == 3 and type(w[2]) is int] \
         if isinstance(warned, list) else []
+    cause, words = reported.get("cause"), reported.get("cause_words")
     return CheckResult(reported["name"], reported["status"], capped(reported.get("message", "")),
                        [capped(n) for n in notes[:MAX_NOTES]] if isinstance(notes, list) else [],
-                       warned)
+                       warned, capped(cause) if isinstance(cause, str) else "",
+                       capped(words) if isinstance(words, str) else "")
 
 
 def overrule(entry, problems):
     """The entry with every exercise of a module in `problems` given its (status,
-    message), and the score summed again."""
+    message) and the mistake it is (a module missing, or a file that could not be
+    read as handed in), and the score summed again."""
     exercises = dict(entry["exercises"])
     for e in TABLE:
         if e.module in problems:
             status, message = problems[e.module]
+            mistake, title = identify(e.name, status, *status_cause(
+                "missing" if status == "missing" else "file-not-read"), "", "")
             exercises[e.name] = {**exercises[e.name], "status": status, "score": 0,
-                                 "feedback": message}
+                                 "feedback": message, "mistake": mistake,
+                                 "mistake_title": title}
     return {**entry, "exercises": exercises,
             "score": sum(r["score"] for r in exercises.values())}
 
@@ -405,7 +413,7 @@ def grade_all(root, out, *, jobs, points, options, regrade=False):
     entries = {sub_id: stored[sub_id] for sub_id in keys
                if sub_id in stored and stored[sub_id]["key"] == keys[sub_id]}
     reused = len(entries)
-    meta = {"sandbox": options["sandbox"]}
+    meta = {"sandbox": options["sandbox"], "lang": options.get("lang", "en")}
 
     def save():
         write_class(out, [entries[s] for s, _folder in submissions if s in entries], meta)
@@ -427,6 +435,7 @@ def grade_all(root, out, *, jobs, points, options, regrade=False):
         judges.close()  # before the pool's threads end: each judge dies with its thread
         pool.shutdown(wait=True, cancel_futures=True)
     ordered = [entries[sub_id] for sub_id, _folder in submissions]
+    write_report(out, ordered)  # once, at the end: it is of the whole class
     return ordered, reused
 
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from grader.exercises import NAME_WIDTH, NAMES
-from grader.feedback import SHORT, pad
+from grader.feedback import SHORT, code_block, pad
 from grader.i18n import N_, _
 
 # Per-submission files go in OUT/SUBMISSIONS/<id>/, apart from the class's own
@@ -166,7 +166,8 @@ def gradescope(entry, *, visibility="visible", note=""):
                 "output_format": "md", "visibility": visibility, "tests": []}
     tests = [{"name": name, "score": r["score"], "max_score": r["max_score"],
               "status": "passed" if r["status"] == "passed" else "failed",
-              "output": f"**{_label(r['status'])}**\n\n{_code_block(r['feedback'])}",
+              "output": f"**{_label(r['status'])}**{_mistake_md(r)}\n\n"
+                        f"{code_block(r['feedback'])}",
               "output_format": "md", "visibility": visibility}
              for name, r in entry["exercises"].items()]
     return {"score": entry["score"], "execution_time": entry["seconds"],
@@ -190,11 +191,10 @@ def _label(status):
     return _(LABELS[status])
 
 
-def _code_block(text):
-    """`text` verbatim in Markdown: fenced by more backticks than it holds in a row."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}"
+def _mistake_md(result):
+    """": the mistake's title", as Markdown text, for an exercise not passed."""
+    title = result.get("mistake_title")
+    return ": " + re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", title) if title else ""
 
 
 def _summary_md(entry, note):
@@ -210,7 +210,7 @@ def _summary_md(entry, note):
                                                             status=_label(todo[1]["status"])))
     notes = entry.get("notes") or []
     if notes:
-        lines.append(_("About your files:") + "\n\n" + _code_block("\n".join(notes)))
+        lines.append(_("About your files:") + "\n\n" + code_block("\n".join(notes)))
     return "\n\n".join(lines + [note] * bool(note))
 
 

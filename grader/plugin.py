@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import environment, feedback, i18n, profiles
+from grader import environment, feedback, github, i18n, profiles
 from grader.checks.training import SharedRuns
 from grader.exercises import FILES, NAMES, seam_spec
 from grader.fashion_mnist import raw_folder, shared_features
@@ -366,6 +366,9 @@ def pytest_terminal_summary(terminalreporter, config):
         tw.write_line(feedback.total_line(grade), bold=True)
         for line in feedback.next_lines(grade, "pytest exercises --exercise {}"):
             tw.write_line(line)
+    if github.running_on_github() and grading_learner(config):
+        github.report(grade, resolve_impl(config.getoption("impl"), config.rootpath),
+                      tw.write_line)
     if OWN_SUMMARY in config.stash:
         section(tw, _("graded in {seconds:.1f} s").format(
             seconds=time.monotonic() - config.stash[OWN_SUMMARY]))

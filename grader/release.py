@@ -3,7 +3,7 @@
 It holds the stubs (exercises/), the grader (which needs no solutions: its
 truth is grader.oracle), a pyproject.toml whose pytest settings point at
 exercises/, the learner's README (docs/learner-readme.md) and docs/checks*.md,
-a .gitignore, GitHub Classroom's autograding workflow, and the same exercises as
+a .gitignore, the GitHub Actions workflow that grades every push, and the same exercises as
 a notebook (exercises/chapter3.ipynb: the stubs' own source, cell by cell, each
 followed by its grader.check cell). No solutions/, no tests/, no benchmarks, no
 instructor or developer documentation.
@@ -56,11 +56,10 @@ grade.json
 """
 
 
-WORKFLOW = ".github/workflows/classroom.yml"
-# GitHub Classroom's autograding actions; the command grader's timeout is in minutes.
-COMMAND_GRADER = "classroom-resources/autograding-command-grader@v1"
-REPORTER = "classroom-resources/autograding-grading-reporter@v1"
-STEP_MINUTES = 10
+WORKFLOW = ".github/workflows/grade.yml"
+# The learner's own command: on GitHub Actions it also writes the job summary and
+# the annotations (grader.github).
+GRADE_COMMAND = "python -m pytest exercises --grade-json grade.json"
 CPU_TORCH = "https://download.pytorch.org/whl/cpu"
 
 
@@ -194,39 +193,43 @@ def learner_readme(template):
     return text.replace(STATUS_TABLE, "\n".join(rows))
 
 
-def learner_pyproject(kit_pyproject):
+def learner_pyproject(kit_pyproject, points=DEFAULT_POINTS):
     """The kit's pyproject.toml with pytest pointed at exercises/ (and no time-out
     settings: the grader gives each check its own). A release in another
     language than English grades in it (ini option d2l_lang), whatever the
-    locale of the machine: the learner's, GitHub Classroom's runner."""
+    locale of the machine: the learner's, GitHub's runner; one with other
+    `points` than the defaults grades with them (ini option d2l_points)."""
     if not PYTEST_SETTINGS.search(kit_pyproject):
         raise ReleaseError("pyproject.toml has no [tool.pytest.ini_options] table")
     settings = LEARNER_PYTEST + (f'd2l_lang = "{language()}"\n' if language() != "en" else "")
+    changed = [f"{name}={value}" for name, value in points.items()
+               if value != DEFAULT_POINTS[name]]
+    if changed:
+        settings += f"d2l_points = {json.dumps(changed)}\n"
     return PYTEST_SETTINGS.sub(settings, kit_pyproject)
 
 
-def classroom_workflow(points, pins):
-    """GitHub Classroom's workflow: install the kit (`pins`: the `name==version`
-    lines of CI's constraints), then one command-grader step per exercise, worth
-    its `points`, whose command passes iff the exercise does; then the reporter."""
-    steps = [(name, name.replace("_", "-")) for name in points]
+def github_workflow(pins):
+    """The learner's repository's GitHub Actions workflow: on every push (or by
+    hand, workflow_dispatch), install the kit (`pins`: the `name==version` lines
+    of CI's constraints), grade with the learner's own command, which on
+    Actions also writes the job summary and the annotations (grader.github),
+    and keep the --grade-json file as the run's artifact, whatever the grade.
+    It needs no GitHub Classroom, which closed on 2026-08-28."""
     lines = [
-        "# GitHub Classroom's autograding, written by `python -m grader release`:",
-        "# one step per exercise, worth its points; learners can run each step's",
-        "# command themselves.",
-        "name: Autograding Tests",
-        "'on': [push, repository_dispatch]",
+        "# Grades the exercises on every push; written by `python -m grader release`.",
+        "# The run's summary page shows the grade and what to fix; each message also",
+        "# shows on the line of the code it is about. grade.json is the run's artifact.",
+        "name: Grade",
+        "'on': [push, workflow_dispatch]",
         "permissions:",
-        "  checks: write",
-        "  actions: read",
         "  contents: read",
         "jobs:",
-        "  run-autograding-tests:",
+        "  grade:",
         "    runs-on: ubuntu-latest",
-        "    if: github.actor != 'github-classroom[bot]'",
+        "    timeout-minutes: 30",
         "    steps:",
-        "      - name: Checkout code",
-        "        uses: actions/checkout@v4",
+        "      - uses: actions/checkout@v4",
         "      - uses: actions/setup-python@v5",
         "        with:",
         "          python-version: '3.11'",
@@ -236,23 +239,15 @@ def classroom_workflow(points, pins):
         "          sudo apt-get install -y -qq dataset-fashion-mnist || echo 'no Debian package:"
         " the kit downloads Fashion-MNIST itself'",
         f"          pip install --extra-index-url {CPU_TORCH} -e . {' '.join(pins)}",
+        "      - name: Grade the exercises",
+        f"        run: {GRADE_COMMAND}",
+        "      - name: Keep the grade",
+        "        if: always()",
+        "        uses: actions/upload-artifact@v4",
+        "        with:",
+        "          name: grade",
+        "          path: grade.json",
     ]
-    for name, step in steps:
-        lines += [f"      - name: {name}",
-                  f"        id: {step}",
-                  f"        uses: {COMMAND_GRADER}",
-                  "        with:",
-                  f"          test-name: {name}",
-                  f"          command: python -m pytest exercises --exercise {name}",
-                  f"          timeout: {STEP_MINUTES}",
-                  f"          max-score: {points[name]}"]
-    lines += ["      - name: Autograding Reporter",
-              f"        uses: {REPORTER}",
-              "        env:"]
-    lines += [f'          {step.upper()}_RESULTS: "${{{{steps.{step}.outputs.result}}}}"'
-              for _, step in steps]
-    lines += ["        with:",
-              f"          runners: {','.join(step for _, step in steps)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -265,7 +260,7 @@ def constraint_pins(kit=KIT_ROOT):
 def release(outdir, *, force=False, kit=KIT_ROOT, points=DEFAULT_POINTS, lang="en"):
     """Write the learner's kit into `outdir` (which must not exist unless `force`),
     its texts in `lang` (one of grader.i18n.LANGUAGES; the language shown
-    afterwards is the one before); `points` are the workflow's."""
+    afterwards is the one before); `points` are those it grades with."""
     outdir, kit = Path(outdir).resolve(), Path(kit).resolve()
     if lang not in LANGUAGES:
         raise ReleaseError(f"--lang {lang}: no such language (one of {', '.join(LANGUAGES)})")
@@ -298,10 +293,11 @@ def _write(outdir, kit, points):
     for page in DOCS:
         if (kit / page).is_file():
             shutil.copy(kit / page, outdir / page)
-    (outdir / "pyproject.toml").write_text(learner_pyproject((kit / "pyproject.toml").read_text()))
+    (outdir / "pyproject.toml").write_text(learner_pyproject((kit / "pyproject.toml").read_text(),
+                                                             points))
     (outdir / "README.md").write_text(learner_readme((kit / LEARNER_README).read_text()))
     (outdir / ".gitignore").write_text(GITIGNORE)
     (outdir / NOTEBOOK).write_text(json.dumps(chapter3_notebook(kit / "exercises"), indent=1)
                                    + "\n")
     (outdir / WORKFLOW).parent.mkdir(parents=True)
-    (outdir / WORKFLOW).write_text(classroom_workflow(points, constraint_pins(kit)))
+    (outdir / WORKFLOW).write_text(github_workflow(constraint_pins(kit)))

@@ -8,8 +8,9 @@ from grader import fromscratch
 from grader.exercises import from_scratch_message
 from grader.fashion_mnist import DataUnavailable
 from grader.feedback import INDENT, label
-from grader.i18n import N_, _
-from grader.seam import LearnerError, Outcome
+from grader.i18n import N_, _, msgid
+from grader.mistakes import ERROR, HINT, TITLE, Diagnosed, cause_of, status_cause
+from grader.seam import BookAnswer, Crashed, LearnerError, Outcome
 
 _PRINT = dict(precision=4, threshold=48, edgeitems=3, linewidth=88, sci_mode=None)
 
@@ -99,6 +100,15 @@ class Failure:
             lines.append(label(_("hint")) + self.hint)
         return "\n".join(lines)
 
+    def cause(self):
+        """(cause, words) of the mistake this failure names (grader.mistakes): its
+        hint, if that is a text of the catalogue, else its title, which
+        Called.fail gives as "exercise: title" with the template of the part
+        after the exercise's name."""
+        if msgid(self.hint):
+            return HINT + msgid(self.hint), self.hint
+        return TITLE + msgid(self.title), self.title.partition(": ")[2]
+
 
 class Skipped(Exception):
     """A check not run, by a rule the README states (see SharedRuns); it counts
@@ -124,7 +134,7 @@ _IN_PLACE = "leaf Variable that requires grad is being used in an in-place opera
 # mistake, that mistake, its placeholders' values). An error gets a hint only
 # where its kind and the function it came from tell which mistake it is: the
 # same words mean another mistake in another function, and none that this
-# table can tell elsewhere. The hints are translated where shown (_hint_for).
+# table can tell elsewhere. The hints are translated where shown (_known_hint).
 KNOWN_ERRORS = [
     (_SHAPES, ("linreg",),
      N_("X is (n, d) and w is (d, 1): the model is a matrix product, torch.matmul(X, w) + b,"
@@ -174,42 +184,63 @@ KNOWN_ERRORS = [
 ]
 
 
-def _hint_for(error):
+def _known_hint(error):
     """The usual mistake behind `error` (see KNOWN_ERRORS), if its words and its
-    function tell it; else only where to look."""
+    function tell it; else None."""
     text = str(error.error)
     for words, exercises, hint, values in KNOWN_ERRORS:
         if words in text and (exercises is None or error.exercise in exercises):
             return _(hint).format(**values)
-    return _("the line of your code that raised it is shown above") if error.where else ""
+    return None
 
 
 def learner_error_message(error):
-    """The message for a LearnerError: which call raised what, where, and a hint."""
+    """The message for a LearnerError: which call raised what, where, and a hint.
+    It names the hint's mistake, or, with no known hint, the error's type."""
+    known = _known_hint(error)
+    hint = known or (_("the line of your code that raised it is shown above") if error.where
+                     else "")
+    kind = type(error.error).__name__
     failure = Failure(
         title=_("{exercise} raised an error").format(exercise=error.exercise),
         call=f"{error.called}({', '.join(error.inputs)})", inputs=error.inputs,
-        got=f"{type(error.error).__name__}: {error.error}", hint=_hint_for(error))
+        got=f"{kind}: {error.error}", hint=hint)
     text = str(failure)
     if error.where:
         at = "\n".join(label(_("at")) + line for line in error.where)
         hint = "\n" + label(_("hint"))
         text = text.replace(hint, f"\n{at}{hint}", 1)
-    return text
+    if known:
+        return Diagnosed(text, HINT + known.msgid, known)
+    return Diagnosed(text, ERROR + kind, _("raises {error}").format(error=kind))
+
+
+def _outcome_cause(outcome):
+    """(cause, words) of an Outcome: its status, or for an error or a failure
+    the kind of outcome. A failed one is a BookAnswer or an Endless; through
+    the worker both come back as Endless (grader.remote.OUTCOMES), so they are
+    told apart by the name of the d2l package, which only a BookAnswer's
+    message quotes (as code, the same in every language)."""
+    if outcome.status == "failed":
+        book = isinstance(outcome, BookAnswer) or "d2l" in outcome.message
+        return status_cause("calls-d2l" if book else "never-ends")
+    if outcome.status == "error":
+        return status_cause("crashed" if isinstance(outcome, Crashed) else "import-error")
+    return status_cause(outcome.status.replace("_", "-"))
 
 
 def classify(error):
     """(status, message) for whatever ended a check; None status = a grader bug."""
     if isinstance(error, Outcome):
-        return error.status, error.message
+        return error.status, Diagnosed(error.message, *_outcome_cause(error))
     if isinstance(error, CheckFailed):
-        return "failed", str(error.failure)
+        return "failed", Diagnosed(str(error.failure), *error.failure.cause())
     if isinstance(error, Skipped):
         return "skipped", str(error)
     if isinstance(error, LearnerError):
         return "error", learner_error_message(error)
     if isinstance(error, DataUnavailable):
-        return "error", str(error)
+        return "error", Diagnosed(str(error), *status_cause("data-unavailable"))
     for inner in getattr(error, "exceptions", ()):  # Hypothesis may group failures
         status, message = classify(inner)
         if status is not None:
@@ -233,10 +264,15 @@ def apply_from_scratch_rule(learner, exercise, status, message):
         what, line, dynamic = use
         if dynamic:
             said = fromscratch.dynamic_message(exercise, what, line)
-            return ("failed", said) if status == "passed" else \
-                (status, message + "\n" + label(_("also")) + said)
+            return ("failed", Diagnosed(said, *status_cause("from-scratch"))) \
+                if status == "passed" else (status, _also(message, said))
         builtin = what
     if status == "passed":
-        return "failed", from_scratch_message(exercise, builtin, values_right=True)
-    also = from_scratch_message(exercise, builtin, False)
-    return status, message + "\n" + label(_("also")) + also
+        return "failed", Diagnosed(from_scratch_message(exercise, builtin, values_right=True),
+                                   *status_cause("from-scratch"))
+    return status, _also(message, from_scratch_message(exercise, builtin, False))
+
+
+def _also(message, said):
+    """`message`, naming the same cause, with `said` added as an "also" line."""
+    return Diagnosed(message + "\n" + label(_("also")) + said, *cause_of(message))

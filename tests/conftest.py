@@ -26,6 +26,10 @@ os.environ["LANG"] = "C.UTF-8"
 # checkout's grader before the environment's (whose editable install may be of
 # another checkout): its PYTHONPATH.
 THIS_KIT = os.pathsep.join(filter(None, [str(KIT_ROOT), os.environ.get("PYTHONPATH")]))
+# The kit's own CI may run on GitHub Actions: the learner's runs its tests start
+# must not write the job summary and annotations of a learner's (grader.github).
+for variable in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+    os.environ.pop(variable, None)
 PRELUDE = "\nimport random\nimport numpy as np\nimport torch\nfrom torch import nn\nfrom torch.nn import functional as F\n\n"
 
 
@@ -101,9 +105,10 @@ def run(test_name, learner, request, grading_seed=None, shrink=True):
     return status, message
 
 
-def learner_feedback(learner, exercise, request, grading_seed=None):
-    """The exercise's feedback as a learner reads it, and {check: status}: all its
-    checks run in the suite's order and folded by the grade book (batch.grade)."""
+def learner_grade(learner, exercise, request, grading_seed=None):
+    """The exercise's grade as a learner gets it (status, feedback, mistake, ...),
+    and {check: status}: all its checks run in the suite's order and folded by
+    the grade book (batch.grade)."""
     from grader.batch import grade
     from grader.exercises import DEFAULT_POINTS
     statuses = {}
@@ -111,4 +116,10 @@ def learner_feedback(learner, exercise, request, grading_seed=None):
                    grading_seed=grading_seed, exercises=(exercise,),
                    report=lambda _, check: statuses.__setitem__(check.name, check.status))
     assert "internal error" not in result["exercises"][exercise]["feedback"]
-    return result["exercises"][exercise]["feedback"], statuses
+    return result["exercises"][exercise], statuses
+
+
+def learner_feedback(learner, exercise, request, grading_seed=None):
+    """The exercise's feedback as a learner reads it, and {check: status} (see learner_grade)."""
+    result, statuses = learner_grade(learner, exercise, request, grading_seed)
+    return result["feedback"], statuses

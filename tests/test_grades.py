@@ -32,7 +32,9 @@ def test_repeated_messages_are_given_once():
     broken = "linear_regression.py could not be imported: SyntaxError: ..."
     result = _book(("error", broken), ("error", broken), ("error", broken))
     assert result == {"status": "error", "score": 0, "max_score": DEFAULT_POINTS["linreg"],
-                      "feedback": broken}
+                      "feedback": broken, "mistake": "linreg/not-graded",
+                      "mistake_title": "not graded: the grader could not finish it (see the"
+                                       " message)"}
 
 
 def test_skipped_checks_count_for_nothing():

@@ -275,9 +275,11 @@ def test_run_autograder_grades_the_upload(image, tmp_root, case):
     if case == "two_copies":
         assert "2 files named linear_regression.py" in outputs["linreg"]
         assert "exercises/linear_regression.py, linear_regression.py" in outputs["linreg"]
+        assert outputs["linreg"].startswith("**error**: its file was not read as handed in")
     if case == "nothing":
         assert "upload linear_regression.py, softmax_regression.py, training.py and concise.py" \
             in outputs["softmax"]
+        assert outputs["softmax"].startswith("**missing**: there is no such file or function")
     if case == "syntax_error":
         assert "SyntaxError" in outputs["linreg"]
     if case == "notebook":

@@ -65,8 +65,8 @@ SAMPLE = first_of_each_exercise(WRONG) + first_of_each_exercise(ALTERNATIVES) \
 
 @pytest.mark.parametrize("variant", SAMPLE, ids=str)
 def test_notebook_grades_as_the_folder_of_modules_does(variant, tmp_path, small_fashion):
-    """Same checks, statuses, attribution, from-scratch rule and first message:
-    a sample of the catalogue through grader.check's path and the folder's."""
+    """Same checks, statuses, attribution, from-scratch rule, first message and
+    mistake: a sample of the catalogue through grader.check's path and the folder's."""
     folder = tmp_path / "impl"
     learner = make_impl(folder, {variant.exercise: variant_source(variant)})
     by_folder = grade(learner, DEFAULT_POINTS, exercises=(variant.exercise,),
@@ -76,6 +76,7 @@ def test_notebook_grades_as_the_folder_of_modules_does(variant, tmp_path, small_
     got = by_notebook.grade["exercises"][variant.exercise]
     assert (got["status"], _gist(got["feedback"])) == \
         (by_folder["status"], _gist(by_folder["feedback"]))
+    assert got.get("mistake") == by_folder.get("mistake")
 
 
 def test_untouched_and_undefined_exercises_say_so_in_notebook_words():

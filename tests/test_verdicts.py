@@ -7,10 +7,12 @@ from grader import i18n
 from grader.batch import SUITE, exercise_of, run_check, suite_tests_of
 from grader.checks.training import TRAINED_TOGETHER, SharedRuns
 from grader.exercises import NAMES as EXERCISES, TABLE, from_scratch_message
+from grader.mistakes import cause_of, identify
 from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
 from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG, submissions
-from tests.conftest import learner_feedback, make_impl, run, with_variant, with_variants
+from tests.conftest import learner_grade, make_impl, run, with_variant, with_variants
 from tests.test_i18n import english_sentences
+from tests.test_mistakes import named_mistake
 
 SABOTAGE = "def {name}(*args):\n    raise RuntimeError('sabotaged')\n"
 
@@ -46,7 +48,9 @@ def test_wrong_implementation_is_caught_and_named_first(variant, tmp_path, reque
     In Chinese, that check judges alike and its message holds the hint's Chinese
     and no English sentence."""
     learner = with_variant(tmp_path / "impl", variant)
-    feedback, statuses = learner_feedback(learner, variant.exercise, request)
+    result, statuses = learner_grade(learner, variant.exercise, request)
+    feedback = result["feedback"]
+    assert result["mistake"] == named_mistake(variant.exercise, result, statuses), feedback
     for test in variant.caught_by:
         assert exercise_of(SUITE[test]) == variant.exercise, f"{test} grades another exercise"
         # "skipped": a Fashion-MNIST run is not made once an earlier check failed;
@@ -63,6 +67,8 @@ def test_wrong_implementation_is_caught_and_named_first(variant, tmp_path, reque
     finally:
         i18n.set_language("en")
     assert status == statuses[first] and chinese.startswith(variant.exercise), chinese
+    assert identify(variant.exercise, status, *cause_of(chinese), first, "")[0] \
+        == result["mistake"], "the mistake's id changes with the language"
     assert (variant.zh or variant.hint) in chinese, chinese
     assert english_sentences(chinese) == [], chinese
     for words in variant.not_in:

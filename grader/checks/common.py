@@ -3,7 +3,7 @@ from contextlib import contextmanager
 
 import torch
 
-from grader.i18n import _
+from grader.i18n import Text, _, msgid
 from grader.report import CheckFailed, Failure
 from grader.seam import LearnerError, LocalRNG
 
@@ -18,8 +18,8 @@ class Called:
         self.call = call or f"{exercise}({', '.join(inputs)})"
 
     def fail(self, title, *, expected=None, got=None, hint="", show_inputs=True):
-        raise CheckFailed(Failure(
-            title=f"{self.exercise}: {title}",
+        raise CheckFailed(Failure(  # the title keeps its template (Failure.cause)
+            title=Text(f"{self.exercise}: {title}", msgid(title)),
             call=self.call,
             inputs=self.inputs if show_inputs else {}, expected=expected, got=got, hint=hint))
 
