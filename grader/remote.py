@@ -42,16 +42,20 @@ from grader import fashion_mnist, learner_warnings, oracle, sandbox as sandbox_,
 from grader.exercises import BY_NAME, MODULES
 from grader.outputs import capped
 from grader.i18n import _
-from grader.seam import (BrokenModule, Crashed, Endless, LearnerError, Missing, NotAttempted,
-                         RecipeCrashed, TimedOut)
+from grader.seam import (BookAnswer, BrokenModule, Crashed, Endless, LearnerError, Missing,
+                         NotAttempted, RecipeCrashed, TimedOut)
 from grader.slicing import Slice
 
 WORKER_SOURCE = Path(__file__).with_name("worker.py").read_text()
 RUNTIME = {f"{module.__name__.rsplit('.', 1)[1]}_source": Path(module.__file__).read_text()
            for module in (learner_warnings, seam, wire)}
 ORACLE_SLICE, RECIPE_SLICE = Slice(oracle.__file__), Slice(training.__file__)
-OUTCOMES = {"not_attempted": NotAttempted, "missing": Missing, "error": BrokenModule,
-            "timeout": TimedOut, "failed": Endless}
+# The outcomes a submission's process may report, by their class's name (a
+# subclass of one, a time limit's, as the class it is).
+OUTCOMES = {cls.__name__: cls for cls in (NotAttempted, Missing, BrokenModule, TimedOut, Endless,
+                                          BookAnswer)}
+STATUS_OUTCOMES = {"not_attempted": NotAttempted, "missing": Missing, "error": BrokenModule,
+                   "timeout": TimedOut}
 # Beyond the worker's own alarm, how long to wait before killing it.
 GRACE = 5.0
 # How long a whole training run in the worker may take.
@@ -559,7 +563,7 @@ class RemoteLearner:
                 for module, outcome in report["modules"].items():
                     if module in MODULES:
                         self.status[module] = None if outcome is None else \
-                            OUTCOMES[outcome[0]](module, _words(outcome[1]))
+                            STATUS_OUTCOMES[outcome[0]](module, _words(outcome[1]))
                 self.notes = {_text(name, 200): _words(note)
                               for name, note in report["notes"].items()}
             except (KeyError, TypeError, ValueError, IndexError):
@@ -761,7 +765,9 @@ class RemoteLearner:
                     learner_warnings.NOTED[_text(function, 100), _text(text, 300)] += times
             kind = reply["kind"]
             if kind == "outcome":
-                error = OUTCOMES[reply["status"]](exercise, _words(reply["message"]))
+                cls = OUTCOMES.get(reply["outcome"]) or (
+                    TimedOut if reply["outcome"] == "Expired" else None)
+                error = cls(exercise, _words(reply["message"]))
             elif kind == "raised":
                 names = [_text(n, 100) for n in reply["names"]] or list(BY_NAME[exercise].params)
                 values = [_decode(v) for v in reply["inputs"]] if reply["inputs"] and not args \

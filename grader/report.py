@@ -217,13 +217,9 @@ def learner_error_message(error):
 
 def _outcome_cause(outcome):
     """(cause, words) of an Outcome: its status, or for an error or a failure
-    the kind of outcome. A failed one is a BookAnswer or an Endless; through
-    the worker both come back as Endless (grader.remote.OUTCOMES), so they are
-    told apart by the name of the d2l package, which only a BookAnswer's
-    message quotes (as code, the same in every language)."""
+    the kind of outcome (a failed one is a BookAnswer or an Endless)."""
     if outcome.status == "failed":
-        book = isinstance(outcome, BookAnswer) or "d2l" in outcome.message
-        return status_cause("calls-d2l" if book else "never-ends")
+        return status_cause("calls-d2l" if isinstance(outcome, BookAnswer) else "never-ends")
     if outcome.status == "error":
         return status_cause("crashed" if isinstance(outcome, Crashed) else "import-error")
     return status_cause(outcome.status.replace("_", "-"))

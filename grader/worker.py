@@ -218,7 +218,8 @@ class Serving:
         try:
             return self.answer(request)
         except seam.Outcome as e:
-            return {"kind": "outcome", "status": e.status, "message": self.said(e.message)}
+            return {"kind": "outcome", "outcome": type(e).__name__,
+                    "message": self.said(e.message)}
         except seam.LearnerError as e:
             # The judge has a call's inputs; those of a call inside a recipe it has not.
             inputs = [self.encode(v) for v in e.inputs.values()] if kind == "recipe" else []
