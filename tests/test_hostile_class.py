@@ -116,7 +116,8 @@ def test_the_run_ends_sandboxed_with_a_row_for_every_submission(graded):
     assert sorted(rows) == sorted(os.listdir(out.parent / "subs"))
     assert before == after
     # OUT holds the class's files and two files per submission, nothing else, none large
-    expected = {"grades.json", "grades.csv"} | {f"submissions/{i}/{f}" for i in rows
+    expected = {"grades.json", "grades.csv", "mistakes.csv", "report.html"} | {
+        f"submissions/{i}/{f}" for i in rows
                                                 for f in ("results.json", "feedback.txt")}
     assert set(tree(out)) == expected
     assert all((out / name).stat().st_size < 2 << 20 for name in expected)
@@ -270,9 +271,10 @@ def test_fold_blames_the_grader_for_what_no_judge_should_report(broken):
 def test_a_judge_out_of_time_leaves_its_unreported_checks_timed_out():
     row = fold(reported()[:3], DEFAULT_POINTS, ("timeout", "used up"))
     assert row["exercises"][NAMES[0]]["status"] == "not_attempted"
-    assert row["exercises"][NAMES[-1]] == {"status": "timeout", "score": 0,
-                                           "max_score": DEFAULT_POINTS[NAMES[-1]],
-                                           "feedback": "used up"}
+    assert row["exercises"][NAMES[-1]] == {
+        "status": "timeout", "score": 0, "max_score": DEFAULT_POINTS[NAMES[-1]],
+        "feedback": "used up", "mistake": f"{NAMES[-1]}/timeout",
+        "mistake_title": "a call took too long, or the submission's time ran out"}
 
 
 # What a rerun trusts, and what is written
