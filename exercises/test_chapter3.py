@@ -3,7 +3,7 @@
 The checks live in the grader package; this file only brings them in. Use
 `pytest exercises --exercise softmax` to grade one function.
 """
-from grader.suite.linear_regression import *  # noqa: F401,F403
-from grader.suite.softmax_regression import *  # noqa: F401,F403
-from grader.suite.training import *  # noqa: F401,F403
-from grader.suite.concise import *  # noqa: F401,F403
+from grader.grading.suite.test_linear_regression import *  # noqa: F401,F403
+from grader.grading.suite.test_softmax_regression import *  # noqa: F401,F403
+from grader.grading.suite.test_training import *  # noqa: F401,F403
+from grader.grading.suite.test_concise import *  # noqa: F401,F403

@@ -6,7 +6,7 @@ the learner's files (linear_regression.py, softmax_regression.py, training.py,
 concise.py) at its top or in exercises/.
 Submissions are judged in processes of their own (a judge per job, grading one
 submission after another), the code of each runs in a further, sandboxed
-process (grader.judging, grader.remote, grader.sandbox); this process only
+process (grader.classroom.judges, grader.classroom.remote, grader.classroom.sandbox); this process only
 collects the grades. Exit status 0 whatever the grades; non-zero only when
 the command itself cannot run (or is interrupted: rerun it to resume).
 """
@@ -16,9 +16,10 @@ import os
 import sys
 from pathlib import Path
 
-from grader import i18n, sandbox
+from grader import i18n
+from grader.classroom import sandbox
 from grader.exercises import NAMES
-from grader.grades import parse_points
+from grader.grading.grades import parse_points
 from grader.i18n import N_, _
 from grader.options import HELP_ALLOW, HELP_EXAMPLES, HELP_LANG, HELP_SEED
 
@@ -106,15 +107,15 @@ def main(argv=None):
         except BrokenEnvironment as e:
             parser.exit(2, f"python -m grader {args.command}: {e}\n")
     if args.command == "judge":
-        from grader.judging import judge
+        from grader.classroom.judges import judge
         config = json.loads(args.config)
         judge(config["points"], config["options"], config["parent"])
         return 0
     if args.command == "watch":
-        from grader.watch import main as watch
+        from grader.learner.watch import main as watch
         return watch(args.folder, args.exercise, lang=args.lang)
     if args.command == "autograde":
-        from grader.gradescope import ROOT_ENV, SetupBroken, run
+        from grader.classroom.gradescope import ROOT_ENV, SetupBroken, run
         try:
             run(os.environ.get(ROOT_ENV) or "/autograder")
         except SetupBroken as e:
@@ -125,7 +126,7 @@ def main(argv=None):
     except ValueError as e:
         parser.error(str(e))
     if args.command == "release":
-        from grader.release import ReleaseError, release
+        from grader.classroom.release import ReleaseError, release
         try:
             release(Path(args.outdir), force=args.force, points=points, lang=args.lang)
         except ReleaseError as e:
@@ -146,8 +147,8 @@ def main(argv=None):
             parser.exit(2, f"python -m grader grade: cannot grade safely: {e}\n")
     options = {**_options(args), "sandbox": not args.no_sandbox,
                "threads": max(1, (os.cpu_count() or 1) // jobs)}
-    from grader.judging import grade_all
-    from grader.outputs import OutUnusable, summary
+    from grader.classroom.judges import grade_all
+    from grader.classroom.outputs import OutUnusable, summary
     try:
         entries, reused = grade_all(args.submissions, args.out, jobs=jobs, points=points,
                                     options=options, regrade=args.regrade)
@@ -165,7 +166,7 @@ def main(argv=None):
 def _report(parser, args):
     """`report OUTDIR`: mistakes.csv and report.html again from grades.json, in
     --lang, else in the language the class was graded in."""
-    from grader.mistake_report import rebuild
+    from grader.classroom.mistake_report import rebuild
     try:
         graded_in = json.loads((Path(args.out) / "grades.json").read_text()).get("lang")
     except (OSError, ValueError, AttributeError):
@@ -214,7 +215,7 @@ def _options(args):
 
 
 def _gradescope(parser, args, points):
-    from grader.gradescope import bundle, data_files
+    from grader.classroom.gradescope import bundle, data_files
     data = {} if args.no_data else data_files(args.data_dir)
     if not args.no_data and not data:
         parser.error("Fashion-MNIST is not here to put in the zip: install Debian's"

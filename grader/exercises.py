@@ -3,7 +3,7 @@ writes, where it lives, what it is worth and which built-ins it may not call.
 
 The grade table, --grade-json, the instructor outputs, the seam and the
 release all read it. The checks that grade an exercise are the suite tests
-marked with its name (grader/suite/).
+marked with its name (grader/grading/suite/).
 """
 from dataclasses import dataclass, field
 

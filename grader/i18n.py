@@ -13,7 +13,7 @@ Code stays code: names, `dim=1`, tensors as torch prints them. What tools read
 
 A text shown through `_()` remembers its English template (Text.msgid), and
 so does what its format() gives: a message can then be told by the words it
-was made from whatever the language and the values (grader.mistakes)."""
+was made from whatever the language and the values (grader.grading.mistakes)."""
 import gettext
 import io
 import locale

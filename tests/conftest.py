@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import run_check
+from grader.grading.session import run_check
 from grader.exercises import BY_NAME, seam_spec
-from grader.oracle import ORACLE
-from grader.remote import RemoteLearner, Sandbox, read_submission
-from grader.seam import Learner
+from grader.portable.oracle import ORACLE
+from grader.classroom.remote import RemoteLearner, Sandbox, read_submission
+from grader.portable.seam import Learner
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ os.environ["LANG"] = "C.UTF-8"
 # another checkout): its PYTHONPATH.
 THIS_KIT = os.pathsep.join(filter(None, [str(KIT_ROOT), os.environ.get("PYTHONPATH")]))
 # The kit's own CI may run on GitHub Actions: the learner's runs its tests start
-# must not write the job summary and annotations of a learner's (grader.github).
+# must not write the job summary and annotations of a learner's (grader.learner.github).
 for variable in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
     os.environ.pop(variable, None)
 PRELUDE = "\nimport random\nimport numpy as np\nimport torch\nfrom torch import nn\nfrom torch.nn import functional as F\n\n"
@@ -91,7 +91,7 @@ def with_variants(folder, variants, request=None, allow_builtins=False):
 
 @pytest.fixture(scope="session")
 def fashion_mnist():
-    from grader.fashion_mnist import load_features
+    from grader.grading.data import load_features
     return load_features()
 
 
@@ -109,7 +109,7 @@ def learner_grade(learner, exercise, request, grading_seed=None):
     """The exercise's grade as a learner gets it (status, feedback, mistake, ...),
     and {check: status}: all its checks run in the suite's order and folded by
     the grade book (batch.grade)."""
-    from grader.batch import grade
+    from grader.grading.session import grade
     from grader.exercises import DEFAULT_POINTS
     statuses = {}
     result = grade(learner, DEFAULT_POINTS, fashion=lambda: request.getfixturevalue("fashion_mnist"),

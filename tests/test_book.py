@@ -7,10 +7,10 @@ other."""
 import shutil
 from pathlib import Path
 
-from grader.batch import grade
+from grader.grading.session import grade
 from grader.exercises import DEFAULT_POINTS, MODULES, seam_spec
-from grader.oracle import ORACLE
-from grader.seam import Learner
+from grader.portable.oracle import ORACLE
+from grader.portable.seam import Learner
 
 BOOK = Path(__file__).resolve().parent / "book"
 # The kit's one deliberate departure from the book's code (README: where the kit

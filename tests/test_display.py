@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 import torch
 
-from grader import feedback, i18n, notebook
-from grader.learner_warnings import noting_warnings, taken_warnings
-from grader.report import show_input
+from grader import i18n
+from grader.learner import feedback
+from grader.learner import notebook
+from grader.portable.warned import noting_warnings, taken_warnings
+from grader.grading.failures import show_input
 from tests.test_notebook import BOOK_NORMAL, reference_namespace
 
 

@@ -14,8 +14,8 @@ import torch
 
 from grader.exercises import BY_NAME
 from grader.i18n import _, set_language
-from grader.localize import markdown_blocks
-from grader.release import LEARNER_README, stub_parts
+from grader.classroom.localize import markdown_blocks
+from grader.classroom.release import LEARNER_README, stub_parts
 from tests.conftest import KIT_ROOT, THIS_KIT
 
 BOOK_SOFTMAX = """def softmax(X):
@@ -81,8 +81,8 @@ def test_the_readmes_example_of_a_run_is_what_pytest_prints(tmp_path):
 
 def test_the_readmes_example_of_a_message_is_what_the_check_says():
     """README.md's failure of the book's softmax on two rows, its hint cut."""
-    from grader.checks.classification import check_softmax_is_stable_for_large_logits
-    from grader.oracle import ORACLE
+    from grader.grading.checks.classification import check_softmax_is_stable_for_large_logits
+    from grader.portable.oracle import ORACLE
     namespace = {"torch": torch}
     exec(BOOK_SOFTMAX, namespace)
     example = next(e for e in examples((KIT_ROOT / "README.md").read_text())

@@ -1,4 +1,4 @@
-"""Tests of grader/fashion_mnist.py on small hand-written IDX files.
+"""Tests of grader/grading/data.py on small hand-written IDX files.
 
 They never read the real data set and never use the network: every call
 passes download=False, or torchvision's download is replaced by a stub.
@@ -16,9 +16,9 @@ from torchvision import datasets, transforms
 from torchvision.datasets import mnist
 from torchvision.datasets import utils as tv_utils
 
-from grader import fashion_mnist as fm
-from grader.fashion_mnist import DataUnavailable, load_fashion_mnist, load_features
-from grader.training import ScaledImages, as_float_features, load_fashion
+from grader.grading import data as fm
+from grader.grading.data import DataUnavailable, load_fashion_mnist, load_features
+from grader.portable.recipes import ScaledImages, as_float_features, load_fashion
 
 IMAGES_MAGIC, LABELS_MAGIC = 0x00000803, 0x00000801
 N = {"train": 6, "test": 4}
@@ -123,7 +123,7 @@ def test_second_call_uses_the_cache_even_without_raw_files(tmp_path, no_network)
 
 def test_the_first_load_is_mapped_from_the_cache_it_writes(tmp_path, no_network):
     """The features name the cache as their source, so that the submission's
-    process maps that file instead of being sent the images (grader.remote)."""
+    process maps that file instead of being sent the images (grader.classroom.remote)."""
     data, root = tiny_data(), tmp_path / "root"
     write_raw(root, data)
     for _ in range(2):  # built, then read back

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES
-from grader.github import escape_data, escape_property
-from grader.release import GRADE_COMMAND, WORKFLOW, constraint_pins, release
+from grader.learner.github import escape_data, escape_property
+from grader.classroom.release import GRADE_COMMAND, WORKFLOW, constraint_pins, release
 from tests.conftest import KIT_ROOT
 
 LINEAR = next(iter(MODULES))

@@ -1,7 +1,7 @@
 """The grade book's rule: an exercise's first message is its first failing check's."""
 from grader.exercises import DEFAULT_POINTS
-from grader.feedback import clip
-from grader.grades import CheckResult, GradeBook
+from grader.learner.feedback import clip
+from grader.grading.grades import CheckResult, GradeBook
 
 SHAPE = "linreg: the result has the wrong shape\n  hint     a matrix product"
 VALUES = "linreg: wrong values\n  hint     the model is X @ w + b"

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from grader.exercises import BY_NAME, MODULES, NAMES
-from grader.gradescope import bundle, data_files
-from grader.grades import parse_points
+from grader.classroom.gradescope import bundle, data_files
+from grader.grading.grades import parse_points
 from tests.conftest import KIT_ROOT
 from tests.test_hostile_class import FORGES_NOTES
 from tests.test_notebook_submissions import module_cells, notebook, reference_notebook
@@ -71,7 +71,7 @@ def image():
     raw.mkdir(parents=True)
     for gz in (base / "source" / "data").glob("*.gz"):
         subprocess.run(f"gunzip -c {gz} > {raw / gz.stem}", shell=True, check=True)
-    subprocess.run([str(venv / "bin" / "python"), "-c", "from grader.gradescope import"
+    subprocess.run([str(venv / "bin" / "python"), "-c", "from grader.classroom.gradescope import"
                     " prepare_data; prepare_data()"],
                    env={**os.environ, "D2LKIT_DATA": str(data)}, check=True, cwd="/")
     subprocess.run(["chmod", "-R", "u=rwX,go=rX", str(base)], check=True)
@@ -117,7 +117,7 @@ def upload_one_wrong(up):
 
 def upload_zipped_repository(up):
     """GitHub's "Download ZIP" of a learner's copy, unpacked by Gradescope (with a
-    macOS resource folder): the kit's own grader/suite has modules of the same names."""
+    macOS resource folder): the kit's own grader/grading/suite has modules of the same names."""
     repo = up / "d2l-ch3-main"
     write(repo / "exercises", LINEAR, (REFERENCE / f"{LINEAR}.py").read_text())
     write(repo / "exercises", SOFTMAX, (STUB / f"{SOFTMAX}.py").read_text())
@@ -300,7 +300,7 @@ def test_data_the_grading_user_cannot_read_is_said_before_anything_is_graded(ima
         pytest.skip("the code runs as another user only when the autograder is root")
     base, _ = image
     check = [str(base / "venv" / "bin" / "python"), "-c", "import sys; from pathlib import Path;"
-             " from grader.gradescope import unreadable_data;"
+             " from grader.classroom.gradescope import unreadable_data;"
              " print(unreadable_data(sys.argv[1], Path(sys.argv[2])))", USER]
     assert subprocess.run(check + [str(base / "data")], capture_output=True, text=True,
                           check=True, cwd="/").stdout == "None\n"

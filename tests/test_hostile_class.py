@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from grader import outputs, submission
+from grader.classroom import outputs
+from grader.classroom import submission
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES
-from grader.judging import GraderFault, fold
-from grader.seam import SourceProblem, notebook_cells
-from grader.submission import stage, submission_files
+from grader.classroom.judges import GraderFault, fold
+from grader.portable.seam import SourceProblem, notebook_cells
+from grader.classroom.submission import stage, submission_files
 from tests.conftest import KIT_ROOT
 
 LINEAR, SOFTMAX, TRAINING, CONCISE = MODULES

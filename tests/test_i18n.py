@@ -193,7 +193,7 @@ def test_a_wrong_function_in_chinese_has_the_same_verdict_and_chinese_labels(kit
     assert len(feedback) == len(english)
     zh.stdout.fnmatch_lines(["*d2l 第 3 章：需要修改的地方*", "*d2l 第 3 章：你的成绩*",
                              "*softmax*未通过*0/8*", "*总分*", "*下一步：softmax*"])
-    # The check titles and hints are not translated on this branch (grader/checks):
+    # The check titles and hints are not translated on this branch (grader/grading/checks):
     # only what this one translates is read, the labels and the section titles.
     translated = [line.split()[0] for line in feedback
                   if line.startswith("  ") and not line.startswith("   ")]
@@ -240,7 +240,7 @@ def test_a_class_graded_in_chinese_gets_chinese_feedback_from_its_judge(tmp_path
 def test_a_chinese_locale_grades_the_chinese_release_to_100_without_english(tmp_path, monkeypatch):
     """The issue's end: a learner in a Chinese locale runs the Chinese release's
     grading command (its README's) on right code and reads no English sentence."""
-    from grader.release import release
+    from grader.classroom.release import release
     release(tmp_path / "kit", lang="zh")
     for module in ("linear_regression", "softmax_regression", "training", "concise"):
         (tmp_path / "kit" / "exercises" / f"{module}.py").write_text(

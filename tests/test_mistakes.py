@@ -18,8 +18,8 @@ from functools import cache
 import pytest
 
 from grader.exercises import MODULES, NAMES
-from grader.mistakes import ERROR, HINT, TITLE, identify
-from grader.report import KNOWN_ERRORS
+from grader.grading.mistakes import ERROR, HINT, TITLE, identify
+from grader.grading.failures import KNOWN_ERRORS
 from tests import wrong  # noqa: F401 - registers the catalogue
 from tests.catalogue import WRONG
 from tests.conftest import KIT_ROOT, learner_grade, with_variant
@@ -47,7 +47,7 @@ def template_of(text):
     return next((t for pattern, t in templates() if pattern.fullmatch(text)), None)
 
 
-# The failed outcomes (grader.seam), by how their template begins.
+# The failed outcomes (grader.portable.seam), by how their template begins.
 OUTCOMES = {"{exercise} did not end": "never-ends", "{label} calls {written}(...)": "calls-d2l"}
 
 

@@ -4,7 +4,7 @@ process of the submission's own."""
 import pytest
 import torch
 
-from grader.batch import suite_tests_of
+from grader.grading.session import suite_tests_of
 from tests.conftest import make_impl, run
 
 PARAMS = ("W", "b")

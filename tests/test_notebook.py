@@ -14,12 +14,13 @@ import numpy as np
 import pytest
 import torch
 
-from grader import notebook, seam
-from grader.batch import grade
+from grader.learner import notebook
+from grader.portable import seam
+from grader.grading.session import grade
 from grader.exercises import BY_NAME, DEFAULT_POINTS, MODULES, NAMES, TABLE
-from grader.fashion_mnist import load_fashion_mnist
-from grader.release import NOTEBOOK, release, stub_parts
-from grader.training import ScaledImages, as_float_features
+from grader.grading.data import load_fashion_mnist
+from grader.classroom.release import NOTEBOOK, release, stub_parts
+from grader.portable.recipes import ScaledImages, as_float_features
 from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
 from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG, first_of_each_exercise
 from tests.conftest import KIT_ROOT, THIS_KIT, make_impl, variant_source

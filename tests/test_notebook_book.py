@@ -8,11 +8,11 @@ import ast
 import json
 import re
 
-from grader.batch import grade
+from grader.grading.session import grade
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES, seam_spec
-from grader.oracle import ORACLE
-from grader.release import stub_parts
-from grader.seam import Learner
+from grader.portable.oracle import ORACLE
+from grader.classroom.release import stub_parts
+from grader.portable.seam import Learner
 from tests.conftest import KIT_ROOT
 from tests.test_notebook import (check_cell, code_cells, kernel_name, outputs,  # noqa: F401
                                  read_notebook, reference_sources, released, run_notebook)

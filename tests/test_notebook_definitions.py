@@ -1,8 +1,8 @@
 """What a notebook's exercise is graded as: its definition (its last def or
 class, or an alias of a function), whatever later cells bind to its name or
-do to the tensors it reads; in a kernel (grader.replay, its history stood in
+do to the tensors it reads; in a kernel (grader.learner.replay, its history stood in
 for here) with one note line that says what the live globals hold otherwise;
-the kit's d2l in the learner's own cells (grader.book); the cell named in a
+the kit's d2l in the learner's own cells (grader.learner.kernel); the cell named in a
 traceback."""
 import sys
 from pathlib import Path
@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import book, notebook, replay, seam
-from grader.batch import grade
+from grader.learner import kernel as book
+from grader.learner import notebook
+from grader.learner import replay
+from grader.portable import seam
+from grader.grading.session import grade
 from grader.exercises import DEFAULT_POINTS, seam_spec
-from grader.oracle import ORACLE
-from grader.seam import Learner
+from grader.portable.oracle import ORACLE
+from grader.portable.seam import Learner
 from tests.conftest import KIT_ROOT
 from tests.test_notebook_submissions import notebook as notebook_json
 from tests.test_notebook_submissions import write
@@ -82,7 +85,7 @@ def seam_outcome(found, exercise, *args):
 
 class Kernel:
     """A kernel's notebook in this process: each cell runs whole in `names` (as
-    IPython runs it) and is kept in the history that grader.replay reads."""
+    IPython runs it) and is kept in the history that grader.learner.replay reads."""
 
     def __init__(self, monkeypatch, folder):
         self.names, self.history = {"__name__": "__main__"}, []
@@ -235,7 +238,7 @@ def mnist(monkeypatch):
 
 
 def test_the_books_loader_finds_the_data_on_this_computer(mnist, tmp_path, monkeypatch):
-    from grader.fashion_mnist import raw_folder
+    from grader.grading.data import raw_folder
     raw_folder()  # the kit's data folder, as grading fills it
     monkeypatch.setattr(mnist.FashionMNIST, "mirrors", ["http://nowhere.invalid/"])
     data = mnist.FashionMNIST(root=str(tmp_path / "data"), train=False, download=True)
@@ -243,7 +246,7 @@ def test_the_books_loader_finds_the_data_on_this_computer(mnist, tmp_path, monke
 
 
 def test_without_data_or_network_one_message_says_how_to_get_it(mnist, tmp_path, monkeypatch):
-    from grader import fashion_mnist
+    from grader.grading import data as fashion_mnist
     monkeypatch.setattr(fashion_mnist, "default_root", lambda: tmp_path / "kit")
     monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", tmp_path / "no-debian")
     monkeypatch.setattr(mnist.FashionMNIST, "mirrors", ["http://nowhere.invalid/"])

@@ -1,7 +1,7 @@
 """Notebooks as submissions, the book's d2l imports, and the environment check.
 
 A learner's folder may hold .ipynb notebooks alone or beside the .py modules
-(grader.seam: a notebook's imports, definitions and simple assignments run,
+(grader.portable.seam: a notebook's imports, definitions and simple assignments run,
 nothing else). Checked here through the seam in this process (fast), then end
 to end through `python -m grader grade` on a class of notebooks and through
 the pytest plugin with a notebook in --impl. Gradescope's notebook upload is
@@ -19,8 +19,8 @@ import torch
 
 from grader import environment
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES, seam_spec
-from grader.oracle import ORACLE
-from grader.seam import BookAnswer, BrokenModule, Learner, Missing, NotAttempted
+from grader.portable.oracle import ORACLE
+from grader.portable.seam import BookAnswer, BrokenModule, Learner, Missing, NotAttempted
 from tests.conftest import KIT_ROOT
 
 REFERENCE, STUB = KIT_ROOT / "solutions", KIT_ROOT / "exercises"

@@ -1,4 +1,4 @@
-"""The oracle's drawings kept in the data root (grader/oracle_drawings.py): the
+"""The oracle's drawings kept in the data root (grader/grading/drawings.py): the
 same as drawn, drawn again for another version, and read by a judge that then
 needs no matplotlib."""
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import torch
 
-from grader import oracle_drawings as od
+from grader.grading import drawings as od
 from tests.conftest import KIT_ROOT
 
 
@@ -29,7 +29,7 @@ def test_the_kept_drawings_are_the_oracle_s_and_read_without_matplotlib(tmp_path
     saved = torch.load(tmp_path / od.FILE_NAME, weights_only=True)
     assert saved["key"] == od.version_key() and same(saved["drawings"], drawn)
     read = subprocess.run(
-        [sys.executable, "-c", "import sys; from grader.oracle_drawings import oracle_drawings;"
+        [sys.executable, "-c", "import sys; from grader.grading.drawings import oracle_drawings;"
          f" print(len(oracle_drawings({str(tmp_path)!r})), 'matplotlib' in sys.modules)"],
         cwd=KIT_ROOT, capture_output=True, text=True, check=True)
     assert read.stdout.split() == ["4", "False"]
@@ -55,10 +55,10 @@ def test_a_class_of_one_graded_on_its_drawings_imports_no_matplotlib_in_the_judg
     graded = subprocess.run(
         [sys.executable, "-c", """
 import sys
-from grader import batch
+from grader.grading import session as batch
 from grader.exercises import DEFAULT_POINTS, seam_spec
 from pathlib import Path
-from grader.remote import RemoteLearner, Sandbox, read_submission
+from grader.classroom.remote import RemoteLearner, Sandbox, read_submission
 box = Sandbox()
 learner = RemoteLearner(read_submission(Path("solutions")), seam_spec(), box)
 graded = batch.grade(learner, DEFAULT_POINTS, exercises=["show_images", "Animator"])

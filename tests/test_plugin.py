@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from grader.batch import suite_tests_of
+from grader.grading.session import suite_tests_of
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES as EXERCISES
 from tests.conftest import KIT_ROOT, THIS_KIT
 
@@ -51,7 +51,7 @@ def test_untouched_stubs_are_not_attempted_without_tracebacks(kit):
 def test_learner_outcomes_are_reported_without_building_tracebacks(pytestconfig):
     """The plugin's first-try report hook is in effect: pytest registers only hook
     functions whose names start with pytest_, whatever their specname says."""
-    from grader import plugin
+    from grader.learner import plugin
     impls = pytestconfig.pluginmanager.hook.pytest_runtest_makereport.get_hookimpls()
     assert plugin.pytest_runtest_makereport_for_learner_outcomes in [i.function for i in impls]
 

@@ -1,8 +1,8 @@
-"""Saved progress (grader.progress): a status counts only for the files it was graded on."""
+"""Saved progress (grader.learner.progress): a status counts only for the files it was graded on."""
 import os
 
 from grader.exercises import NAMES
-from grader.progress import Progress, digest
+from grader.learner.progress import Progress, digest
 
 
 def _folder(tmp_path):

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from grader.exercises import MODULES
-from grader.feedback import SHORT
+from grader.learner.feedback import SHORT
 from grader.i18n import _, language, set_language
-from grader.localize import translate_markdown, translate_source
-from grader.release import (LEARNER_README, NOTEBOOK, STATUS_TABLE, TEMPLATE_COMMENT, WORKFLOW,
+from grader.classroom.localize import translate_markdown, translate_source
+from grader.classroom.release import (LEARNER_README, NOTEBOOK, STATUS_TABLE, TEMPLATE_COMMENT, WORKFLOW,
                             ReleaseError, release)
 from tests.conftest import KIT_ROOT
 
@@ -54,7 +54,7 @@ def test_release_holds_no_answers(released):
     assert not any(n.startswith(("solutions/", "tests/", ".ci/")) for n in names)
     assert {"README.md", "pyproject.toml", ".gitignore", WORKFLOW, "exercises/test_chapter3.py",
             "exercises/linear_regression.py", "exercises/softmax_regression.py",
-            "grader/oracle.py"} <= names
+            "grader/portable/oracle.py"} <= names
     answers = reference_statements()
     assert len(answers) > 15
     for name in names:
@@ -224,16 +224,16 @@ def test_chinese_notebook_has_chinese_text_cells_and_the_english_code(released, 
 
 def release_texts(folder, monkeypatch, lang="zh"):
     """Every text a release of the kit in `lang` into `folder` asks the catalogue for."""
-    import grader.localize
-    import grader.release
+    import grader.classroom.localize
+    import grader.classroom.release
     asked = []
 
     def recording(text):
         asked.append(text)
         return _(text)
 
-    monkeypatch.setattr(grader.localize, "_", recording)
-    monkeypatch.setattr(grader.release, "_", recording)
+    monkeypatch.setattr(grader.classroom.localize, "_", recording)
+    monkeypatch.setattr(grader.classroom.release, "_", recording)
     release(folder, lang=lang)
     monkeypatch.undo()
     return asked

@@ -4,7 +4,9 @@ sent them when it cannot map it."""
 import psutil
 import pytest
 
-from grader import batch, fashion_mnist, remote
+from grader.grading import session as batch
+from grader.grading import data as fashion_mnist
+from grader.classroom import remote
 from grader.exercises import DEFAULT_POINTS, seam_spec
 from tests.conftest import KIT_ROOT, make_impl, run
 

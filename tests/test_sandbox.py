@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from grader.exercises import BY_NAME, MODULES, NAMES
-from grader.fashion_mnist import default_root
-from grader.oracle_drawings import oracle_drawings
+from grader.grading.data import default_root
+from grader.grading.drawings import oracle_drawings
 from tests.conftest import KIT_ROOT
 
 TAG = "d2lkit-attack-7f3a"
@@ -92,7 +92,7 @@ ATTACKS = {
     "writes_everywhere": ("linreg", """
         def attack():
             import glob
-            targets = ["{kit}/grader/oracle.py", "{kit}/solutions/softmax_regression.py",
+            targets = ["{kit}/grader/portable/oracle.py", "{kit}/solutions/softmax_regression.py",
                        "{kit}/pwned-{tag}", "{out}/grades.json", "{out}/grades.csv",
                        "{out}/pwned-{tag}", "{home}/pwned-{tag}", "{home}/.bashrc",
                        "{cache}/fashion-mnist.pt", "{cache}/pwned-{tag}",

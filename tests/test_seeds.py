@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from grader.batch import SUITE, run_check, suite_tests_of
+from grader.grading.session import SUITE, run_check, suite_tests_of
 from tests import alternatives, wrong  # noqa: F401 - register the variants
 from tests.catalogue import ALTERNATIVES, WRONG
 from tests.conftest import KIT_ROOT, run, with_variant

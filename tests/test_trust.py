@@ -224,7 +224,7 @@ def test_a_process_killed_from_outside_is_graded_again_not_blamed(tmp_path, requ
     import os
     import signal
 
-    from grader.remote import RemoteLearner
+    from grader.classroom.remote import RemoteLearner
     from tests.conftest import make_impl, run
     learner = make_impl(tmp_path / "impl", {}, request)
     killed = []
@@ -243,9 +243,9 @@ def test_a_process_killed_from_outside_is_graded_again_not_blamed(tmp_path, requ
 
 
 def test_a_module_whose_import_hangs_says_so_for_each_of_its_exercises(tmp_path, request):
-    from grader.batch import grade
+    from grader.grading.session import grade
     from grader.exercises import DEFAULT_POINTS, seam_spec
-    from grader.remote import RemoteLearner, read_submission
+    from grader.classroom.remote import RemoteLearner, read_submission
     folder = tmp_path / "impl"
     folder.mkdir()
     for m in MODULES:
@@ -269,9 +269,9 @@ def test_no_context_is_sent_the_grader_s_function_of_an_exercise_it_runs(tmp_pat
     """Grading the reference in its processes: every stand-in and recipe a context
     is sent (with all the oracle's code they need) is none of the exercises whose
     functions that context has called or will call."""
-    from grader.batch import grade
+    from grader.grading.session import grade
     from grader.exercises import DEFAULT_POINTS
-    from grader.remote import RemoteLearner
+    from grader.classroom.remote import RemoteLearner
     from tests.conftest import make_impl
     learner = make_impl(tmp_path / "impl", {}, request)
     seen, ready = [], RemoteLearner._ready
@@ -286,14 +286,14 @@ def test_no_context_is_sent_the_grader_s_function_of_an_exercise_it_runs(tmp_pat
     assert any("softmax" in shipped for _, shipped in seen)  # net's context uses it
 
 
-@pytest.mark.parametrize("raised", ["grader.seam.NotAttempted('softmax', {'score': 100})",
-                                    "grader.seam.Missing('softmax', 'all checks passed')",
+@pytest.mark.parametrize("raised", ["grader.portable.seam.NotAttempted('softmax', {'score': 100})",
+                                    "grader.portable.seam.Missing('softmax', 'all checks passed')",
                                     "SystemExit(0)", "GeneratorExit()"])
 def test_the_grader_s_outcomes_raised_by_the_learner_are_its_errors(tmp_path, request, raised):
     """In the learner's own process (pytest, the notebook) too: whatever the
     learner's function raises is its error, named, never an outcome it chose."""
     from tests.conftest import make_impl, run
-    learner = make_impl(tmp_path / "impl", {"softmax": f"import grader.seam\n\n\ndef softmax(X):"
+    learner = make_impl(tmp_path / "impl", {"softmax": f"import grader.portable.seam\n\n\ndef softmax(X):"
                                                        f"\n    raise {raised}\n"})
     status, message = run("test_softmax_rows_sum_to_one", learner, request)
     assert status == "error"
@@ -308,7 +308,7 @@ def test_the_grader_s_outcomes_raised_by_the_learner_are_its_errors(tmp_path, re
       {"label": "x", "file": {"a": 1}}]],             # a value that is no text
 ])
 def test_a_message_from_a_submission_s_process_is_the_kit_s_or_refused(parts):
-    from grader.remote import _words
+    from grader.classroom.remote import _words
     with pytest.raises(ValueError):
         _words(parts)
     assert _words([["{label}() still raises NotImplementedError: write it in {file}",

@@ -4,10 +4,10 @@ function that caused it."""
 import pytest
 
 from grader import i18n
-from grader.batch import SUITE, exercise_of, run_check, suite_tests_of
-from grader.checks.training import TRAINED_TOGETHER, SharedRuns
+from grader.grading.session import SUITE, exercise_of, run_check, suite_tests_of
+from grader.grading.checks.convergence import TRAINED_TOGETHER, SharedRuns
 from grader.exercises import NAMES as EXERCISES, TABLE, from_scratch_message
-from grader.mistakes import cause_of, identify
+from grader.grading.mistakes import cause_of, identify
 from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
 from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG, submissions
 from tests.conftest import learner_grade, make_impl, run, with_variant, with_variants

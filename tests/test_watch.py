@@ -10,7 +10,7 @@ import time
 import pexpect
 
 from grader.exercises import BY_NAME, MODULES, NAMES
-from grader.progress import STATE_FILE, Progress
+from grader.learner.progress import STATE_FILE, Progress
 from tests.conftest import KIT_ROOT, default_sigint
 
 LINEAR = MODULES["linear_regression"]  # the exercises before softmax, in chapter order
@@ -137,12 +137,12 @@ def test_pytest_progress_reaches_watch(tmp_path):
 
 
 def test_a_save_is_a_python_file_or_a_notebook_but_not_a_checkpoint(tmp_path):
-    """The learner's code may be in a notebook (grader.seam reads .ipynb files
+    """The learner's code may be in a notebook (grader.portable.seam reads .ipynb files
     beside the modules): saving it grades again; Jupyter's autosaved copies
     in .ipynb_checkpoints/ do not."""
     from watchfiles import Change
 
-    from grader.watch import learner_saves
+    from grader.learner.watch import learner_saves
     saves, folder = learner_saves(), tmp_path / "exercises"
     assert saves(Change.modified, str(folder / "softmax_regression.py"))
     assert saves(Change.modified, str(folder / "chapter3.ipynb"))

@@ -1,4 +1,4 @@
-"""The messages between the judge and a submission's process (grader.wire): what
+"""The messages between the judge and a submission's process (grader.portable.wire): what
 is sent is what arrives, and reading a message that is not one refuses it."""
 import json
 import pickle
@@ -7,7 +7,7 @@ import struct
 import pytest
 import torch
 
-from grader import wire
+from grader.portable import wire
 
 
 def roundtrip(message):

@@ -7,8 +7,8 @@ runs setup.sh there once, as root, to build its image, then for each
 submission runs run_autograder, as root, with the upload in
 $AUTOGRADER_ROOT/submission; it reads $AUTOGRADER_ROOT/results/results.json.
 A submission is graded as `python -m grader grade` grades one: a judge process
-runs the checks, the learner's code runs in a further process (grader.judging,
-grader.remote), sandboxed if bubblewrap can start in the container, and in any
+runs the checks, the learner's code runs in a further process (grader.classroom.judges,
+grader.classroom.remote), sandboxed if bubblewrap can start in the container, and in any
 case as an unprivileged user, never as root. Torch-free, like the command's
 parent process.
 """
@@ -23,18 +23,19 @@ import time
 import zipfile
 from pathlib import Path
 
-from grader import i18n, sandbox
+from grader import i18n
+from grader.classroom import sandbox
 from grader.exercises import FILES, MODULES
 from grader.i18n import _
-from grader.judging import Judges, grade_one
-from grader.outputs import atomic_write, failure, gradescope
-from grader.submission import stage
+from grader.classroom.judges import Judges, grade_one
+from grader.classroom.outputs import atomic_write, failure, gradescope
+from grader.classroom.submission import stage
 
 SCRIPTS = Path(__file__).with_name("autograder")
 CONFIG = "d2lkit-autograder.json"
-CONSTRAINTS = Path(__file__).resolve().parent.parent / ".ci" / "constraints.txt"
+CONSTRAINTS = Path(__file__).resolve().parents[2] / ".ci" / "constraints.txt"
 ROOT_ENV, USER_ENV, DEFAULT_USER = "AUTOGRADER_ROOT", "D2LKIT_USER", "d2lkit"
-DATA_ENV = "D2LKIT_DATA"  # grader.fashion_mnist's, which imports torch
+DATA_ENV = "D2LKIT_DATA"  # grader.grading.data's, which imports torch
 
 
 def upload_hint():
@@ -46,9 +47,9 @@ def upload_hint():
 def prepare_data():
     """What setup.sh computes once into the data root ($D2LKIT_DATA), for every
     grading to read: the Fashion-MNIST cache, read and checked from the raw
-    files, and the oracle's drawings (grader.oracle_drawings)."""
-    from grader.fashion_mnist import load_fashion_mnist
-    from grader.oracle_drawings import oracle_drawings
+    files, and the oracle's drawings (grader.grading.drawings)."""
+    from grader.grading.data import load_fashion_mnist
+    from grader.grading.drawings import oracle_drawings
     load_fashion_mnist(download=False)
     oracle_drawings()
 
@@ -60,7 +61,7 @@ class SetupBroken(Exception):
 def data_files(data_dir=None):
     """{name.gz: bytes} of the four Fashion-MNIST files, from Debian's package or
     from `data_dir`/FashionMNIST/raw (decompressed files); empty if neither has them."""
-    from grader.fashion_mnist import DEBIAN_DIR, RAW_NAMES
+    from grader.grading.data import DEBIAN_DIR, RAW_NAMES
     debian = {f"{n}.gz": DEBIAN_DIR / f"{n}.gz" for n in RAW_NAMES}
     if all(p.is_file() for p in debian.values()):
         return {name: path.read_bytes() for name, path in debian.items()}
@@ -75,7 +76,7 @@ def bundle(out, *, points, options, visibility, data):
     """Write the autograder zip to `out`: setup.sh, run_autograder, the learner's
     kit (as `release` writes it) under kit/, CI's constraints, the grading
     configuration, and `data` ({name.gz: bytes}, may be empty) under data/."""
-    from grader.release import release
+    from grader.classroom.release import release
     out = Path(out)
     config = {"points": points, "options": options, "visibility": visibility}
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,7 +98,7 @@ def bundle(out, *, points, options, visibility, data):
 
 def stage_upload(upload, into):
     """Stage the learner's files found anywhere in `upload` into `into`
-    (grader.submission.stage); a module with no file, while there is no notebook
+    (grader.classroom.submission.stage); a module with no file, while there is no notebook
     either, is missing, with where to put it."""
     staged = stage(upload, into, anywhere=True)
     if not any(name.endswith(".ipynb") for name in staged.files):

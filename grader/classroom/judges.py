@@ -1,11 +1,11 @@
 """Grading a class. Each of the --jobs threads has a judge process (`python -m
 grader judge`), which grades submissions one after another: for each, it starts
-a worker of its own (grader.remote), runs the suite against it and prints one
+a worker of its own (grader.classroom.remote), runs the suite against it and prints one
 JSON line per check as it ends. A judge never imports a submission's code, so
 what it loaded once (torch, Hypothesis, the suite, Fashion-MNIST) is all that
 one grading leaves to the next; one that dies or runs out of a submission's
 time is killed and replaced. This process copies each submission's files into
-a folder of its own (grader.submission) for the judge to grade, folds the
+a folder of its own (grader.classroom.submission) for the judge to grade, folds the
 lines into the submission's grade, so a submission stopped for time keeps the
 verdicts of the checks it finished, and writes every submission's files as
 soon as it is graded. Nothing one submission holds stops the run: a judge that
@@ -37,14 +37,14 @@ from tqdm import tqdm
 
 from grader import i18n
 from grader.exercises import NAMES, TABLE
-from grader.grades import CheckResult, GradeBook, used_up
+from grader.grading.grades import CheckResult, GradeBook, used_up
 from grader.i18n import _
-from grader.outputs import (MAX_NOTES, STATUSES, capped, failure, prepare_out, sealed,
+from grader.classroom.outputs import (MAX_NOTES, STATUSES, capped, failure, prepare_out, sealed,
                             well_formed, write_class, write_submission)
-from grader.progress import GRADER_DIGEST
-from grader.submission import stage, submission_files
-from grader.mistake_report import write_report
-from grader.mistakes import identify, status_cause
+from grader.learner.progress import GRADER_DIGEST
+from grader.classroom.submission import stage, submission_files
+from grader.classroom.mistake_report import write_report
+from grader.grading.mistakes import identify, status_cause
 
 # Beyond the submission's budget, how long its judge may take to wind up: the check in
 # flight when the budget runs out is not finished anyway.
@@ -57,13 +57,13 @@ MAX_LINE = 64 << 20
 
 def find_submissions(root):
     """(id, folder) for each sub-folder of `root`, sorted by id (a link to a
-    folder too: grader.submission then reads nothing through it, and says so)."""
+    folder too: grader.classroom.submission then reads nothing through it, and says so)."""
     return [(p.name, p) for p in sorted(Path(root).iterdir()) if p.is_dir()]
 
 
 def submission_key(digest, points, options):
     """What a stored row was graded from: the submission's files (their `digest`,
-    grader.submission.Found.digest), the points, the options that can change a
+    grader.classroom.submission.Found.digest), the points, the options that can change a
     verdict, and the grader's own source."""
     graded_with = {k: v for k, v in options.items() if k not in NOT_IN_KEY}
     return hashlib.sha256(json.dumps([digest, points, graded_with, GRADER_DIGEST],
@@ -83,17 +83,17 @@ def keep_large_buffers_apart():
     of logits) get pages of their own, given back when freed. By default the
     bound rises to the largest buffer freed so far, and the heap then grows by
     every such buffer and never shrinks: about 40 MB more in a judge grading the
-    reference solutions. The worker does the same (grader/worker.py)."""
+    reference solutions. The worker does the same (grader/portable/worker.py)."""
     ctypes.CDLL(None).mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
 
 
 def _load_suite(examples, emit):
     """Load the suite with `examples` per check (None: the default), emit the
     list of its checks; (grade function, that list)."""
-    from grader import profiles
+    from grader.grading import profiles
     if examples:
         profiles.use_examples(examples)
-    from grader import batch
+    from grader.grading import session as batch
     checks = {"checks": [[name, batch.exercise_of(test)] for name, test in batch.SUITE.items()]}
     emit(checks)
     return batch.grade, checks
@@ -105,16 +105,16 @@ def judge(points, options, parent):
     DONE; if the grader itself fails on it, a FAILURE line instead of the rest.
     It never imports a submission's code, so one judge can grade many: it has
     one sandbox, whose zygote has imported torch once, and each context of each
-    grading gets a fresh process of it (grader.remote). Its messages are in the
+    grading gets a fresh process of it (grader.classroom.remote). Its messages are in the
     language options["lang"] (default English)."""
     die_with_parent(parent)
     keep_large_buffers_apart()
     i18n.set_language(options.get("lang", "en"))
     import torch
 
-    from grader.batch import GraderFailed
+    from grader.grading.session import GraderFailed
     from grader.exercises import seam_spec
-    from grader.remote import RemoteLearner, Sandbox, SandboxBroken, read_submission
+    from grader.classroom.remote import RemoteLearner, Sandbox, SandboxBroken, read_submission
     torch.set_num_threads(options["threads"])
     spec = seam_spec(options["allow_builtins"])
 
@@ -291,9 +291,9 @@ class Judges:
 def grade_one(sub_id, stage, judges):
     """The row of one submission for grades.json, whatever happens:
     `stage(folder)` writes its files into a `folder` of the grader's own and
-    returns them (grader.submission.Staged); this thread's judge grades them,
+    returns them (grader.classroom.submission.Staged); this thread's judge grades them,
     once more by a fresh judge if it fails. If that fails too, or anything
-    else goes wrong, the row is a failure (grader.outputs.failure)."""
+    else goes wrong, the row is a failure (grader.classroom.outputs.failure)."""
     start = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix=f"d2lkit-{os.getpid()}-") as tmp:
@@ -335,7 +335,7 @@ def _describe(error):
 
 def fold(messages, points, unfinished):
     """The grade from a judge's messages: each check's verdict, its message and
-    notes capped (grader.outputs.capped), and the learner's notes. Checks it
+    notes capped (grader.classroom.outputs.capped), and the learner's notes. Checks it
     never reported get `unfinished` (status, message) if it ran out of time;
     raises GraderFault if it finished without reporting one, or reported
     something that is not a check's verdict."""

@@ -2,7 +2,7 @@
 entries of grades.json (by `grade`, or again by `python -m grader report OUT`).
 
 A mistake is one row: the learners whose exercise's first message named the
-same cause (its id, grader.mistakes), however they wrote their code. A learner
+same cause (its id, grader.grading.mistakes), however they wrote their code. A learner
 with two unpassed exercises is in two rows; one who passed is in none. The
 report shows the class at a glance (the score distribution, each exercise's
 pass rate) and then, exercise by exercise in chapter order, its mistakes,
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.exercises import BY_NAME, NAMES
-from grader.feedback import SHORT, clip
+from grader.learner.feedback import SHORT, clip
 from grader.i18n import N_, _, language, ngettext
-from grader.outputs import atomic_write
+from grader.classroom.outputs import atomic_write
 
 CSV_COLUMNS = ("exercise", "mistake", "status", "title", "count", "learners", "example")
 

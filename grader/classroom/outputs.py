@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from grader.exercises import NAME_WIDTH, NAMES
-from grader.feedback import SHORT, code_block, pad
+from grader.learner.feedback import SHORT, code_block, pad
 from grader.i18n import N_, _
 
 # Per-submission files go in OUT/SUBMISSIONS/<id>/, apart from the class's own

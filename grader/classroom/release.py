@@ -1,7 +1,7 @@
 """`python -m grader release OUTDIR`: the learner's kit, with no answers in it.
 
 It holds the stubs (exercises/), the grader (which needs no solutions: its
-truth is grader.oracle), a pyproject.toml whose pytest settings point at
+truth is grader.portable.oracle), a pyproject.toml whose pytest settings point at
 exercises/, the learner's README (docs/learner-readme.md) and docs/checks*.md,
 a .gitignore, the GitHub Actions workflow that grades every push, and the same exercises as
 a notebook (exercises/chapter3.ipynb: the stubs' own source, cell by cell, each
@@ -10,7 +10,7 @@ instructor or developer documentation.
 
 In another language than English (lang="zh"), the stubs' docstrings, the
 notebook's text cells and the README are translated with grader.i18n's
-catalogue (grader/locale/<lang>.po, its "Release" section; see grader.localize);
+catalogue (grader/locale/<lang>.po, its "Release" section; see grader.classroom.localize);
 the code is the same, byte for byte.
 """
 import ast
@@ -19,13 +19,13 @@ import re
 import shutil
 from pathlib import Path
 
-from grader import feedback
+from grader.learner import feedback
 from grader.exercises import DEFAULT_POINTS, MODULES, TABLE
-from grader.feedback import SHORT
+from grader.learner.feedback import SHORT
 from grader.i18n import LANGUAGES, N_, _, language, set_language
-from grader.localize import translate_markdown, translate_source
+from grader.classroom.localize import translate_markdown, translate_source
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
+KIT_ROOT = Path(__file__).resolve().parents[2]
 LEARNER_README = "docs/learner-readme.md"
 DOCS = ("docs/checks.md", "docs/checks.zh.md")  # shipped as they are
 TEMPLATE_COMMENT = re.compile(r"\A<!--.*?-->\n", re.S)
@@ -58,7 +58,7 @@ grade.json
 
 WORKFLOW = ".github/workflows/grade.yml"
 # The learner's own command: on GitHub Actions it also writes the job summary and
-# the annotations (grader.github).
+# the annotations (grader.learner.github).
 GRADE_COMMAND = "python -m pytest exercises --grade-json grade.json"
 CPU_TORCH = "https://download.pytorch.org/whl/cpu"
 
@@ -99,7 +99,7 @@ CHECK_ALL_INTRO = N_("""## Your grade
 
 Every exercise at once, with the grade table and what to do next.""")
 # The book's own imports, which its cells need (3.6's Animator, 3.7's d2l.train_ch3):
-# after `import grader`, d2l is the kit's (grader.book).
+# after `import grader`, d2l is the kit's (grader.learner.kernel).
 BOOK_IMPORTS = ("from d2l import torch as d2l", "from IPython import display")
 SAME_STUBS = N_("(`exercises/{module}.py` holds the same stubs.)")
 
@@ -213,7 +213,7 @@ def github_workflow(pins):
     """The learner's repository's GitHub Actions workflow: on every push (or by
     hand, workflow_dispatch), install the kit (`pins`: the `name==version` lines
     of CI's constraints), grade with the learner's own command, which on
-    Actions also writes the job summary and the annotations (grader.github),
+    Actions also writes the job summary and the annotations (grader.learner.github),
     and keep the --grade-json file as the run's artifact, whatever the grade.
     It needs no GitHub Classroom, which closed on 2026-08-28."""
     lines = [

@@ -1,13 +1,13 @@
 """The judge's side of the trust boundary: a submission's code runs in processes
-of the judge's sandbox (grader/worker.py), the checks run here and see the same
-interface as grader.seam.Learner.
+of the judge's sandbox (grader/portable/worker.py), the checks run here and see the same
+interface as grader.portable.seam.Learner.
 
-Each judge has one Sandbox: bubblewrap (grader/sandbox.py) running a zygote
+Each judge has one Sandbox: bubblewrap (grader/classroom/sandbox.py) running a zygote
 that has imported torch once and forks a fresh process for each context of a
 grading. A context is the set of the learner's exercises its requests call; it
 grows while its requests need no stand-in of its own exercises, and any request
 that would is sent to a new context instead: so a process never holds the
-oracle's function for an exercise it runs (grader.slicing picks what a context
+oracle's function for an exercise it runs (grader.classroom.slicing picks what a context
 is sent), and nothing of a context reaches the next (the zygote ends whatever a
 context started and empties its scratch). The processes cannot read the
 zygote, which never runs a submission's code.
@@ -38,15 +38,21 @@ from pathlib import Path
 
 import torch
 
-from grader import fashion_mnist, learner_warnings, oracle, sandbox as sandbox_, seam, training, wire
+from grader.grading import data as fashion_mnist
+from grader.portable import warned as learner_warnings
+from grader.portable import oracle
+from grader.classroom import sandbox as sandbox_
+from grader.portable import seam
+from grader.portable import recipes as training
+from grader.portable import wire
 from grader.exercises import BY_NAME, MODULES
-from grader.outputs import capped
+from grader.classroom.outputs import capped
 from grader.i18n import _
-from grader.seam import (BookAnswer, BrokenModule, Crashed, Endless, LearnerError, Missing,
+from grader.portable.seam import (BookAnswer, BrokenModule, Crashed, Endless, LearnerError, Missing,
                          NotAttempted, RecipeCrashed, TimedOut)
-from grader.slicing import Slice
+from grader.classroom.slicing import Slice
 
-WORKER_SOURCE = Path(__file__).with_name("worker.py").read_text()
+WORKER_SOURCE = Path(wire.__file__).with_name("worker.py").read_text()
 RUNTIME = {f"{module.__name__.rsplit('.', 1)[1]}_source": Path(module.__file__).read_text()
            for module in (learner_warnings, seam, wire)}
 ORACLE_SLICE, RECIPE_SLICE = Slice(oracle.__file__), Slice(training.__file__)
@@ -186,7 +192,7 @@ class Channel:
 
 
 class Sandbox:
-    """A judge's sandbox: bwrap running the zygote of grader/worker.py (or the
+    """A judge's sandbox: bwrap running the zygote of grader/portable/worker.py (or the
     zygote alone, sandbox=False), started on first use and again after it dies.
     `user`: run it as that user (a name; None: as this process)."""
 
@@ -705,7 +711,7 @@ class RemoteLearner:
         return result
 
     def run_recipe(self, name, exercises, *args, **kwargs):
-        """grader.training's recipe `name` run in a context with the learner's
+        """grader.portable.recipes's recipe `name` run in a context with the learner's
         `exercises` among the oracle's stand-ins (see checks.training.run_recipe).
         Its result is checked for shape here: a worker cannot make the judge fail."""
         exercise = exercises[0]
@@ -945,7 +951,7 @@ def _plain(value, depth=0):
     return depth < 8 and isinstance(value, list) and all(_plain(v, depth + 1) for v in value)
 
 
-# What each recipe of grader.training returns, as a test of a worker's reply.
+# What each recipe of grader.portable.recipes returns, as a test of a worker's reply.
 RECIPE_RESULTS = {"drive_timer": lambda result: _is_list_of(result, _numbers),
                   "evaluate_normal": _normal_result,
                   "iterate_load_array": _load_array_run,

@@ -1,8 +1,8 @@
 """Parts of a module's source: the definitions some names need, and nothing else.
 
 The judge sends a submission's process only the oracle's functions that its
-requests use as stand-ins, and only the recipes they run (grader.remote): a
-Slice of grader/oracle.py or grader/training.py holds the module's imports and
+requests use as stand-ins, and only the recipes they run (grader.classroom.remote): a
+Slice of grader/portable/oracle.py or grader/portable/recipes.py holds the module's imports and
 the top-level definitions of the names asked for, with those they refer to,
 however deep. Torch-free.
 """

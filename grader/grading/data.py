@@ -15,8 +15,8 @@ from pathlib import Path
 import torch
 
 from grader.i18n import _
-from grader.outputs import atomic_write
-from grader.training import RAW_FIELDS, ScaledImages
+from grader.classroom.outputs import atomic_write
+from grader.portable.recipes import RAW_FIELDS, ScaledImages
 
 ENV_VAR = "D2LKIT_DATA"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -211,7 +211,7 @@ def raw_folders_to_share(root=None):
 
 def cache_file(root=None):
     """The cache file of `root` (default_root()) as a resolved path, None if
-    there is none yet: the submission's process maps it (grader.remote)."""
+    there is none yet: the submission's process maps it (grader.classroom.remote)."""
     cache = ((Path(root) if root is not None else default_root()) / CACHE_NAME).resolve()
     return str(cache) if cache.is_file() else None
 

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import torch
 
-from grader import oracle, training
-from grader.fashion_mnist import default_root
-from grader.outputs import atomic_write
+from grader.portable import oracle
+from grader.portable import recipes as training
+from grader.grading.data import default_root
+from grader.classroom.outputs import atomic_write
 
 FILE_NAME = "oracle-drawings.pt"
-# The recipes of grader.training that draw, and their cases.
+# The recipes of grader.portable.recipes that draw, and their cases.
 RECIPES = {"draw_images": training.IMAGE_CASES, "drive_animator": tuple(training.ANIMATOR_CASES)}
 
 
@@ -62,5 +63,5 @@ def oracle_drawings(root=None):
 
 
 def expected(recipe, case):
-    """The oracle's result of the drawing recipe (a function of grader.training) on `case`."""
+    """The oracle's result of the drawing recipe (a function of grader.portable.recipes) on `case`."""
     return oracle_drawings()[f"{recipe.__name__}:{case}"]

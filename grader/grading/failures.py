@@ -4,13 +4,13 @@ from dataclasses import dataclass, field
 
 import torch
 
-from grader import fromscratch
+from grader.grading import source_rule as fromscratch
 from grader.exercises import from_scratch_message
-from grader.fashion_mnist import DataUnavailable
-from grader.feedback import INDENT, label
+from grader.grading.data import DataUnavailable
+from grader.learner.feedback import INDENT, label
 from grader.i18n import N_, _, msgid
-from grader.mistakes import ERROR, HINT, TITLE, Diagnosed, cause_of, status_cause
-from grader.seam import BookAnswer, Crashed, LearnerError, Outcome
+from grader.grading.mistakes import ERROR, HINT, TITLE, Diagnosed, cause_of, status_cause
+from grader.portable.seam import BookAnswer, Crashed, LearnerError, Outcome
 
 _PRINT = dict(precision=4, threshold=48, edgeitems=3, linewidth=88, sci_mode=None)
 
@@ -101,7 +101,7 @@ class Failure:
         return "\n".join(lines)
 
     def cause(self):
-        """(cause, words) of the mistake this failure names (grader.mistakes): its
+        """(cause, words) of the mistake this failure names (grader.grading.mistakes): its
         hint, if that is a text of the catalogue, else its title, which
         Called.fail gives as "exercise: title" with the template of the part
         after the exercise's name."""
@@ -248,7 +248,7 @@ def apply_from_scratch_rule(learner, exercise, status, message):
     """(status, message) of a check once the from-scratch rule is applied: if the
     learner's `exercise` called a built-in that does its whole job during the
     check, or its code names one (or looks functions up by names built at run
-    time, which could hide one: grader.fromscratch), a passed check fails with
+    time, which could hide one: grader.grading.source_rule), a passed check fails with
     the rule's message, and a failed one says so too."""
     builtin = learner.take_builtin_used(exercise)
     if status in ("not_attempted", "missing"):

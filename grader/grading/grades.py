@@ -3,9 +3,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from grader.exercises import DEFAULT_POINTS, NAMES
-from grader.feedback import label, warnings_note
+from grader.learner.feedback import label, warnings_note
 from grader.i18n import _, ngettext
-from grader.mistakes import cause_of, identify, status_cause
+from grader.grading.mistakes import cause_of, identify, status_cause
 
 # The statuses of later checks listed under an exercise's first failure.
 LATER = ("failed", "error", "timeout")
@@ -14,13 +14,13 @@ LATER = ("failed", "error", "timeout")
 @dataclass
 class CheckResult:
     """A check's outcome. `cause` and `cause_words`: the mistake its message
-    names (grader.mistakes), taken from the message when not given."""
+    names (grader.grading.mistakes), taken from the message when not given."""
     name: str
     status: str
     message: str = ""
     notes: list = field(default_factory=list)
     # [function, warning, times] of what the learner's code warned during the
-    # check (grader.learner_warnings.taken_warnings)
+    # check (grader.portable.warned.taken_warnings)
     warned: list = field(default_factory=list)
     cause: str = ""
     cause_words: str = ""
@@ -51,7 +51,7 @@ class GradeBook:
 
     def exercise(self, exercise):
         """{"status", "score", "max_score", "feedback"} for one exercise, and for
-        one that did not pass, "mistake" and "mistake_title" (grader.mistakes).
+        one that did not pass, "mistake" and "mistake_title" (grader.grading.mistakes).
 
         The checks run from the most basic property to the most derived, so the
         first that did not pass names the cause: its status, message and mistake

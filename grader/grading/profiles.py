@@ -38,9 +38,9 @@ def use_examples(examples):
     """Grade with `examples` generated examples per check instead of EXAMPLES.
 
     @given reads the settings when it decorates, so this must run before the
-    suite (grader.suite) is imported."""
-    if "grader.suite" in sys.modules:
-        raise RuntimeError("the number of examples must be set before grader.suite is imported")
+    suite (grader.grading.suite) is imported."""
+    if "grader.grading.suite" in sys.modules:
+        raise RuntimeError("the number of examples must be set before grader.grading.suite is imported")
     settings.register_profile(f"grading-{examples}", settings.get_profile("grading"),
                               max_examples=examples)
     settings.load_profile(f"grading-{examples}")

@@ -1,6 +1,6 @@
 """Grading without pytest: run the suite's tests directly on one implementation.
 
-Used by the instructor command (with grader.remote.RemoteLearner, so the
+Used by the instructor command (with grader.classroom.remote.RemoteLearner, so the
 submission runs in its own process) and by the kit's own tests.
 """
 import importlib
@@ -8,15 +8,15 @@ import inspect
 import time
 from contextlib import nullcontext
 
-from grader.checks.training import SharedRuns
-from grader.fashion_mnist import raw_folder, shared_features
-from grader.grades import CheckResult, GradeBook, failed, used_up
+from grader.grading.checks.convergence import SharedRuns
+from grader.grading.data import raw_folder, shared_features
+from grader.grading.grades import CheckResult, GradeBook, failed, used_up
 from grader.i18n import _
-from grader.learner_warnings import taken_warnings
-from grader.profiles import seed_suite, without_shrinking
-from grader.report import apply_from_scratch_rule, classify
-from grader.seam import Crashed
-from grader.suite import MODULE_NAMES
+from grader.portable.warned import taken_warnings
+from grader.grading.profiles import seed_suite, without_shrinking
+from grader.grading.failures import apply_from_scratch_rule, classify
+from grader.portable.seam import Crashed
+from grader.grading.suite import MODULE_NAMES
 
 SUITE = {name: fn for module in MODULE_NAMES
          for name, fn in vars(importlib.import_module(module)).items()

@@ -113,7 +113,7 @@ class Source:
 
 def _parse(name, text):
     """A learner file's syntax tree (a notebook's code cells in order), None if unreadable."""
-    from grader.seam import parse_source
+    from grader.portable.seam import parse_source
     if name.endswith(".ipynb"):
         try:
             notebook = json.loads(text)
@@ -157,7 +157,7 @@ def _bindings(tree):
 
 
 def _implemented(node):
-    from grader.seam import _is_stub
+    from grader.portable.seam import _is_stub
     return not (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                 and _is_stub(node))
 

@@ -47,7 +47,7 @@ WARNINGS_SHOWN = 3
 def warnings_note(warned):
     """The lines that say what the learner's code warned, each kind once:
     `warned` is {(function, "Category: message"): times}, the most raised
-    first (see grader.learner_warnings)."""
+    first (see grader.portable.warned)."""
     kinds = sorted(warned.items(), key=lambda item: -item[1])
     lines = [label(_("warning")) + ngettext("{function} raised this once: {warning}",
                                             "{function} raised this {count} times: {warning}",

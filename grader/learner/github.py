@@ -12,7 +12,7 @@ import ast
 import os
 from pathlib import Path
 
-from grader import feedback
+from grader.learner import feedback
 from grader.exercises import BY_NAME
 from grader.i18n import N_, _
 

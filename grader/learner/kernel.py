@@ -14,7 +14,7 @@ has run (grader/__init__.py calls install()):
 
 While the notebook grades (grading()), neither applies: the checks see the
 learner's code as `python -m grader grade` does, whose d2l is
-grader.seam.BookPackage (it fails an exercise that calls d2l's version of itself).
+grader.portable.seam.BookPackage (it fails an exercise that calls d2l's version of itself).
 
 Importing this module imports no torch, torchvision or matplotlib: what it
 stands in for loads them when the learner's code first asks.
@@ -28,7 +28,7 @@ from pathlib import Path
 
 BOOK_MODULES = ("d2l", "d2l.torch")
 MNIST_MODULE = "torchvision.datasets.mnist"
-# The book's helpers that are no exercise, as grader.oracle has them.
+# The book's helpers that are no exercise, as grader.portable.oracle has them.
 ORACLE_HELPERS = ("set_axes", "use_svg_display", "display")
 GRADING = [False]
 
@@ -80,13 +80,13 @@ def book_attribute(name):
     if name.startswith("__") or name == "torch":  # d2l.torch: the import system's
         raise AttributeError(name)
     if GRADING[0]:
-        from grader.seam import BookPackage
+        from grader.portable.seam import BookPackage
         return getattr(BookPackage("d2l", "d2l"), name)
     if name == "plt":
         import matplotlib.pyplot
         return matplotlib.pyplot
     if name in ORACLE_HELPERS:
-        from grader import oracle
+        from grader.portable import oracle
         return getattr(oracle, name)
     if name in ("plot", "set_figsize"):
         return globals()[name]
@@ -109,7 +109,7 @@ def book_attribute(name):
 def set_figsize(figsize=(3.5, 2.5)):
     """The book's 2.4 helper: figures of `figsize` inches, as SVG in a notebook."""
     import matplotlib.pyplot as plt
-    from grader.oracle import use_svg_display
+    from grader.portable.oracle import use_svg_display
     use_svg_display()
     plt.rcParams["figure.figsize"] = figsize
 
@@ -121,7 +121,7 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
     or the one X (Y None: X against its indices), each in its format, on `axes`
     (the current axes by default), which set_axes then labels."""
     import matplotlib.pyplot as plt
-    from grader.oracle import set_axes
+    from grader.portable.oracle import set_axes
 
     def curves(values):
         one = hasattr(values, "ndim") and values.ndim == 1 or \
@@ -202,7 +202,7 @@ def _patch_mnist(mnist):
 def _copy_local(raw):
     """Fashion-MNIST's four decompressed files into `raw`, from the kit's data
     folder, else Debian's package, as far as this machine has them."""
-    from grader import fashion_mnist
+    from grader.grading import data as fashion_mnist
     raw.mkdir(parents=True, exist_ok=True)
     kit = fashion_mnist.default_root() / "FashionMNIST" / "raw"
     for name in fashion_mnist.RAW_NAMES:
@@ -215,7 +215,7 @@ def _copy_local(raw):
 
 
 def _no_data(raw, error):
-    from grader.fashion_mnist import DEBIAN_DIR, RAW_NAMES
+    from grader.grading.data import DEBIAN_DIR, RAW_NAMES
     from grader.i18n import _, speaking
     with speaking(None):
         return _("Fashion-MNIST is not on this computer, and downloading it failed ({error})."

@@ -2,10 +2,10 @@
 grades the functions as the notebook's cells define them, and `grader.check()`
 grades them all. The third learner front-end, beside the pytest plugin and
 watch mode: the same checks and grading core as the instructor command
-(grader.batch.grade), the same texts (grader.feedback).
+(grader.grading.session.grade), the same texts (grader.learner.feedback).
 
 In a kernel, what is graded is each exercise's definition, the cells that ran
-run again by the saved notebook's loader (grader.replay), so that the book's
+run again by the saved notebook's loader (grader.learner.replay), so that the book's
 later cells (which train W in place and rebind net) change no grade, and
 `python -m grader grade` on the saved notebook agrees. Elsewhere (a script),
 the caller's globals stand for every learner module at once. The kernel keeps
@@ -24,14 +24,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from grader import book, feedback, i18n
-from grader.batch import grade
+from grader import i18n
+from grader.learner import kernel as book
+from grader.learner import feedback
+from grader.grading.session import grade
 from grader.exercises import BY_NAME, DEFAULT_POINTS, MODULES, NAMES, seam_spec
-from grader.fashion_mnist import shared_features
+from grader.grading.data import shared_features
 from grader.i18n import N_, _, speaking
-from grader.oracle import ORACLE, showing_nothing
-from grader.replay import note, replayed, with_note
-from grader.seam import Learner
+from grader.portable.oracle import ORACLE, showing_nothing
+from grader.learner.replay import note, replayed, with_note
+from grader.portable.seam import Learner
 
 # How the learner grades one exercise from a notebook, for the "next:" line.
 COMMAND = 'grader.check("{}")'
@@ -75,7 +77,7 @@ def learner_folder(names):
 
 def notebook_learner(names, call_timeout=10.0, allow_builtins=False, folder=None,
                      sources=None):
-    """A grader.seam.Learner whose every module is the namespace `names`, whose
+    """A grader.portable.seam.Learner whose every module is the namespace `names`, whose
     code was compiled from files in `folder` (None: see learner_folder);
     `sources`: the files it came from, which the from-scratch rule reads."""
     view = Namespace(names)
@@ -139,7 +141,7 @@ def grading_lightly():
     (gc.freeze), so that its full passes skip the million objects of torch,
     Hypothesis and IPython (a third of a second each, in the middle of a check);
     and no warning is shown: the kit's own are not the learner's to read, and
-    the learner's code's are counted (grader.learner_warnings) and said once.
+    the learner's code's are counted (grader.portable.warned) and said once.
     All are as they were after it."""
     import matplotlib.pyplot as plt
     freezing = gc.get_freeze_count() == 0
@@ -173,7 +175,7 @@ def check_names(names, exercise=None, *, call_timeout=10.0, allow_builtins=False
 
 def _graded(names, exercise, call_timeout, allow_builtins, points, fashion):
     """check_names's grade (GradeBook.as_json()), in notebook words. In a Jupyter
-    kernel, of the notebook's definitions (grader.replay), each message with a
+    kernel, of the notebook's definitions (grader.learner.replay), each message with a
     note of what the live globals say otherwise; elsewhere, of `names`."""
     chosen = NAMES if exercise is None else (exercise,)
     with kept_as_it_was(names), warnings.catch_warnings(), showing_nothing(), grading_lightly(), \

@@ -10,20 +10,23 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import environment, feedback, github, i18n, profiles
-from grader.checks.training import SharedRuns
+from grader import environment, i18n
+from grader.learner import feedback
+from grader.learner import github
+from grader.grading import profiles
+from grader.grading.checks.convergence import SharedRuns
 from grader.exercises import FILES, NAMES, seam_spec
-from grader.fashion_mnist import raw_folder, shared_features
-from grader.grades import CheckResult, GradeBook, failed, parse_points
+from grader.grading.data import raw_folder, shared_features
+from grader.grading.grades import CheckResult, GradeBook, failed, parse_points
 from grader.i18n import _
-from grader.learner_warnings import taken_warnings
-from grader.oracle import ORACLE
+from grader.portable.warned import taken_warnings
+from grader.portable.oracle import ORACLE
 from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, HELP_IMPL, \
     HELP_JSON, HELP_LANG, HELP_PLOT, HELP_POINTS, HELP_SEED, HELP_TIMEOUT, EXAMPLES
-from grader.profiles import without_shrinking
-from grader.progress import Progress
-from grader.report import apply_from_scratch_rule, classify
-from grader.seam import Learner, Missing, NotAttempted, TimedOut
+from grader.grading.profiles import without_shrinking
+from grader.learner.progress import Progress
+from grader.grading.failures import apply_from_scratch_rule, classify
+from grader.portable.seam import Learner, Missing, NotAttempted, TimedOut
 
 # A whole check may take this long; a learner's single call has --call-timeout.
 CHECK_TIMEOUT = 600
@@ -104,7 +107,7 @@ def grading_learner(config):
         return True
     for arg in config.args:
         path = Path(str(arg).split("::")[0])
-        if arg.startswith("grader.suite") or path.name == "test_chapter3.py" \
+        if arg.startswith("grader.grading.suite") or path.name == "test_chapter3.py" \
                 or (path / "test_chapter3.py").is_file():
             return True
     return False
@@ -198,7 +201,7 @@ def resolve_impl(value, rootpath):
 
 @pytest.fixture(scope="session")
 def learner(request):
-    """The implementation under grading, behind the seam (grader.seam.Learner)."""
+    """The implementation under grading, behind the seam (grader.portable.seam.Learner)."""
     config = request.config
     folder = resolve_impl(config.getoption("impl"), config.rootpath)
     learner = Learner(folder, seam_spec(allow_builtins(config)),
@@ -216,14 +219,14 @@ def _data_root(config):
 @pytest.fixture(scope="session")
 def fashion_mnist(request):
     """((X_train, y_train), (X_test, y_test)): features that read as float32 (n, 784)
-    in [0, 1] (grader.fashion_mnist.load_features), int64 labels."""
+    in [0, 1] (grader.grading.data.load_features), int64 labels."""
     return shared_features(_data_root(request.config))
 
 
 @pytest.fixture(scope="session")
 def fashion_mnist_raw(request):
     """A function giving the folder of the four raw Fashion-MNIST files
-    (grader.fashion_mnist.raw_folder): called by the check, so that missing
+    (grader.grading.data.raw_folder): called by the check, so that missing
     data is that check's error."""
     return lambda: raw_folder(_data_root(request.config))
 

@@ -14,16 +14,16 @@ from pathlib import Path
 
 from grader.exercises import BY_NAME, MODULES, NAMES
 from grader.i18n import _
-from grader.outputs import atomic_write
+from grader.classroom.outputs import atomic_write
 
 STATE_FILE = ".d2lkit-watch.json"
-GRADER = Path(__file__).resolve().parent
+GRADER = Path(__file__).resolve().parent.parent
 
 
 def digest(folder):
     """A hash of the regular files under `folder` (the grader's own), but
     Python's bytecode caches, which importing the code writes; links are not
-    followed. A submission's files are hashed as read (grader.submission)."""
+    followed. A submission's files are hashed as read (grader.classroom.submission)."""
     sha = hashlib.sha256()
     for parent, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")

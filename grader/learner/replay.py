@@ -5,7 +5,7 @@ later cells change (the book's 3.6.6 trains W in place; 3.3 and 3.7 rebind
 
 The kernel's input history (IPython's raw input, in the order the cells ran)
 is run again into a namespace of its own by the same definitions-only loader
-as a saved notebook's (grader.seam.Cells: imports, def and class, simple
+as a saved notebook's (grader.portable.seam.Cells: imports, def and class, simple
 assignments; no training run, plot or print). The history only grows, so the
 namespace is kept between checks and only the cells run since are run into
 it. What the live globals say that the definitions do not (a name rebound
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import torch
 
-from grader import seam
+from grader.portable import seam
 from grader.exercises import BY_NAME, MODULES
-from grader.feedback import label
+from grader.learner.feedback import label
 from grader.i18n import _
 
 # How long running the history's definitions again may take, as an import's.

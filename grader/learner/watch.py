@@ -4,7 +4,7 @@ they save a file (python -m grader watch, d2lkit watch).
 Grading runs pytest in this process, so torch, the checks and Fashion-MNIST
 stay loaded between runs and a re-grade costs only that exercise's checks.
 Keys, when stdin is a terminal: h hint, n next exercise, l list, a grade all,
-q quit. Progress is grader.progress's, which pytest keeps too: a status saved
+q quit. Progress is grader.learner.progress's, which pytest keeps too: a status saved
 for files that have changed since counts as not graded, so the first exercise
 not known to pass as the files are now is graded first.
 """
@@ -21,10 +21,10 @@ import pytest
 
 from grader import i18n
 from grader.exercises import BY_NAME, NAME_WIDTH, NAMES
-from grader.feedback import SHORT
+from grader.learner.feedback import SHORT
 from grader.i18n import N_, _
-from grader.progress import Progress
-from grader.suite import MODULE_NAMES
+from grader.learner.progress import Progress
+from grader.grading.suite import MODULE_NAMES
 
 KEYS = N_("h hint · n next exercise · l list · a grade all · q quit")  # shown as _(KEYS)
 

@@ -6,7 +6,7 @@ rule forbids learners. Same names and signatures as the exercises (grader.exerci
 
 The training helpers of 3.5 and 3.6 (show_images to predict_ch3) call each other and the
 functions above, never a learner's: they stand in for the learner's own while
-one of the learner's is graded (attribution, see grader.seam.Learner). So do
+one of the learner's is graded (attribution, see grader.portable.seam.Learner). So do
 the book's helpers from 2.4 and IPython (set_axes, use_svg_display, display),
 which the exercises do not ask learners to write.
 """

@@ -1,11 +1,11 @@
 """Training loops of d2l chapter 3, driven by whichever functions are given.
 
 Every function the loops call comes from the `fns` namespace, so a check can
-put learner functions among the oracle's (grader.oracle) and blame only those.
+put learner functions among the oracle's (grader.portable.oracle) and blame only those.
 The loops themselves are fixed recipes (d2l 3.2.7 and 3.6.6) with seeded
 generators, so a run is repeatable.
 
-Also executed, as source, in the submission's own process (grader/worker.py),
+Also executed, as source, in the submission's own process (grader/portable/worker.py),
 where the learner's code runs: it imports only torch and the standard library.
 """
 import contextlib
@@ -19,7 +19,7 @@ import torch
 LINEAR_TRUE_W = (2.0, -3.4)
 LINEAR_TRUE_B = 4.2
 # Fashion-MNIST's files, as torchvision names them, and the fields of the
-# kit's cache that hold their contents (grader.fashion_mnist).
+# kit's cache that hold their contents (grader.grading.data).
 RAW_FIELDS = {"train-images-idx3-ubyte": "train_images", "train-labels-idx1-ubyte": "train_labels",
               "t10k-images-idx3-ubyte": "test_images", "t10k-labels-idx1-ubyte": "test_labels"}
 
@@ -46,7 +46,7 @@ class ScaledImages:
 
     `source`: the (cache file, field) the images were mapped from, if any: the
     submission's process maps the same file rather than being sent the rows
-    (grader.remote), so both read one copy of the pages."""
+    (grader.classroom.remote), so both read one copy of the pages."""
 
     def __init__(self, images, source=None):
         self.rows = images.reshape(len(images), -1)

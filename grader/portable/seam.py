@@ -1,6 +1,6 @@
 """The one door through which every check reaches the learner's code.
 
-Also executed, as source, inside the submission's own process (grader/worker.py),
+Also executed, as source, inside the submission's own process (grader/portable/worker.py),
 so it imports nothing from the grader: what it must know of the exercises
 comes in as plain data (grader.exercises.seam_spec()).
 
@@ -32,10 +32,10 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-try:  # the grader's own process; the submission's is sent it as d2lkit_learner_warnings
-    from grader.learner_warnings import noting_warnings
+try:  # the grader's own process; the submission's is sent it as d2lkit_warned
+    from grader.portable.warned import noting_warnings
 except ImportError:
-    noting_warnings = sys.modules["d2lkit_learner_warnings"].noting_warnings
+    noting_warnings = sys.modules["d2lkit_warned"].noting_warnings
 
 
 class Said(str):
@@ -44,7 +44,7 @@ class Said(str):
     template one of this module's _() texts. The process sends the parts, not
     the text, so that the judge words the message in the learner's language
     from its own catalogue, and a submission can choose no text of a message
-    but the values it quotes (grader.remote)."""
+    but the values it quotes (grader.classroom.remote)."""
 
     def __new__(cls, text, parts):
         said = super().__new__(cls, text)
@@ -71,9 +71,9 @@ class _Template(str):
 
 def _(text):
     """`text` in the learner's language in the grader's own processes (where this
-    module is grader.seam, through grader.i18n); in the submission's process,
+    module is grader.portable.seam, through grader.i18n); in the submission's process,
     where there is no catalogue, a template whose format() gives a Said."""
-    i18n = sys.modules.get("grader.i18n") if __name__ == "grader.seam" else None
+    i18n = sys.modules.get("grader.i18n") if __name__ == "grader.portable.seam" else None
     return i18n._(text) if i18n is not None else _Template(text)
 
 
@@ -139,7 +139,7 @@ class BookAnswer(Outcome):
 
 
 class RecipeCrashed(Exception):
-    """A recipe of grader.training (a training run, a helper driven as d2l drives
+    """A recipe of grader.portable.recipes (a training run, a helper driven as d2l drives
     it) stopped with an exception outside the learner's guarded calls: it got
     something it cannot use from the learner's code. Carries only text."""
 
@@ -227,7 +227,7 @@ def _timer_limit(seconds, exercise, message):
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None)
 
 
-# The file name under which the kernel's replay (grader.replay) compiles the
+# The file name under which the kernel's replay (grader.learner.replay) compiles the
 # cell of In [number]: a name in the learner's folder, so that its frames are
 # the learner's, which no real file has.
 KERNEL_CELL = "In [{number}]"
@@ -561,7 +561,7 @@ class LoadNotes:
         """The note, or None if there is nothing to tell."""
         name, where = self.name, CELLS if self.notebook else LINES
         said = []
-        # In a notebook, d2l is the kit's (grader.book), and the release's
+        # In a notebook, d2l is the kit's (grader.learner.kernel), and the release's
         # imports cell imports it: only a call of d2l's version of an exercise
         # matters, and its exercise's message says so.
         if self.book and not self.notebook:
@@ -686,7 +686,7 @@ def import_too_long(file, seconds):
 
 def _pad(word):
     """`word` padded to the eight columns of a message's labels (as
-    grader.feedback.label, which this module cannot import)."""
+    grader.learner.feedback.label, which this module cannot import)."""
     return word + " " * (8 - sum(1 + (unicodedata.east_asian_width(c) in "WF") for c in word))
 
 

@@ -4,11 +4,11 @@ A check calls the learner's functions many times, and Python shows a warning
 again after every change of its filters (Hypothesis and the kit make many): the
 book's `normal`, whose np.exp on a tensor makes NumPy warn, printed 122 lines
 over the message they buried. Each call of the learner's code runs inside
-noting_warnings (grader.seam.Learner._guard); whoever runs a check takes what
+noting_warnings (grader.portable.seam.Learner._guard); whoever runs a check takes what
 was noted meanwhile (taken_warnings), and the exercise's feedback says each
-warning once, with its count (grader.feedback.warnings_note).
+warning once, with its count (grader.learner.feedback.warnings_note).
 
-Only the standard library: grader.seam imports it.
+Only the standard library: grader.portable.seam imports it.
 """
 import warnings
 from collections import Counter

@@ -1,5 +1,5 @@
-"""The messages between the judge and a submission's process (grader.remote,
-grader/worker.py): trees of None, bool, int, float, str, bytes, list, tuple, dict
+"""The messages between the judge and a submission's process (grader.classroom.remote,
+grader/portable/worker.py): trees of None, bool, int, float, str, bytes, list, tuple, dict
 (str keys) and dense CPU tensors, framed as
 
     size of the rest (8 bytes) | size of the header (8 bytes) | JSON header | tensor bytes
@@ -7,7 +7,7 @@ grader/worker.py): trees of None, bool, int, float, str, bytes, list, tuple, dic
 The header holds the tree, a tensor in it as {"T": [dtype, shape, offset]} of its
 raw bytes after the header, bytes as {"B": [offset, size]}. Reading a message runs nothing it holds: it parses
 JSON and copies bytes into tensors of the dtypes below, and refuses anything
-else (ValueError). Sent to the worker as source, like grader/seam.py: only the
+else (ValueError). Sent to the worker as source, like grader/portable/seam.py: only the
 standard library and torch here.
 """
 import ctypes

@@ -1,7 +1,7 @@
 """The sandbox's side of the trust boundary: a zygote and, one at a time, the
 processes that run a submission's code.
 
-The judge (grader.remote) starts this as `python -I -S -c <this source> FD` inside
+The judge (grader.classroom.remote) starts this as `python -I -S -c <this source> FD` inside
 the sandbox, FD the zygote's end of a control socket. The zygote imports torch,
 torchvision and pyplot once (a process that runs the learner's code needs them
 all), then waits. For each context of a grading (the learner's exercises one set
@@ -23,7 +23,7 @@ context starts from the zygote, not from an earlier one.
 This process decides nothing: it returns values, gradients, the state of
 arguments a call changed, recipes' results, and facts about what ended a call
 (the kit's own message templates and the values they quote, see seam.Said),
-which the judge checks and words. Messages both ways are grader/wire.py's
+which the judge checks and words. Messages both ways are grader/portable/wire.py's
 (data only). Only the standard library and torch here.
 """
 import os
@@ -87,7 +87,7 @@ class Serving:
         if type(value).__module__ == "numpy":
             return self.encode(torch.as_tensor(value) if hasattr(value, "shape") and value.shape
                                else value.item(), depth)
-        # Deep enough for a figure described as lists (grader.training.describe_axes).
+        # Deep enough for a figure described as lists (grader.portable.recipes.describe_axes).
         if isinstance(value, (list, tuple)) and depth < 8:
             return ("L" if isinstance(value, list) else "U",
                     [self.encode(v, depth + 1) for v in value])
@@ -284,7 +284,7 @@ def decode_data(tree, recipes, data):
 
 
 def map_data(path):
-    """The judge's Fashion-MNIST cache file (grader.fashion_mnist) mapped
+    """The judge's Fashion-MNIST cache file (grader.grading.data) mapped
     copy-on-write, its pages shared with the judge's; None without one, or if
     it cannot be read here."""
     import torch
@@ -442,7 +442,7 @@ def main():
         except ImportError:
             pass
     data = map_data(config["data_file"])
-    warnings = source_module("d2lkit_learner_warnings", config["learner_warnings_source"])
+    warnings = source_module("d2lkit_warned", config["warned_source"])
     runtime = (source_module("d2lkit_seam", config["seam_source"]),
                source_module("d2lkit_wire", config["wire_source"]), warnings)
     # A context's process cannot read this one's memory or descriptors, and

@@ -24,8 +24,8 @@ from torch.utils import data
 from torchvision import transforms
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from grader import fashion_mnist as fm  # noqa: E402
-from grader.training import evaluate_epochs, train_softmax_regression  # noqa: E402
+from grader.grading import data as fm  # noqa: E402
+from grader.portable.recipes import evaluate_epochs, train_softmax_regression  # noqa: E402
 from solutions import linear_regression as lr_ref, softmax_regression as sm_ref  # noqa: E402
 
 NUM_EPOCHS, LR, BATCH_SIZE, NUM_INPUTS, NUM_OUTPUTS = 10, 0.1, 256, 784, 10

@@ -4,7 +4,7 @@ anonymous and file-backed, at the peak of each check.
 
 Usage: python tests/benchmarks/bench_memory.py [--top 10] [--exercises NAME ...]
 
-Grades the reference solutions as the instructor command does (grader.batch.grade
+Grades the reference solutions as the instructor command does (grader.grading.session.grade
 with a RemoteLearner), this process standing for the judge and the worker
 outside the sandbox, while a thread reads /proc/PID/smaps_rollup every 5 ms.
 Prints the checks with the highest peaks, and the two processes before the
@@ -25,10 +25,10 @@ KIT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(KIT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_platform import rollup  # noqa: E402
-from grader import batch  # noqa: E402
+from grader.grading import session as batch  # noqa: E402
 from grader.exercises import DEFAULT_POINTS, NAMES, seam_spec  # noqa: E402
-from grader.judging import keep_large_buffers_apart  # noqa: E402
-from grader.remote import RemoteLearner, Sandbox, read_submission  # noqa: E402
+from grader.classroom.judges import keep_large_buffers_apart  # noqa: E402
+from grader.classroom.remote import RemoteLearner, Sandbox, read_submission  # noqa: E402
 
 def with_forks(pid):
     """rollup(pid) summed with its descendants', and "forks": how many there are."""

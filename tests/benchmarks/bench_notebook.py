@@ -31,7 +31,7 @@ def load_cells():
     """The cells that load the reference into the kernel, as a notebook holds it:
     `import grader`, then each module's source as a cell of its own (the imports
     that join the learner's files left out), so that grader.check grades them
-    as the kernel's cells define them (grader.replay)."""
+    as the kernel's cells define them (grader.learner.replay)."""
     joins = tuple(f"from {m} import" for m in MODULES)
     return ["import grader"] + ["\n".join(
         line for line in (KIT / "solutions" / f"{module}.py").read_text().splitlines()

@@ -27,7 +27,7 @@ KIT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(KIT))
 
 from grader.exercises import DEFAULT_POINTS, NAMES  # noqa: E402
-from grader.mistake_report import rebuild  # noqa: E402
+from grader.classroom.mistake_report import rebuild  # noqa: E402
 
 TENSOR = "tensor([" + ",\n           ".join(
     "[" + ", ".join(f"{(i * 8 + j) * 0.0137:.4f}" for j in range(8)) + "]" for i in range(4)) + "])"

@@ -51,7 +51,7 @@ from pathlib import Path
 KIT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(KIT))
 from grader.exercises import BY_NAME, NAMES  # noqa: E402
-from grader.progress import STATE_FILE  # noqa: E402
+from grader.learner.progress import STATE_FILE  # noqa: E402
 from tests import wrong  # noqa: E402,F401 - registers the catalogue
 from tests.catalogue import WRONG  # noqa: E402
 from tests.conftest import PRELUDE, variant_source  # noqa: E402

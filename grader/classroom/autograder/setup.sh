@@ -36,7 +36,7 @@ for gz in "$source"/data/*.gz; do
 done
 # Read and check the data once, into the cache grading reads, with the
 # oracle's drawings.
-D2LKIT_DATA="$data" "$venv/bin/python" -c 'from grader.gradescope import prepare_data; prepare_data()'
+D2LKIT_DATA="$data" "$venv/bin/python" -c 'from grader.classroom.gradescope import prepare_data; prepare_data()'
 
 # The submissions' code runs as this user, never as root; it may read the
 # kit, the venv and the data, and write none of them.
@@ -47,6 +47,6 @@ chmod -R u=rwX,go=rX "$source" "$venv" "$data"
 # (a folder above it closed to others), every submission would fail. Say so now.
 D2LKIT_DATA="$data" "$venv/bin/python" -c 'import sys
 from pathlib import Path
-from grader.gradescope import unreadable_data
+from grader.classroom.gradescope import unreadable_data
 problem = unreadable_data(sys.argv[1], Path(sys.argv[2]))
 sys.exit(problem and f"setup.sh: {problem}")' "$user" "$data"

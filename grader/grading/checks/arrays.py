@@ -1,9 +1,9 @@
 """Checks of load_array (3.3.2): a DataLoader cannot cross to the submission's
 process, so a recipe iterates it there over an indexed data set (row i holds
 example i, see strategies.indexed_dataset) and sends back the batches."""
-from grader import training
-from grader.checks.common import Called, seeded
-from grader.checks.training import _train
+from grader.portable import recipes as training
+from grader.grading.checks.common import Called, seeded
+from grader.grading.checks.convergence import _train
 from grader.i18n import N_, _
 
 SHUFFLE_HINT = N_("data.DataLoader(dataset, batch_size, shuffle=is_train): shuffled for"

@@ -1,19 +1,19 @@
 """Checks of 3.1's helpers: the book's Timer, driven on a clock of the grader's
-own (grader.training.FakeClock), and the normal density, on numpy arrays and
+own (grader.portable.recipes.FakeClock), and the normal density, on numpy arrays and
 tensors. Both run as recipes where the learner's code runs: a Timer instance
 and a numpy array cannot cross to the submission's process."""
 import math
 
 import torch
 
-from grader import training
-from grader.checks.common import Called, shape_text, wrong_dtype_title, wrong_shape_title
-from grader.checks.loops import _same, _show
-from grader.checks.training import run_against_oracle
+from grader.portable import recipes as training
+from grader.grading.checks.common import Called, shape_text, wrong_dtype_title, wrong_shape_title
+from grader.grading.checks.loops import _same, _show
+from grader.grading.checks.convergence import run_against_oracle
 from grader.i18n import N_, _
-from grader.oracle import ORACLE
-from grader.report import CheckFailed
-from grader.seam import LearnerError
+from grader.portable.oracle import ORACLE
+from grader.grading.failures import CheckFailed
+from grader.portable.seam import LearnerError
 
 START = 1_700_000_000.0  # where the grader's clock starts, as time.time() might read
 

@@ -2,7 +2,7 @@
 cross_entropy_from_logits (3.7.2)."""
 import torch
 
-from grader.checks.common import EPS32, Called, grad_through
+from grader.grading.checks.common import EPS32, Called, grad_through
 from grader.i18n import N_, _
 
 # exp() of a float32 above about 88 is inf, of one below about -87 is 0 (or subnormal).

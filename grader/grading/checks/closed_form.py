@@ -4,7 +4,7 @@ judged by its predictions X @ w + b against torch.linalg.lstsq's in float64
 has several), on well-conditioned, ill-conditioned, wide and collinear X."""
 import torch
 
-from grader.checks.common import Called
+from grader.grading.checks.common import Called
 from grader.i18n import N_, _
 
 CONDITIONING_HINT = N_("forming X^T X squares how ill-conditioned X is, more than float32 can"

@@ -4,8 +4,8 @@ from contextlib import contextmanager
 import torch
 
 from grader.i18n import Text, _, msgid
-from grader.report import CheckFailed, Failure
-from grader.seam import LearnerError, LocalRNG
+from grader.grading.failures import CheckFailed, Failure
+from grader.portable.seam import LearnerError, LocalRNG
 
 EPS32 = torch.finfo(torch.float32).eps
 

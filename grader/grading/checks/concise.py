@@ -1,11 +1,11 @@
 """Checks of the concise models of d2l 3.3 and 3.7: a function that returns a
 new nn.Sequential, judged by its layers, its initial weights and by training
-it with the book's recipe (grader.checks.training)."""
+it with the book's recipe (grader.grading.checks.convergence)."""
 import torch
 
-from grader import training
-from grader.checks.common import Called, seeded
-from grader.checks.training import run_against_oracle
+from grader.portable import recipes as training
+from grader.grading.checks.common import Called, seeded
+from grader.grading.checks.convergence import run_against_oracle
 from grader.i18n import N_, _
 
 INIT_HINT = N_("initialise the Linear layer's weight from N(0, 0.01): nn.init.normal_(weight,"

@@ -1,12 +1,12 @@
-"""Convergence checks: d2l's training recipes (grader/training.py) run with the
+"""Convergence checks: d2l's training recipes (grader/portable/recipes.py) run with the
 learner's functions among the oracle's, so a failure is pinned on the learner's."""
-from grader.checks.common import Called, seeded
-from grader.grades import failed
+from grader.grading.checks.common import Called, seeded
+from grader.grading.grades import failed
 from grader.i18n import N_, _
-from grader.oracle import ORACLE, with_learner
-from grader.report import Skipped
-from grader.seam import LearnerError, Outcome, RecipeCrashed
-from grader.training import LINEAR_TRUE_B, LINEAR_TRUE_W, evaluate_epochs, meets_bar, \
+from grader.portable.oracle import ORACLE, with_learner
+from grader.grading.failures import Skipped
+from grader.portable.seam import LearnerError, Outcome, RecipeCrashed
+from grader.portable.recipes import LINEAR_TRUE_B, LINEAR_TRUE_W, evaluate_epochs, meets_bar, \
     train_linear_regression, train_softmax_regression
 
 # The exercises whose Fashion-MNIST checks train with them (see SharedRuns).
@@ -64,7 +64,7 @@ def run_against_oracle(learner, exercise, recipe, call, kept=None, **kwargs):
     """(the learner's result, the oracle's) of recipe(fns, **kwargs), the
     learner's `exercise` among the oracle's functions in the first run; a crash
     in it fails `exercise`, `call` saying what was run. `kept`: the oracle's
-    result where it is kept already (grader.oracle_drawings), not run again."""
+    result where it is kept already (grader.grading.drawings), not run again."""
     return _train(exercise, learner, (exercise,), recipe, call=call, **kwargs), \
         recipe(ORACLE, **kwargs) if kept is None else kept
 

@@ -1,9 +1,9 @@
 """Checks of synthetic_data and data_iter (d2l 3.2.1-3.2.2)."""
 import torch
 
-from grader.checks.common import Called, seeded
+from grader.grading.checks.common import Called, seeded
 from grader.i18n import _, ngettext
-from grader.strategies import indexed_dataset
+from grader.grading.strategies import indexed_dataset
 
 TRUE_B = 4.2
 

@@ -1,18 +1,18 @@
 """Checks of the drawing helpers of d2l 3.5.1 and 3.6.6 (show_images, Animator).
 
-Each runs a recipe of grader.training where the learner's code runs: it draws
+Each runs a recipe of grader.portable.recipes where the learner's code runs: it draws
 headless (matplotlib's Agg backend, nothing shown) and describes the figure as
 plain data, which is compared with the same recipe run on the oracle's version
-(grader.oracle_drawings, which keeps those). Each check looks at one property
+(grader.grading.drawings, which keeps those). Each check looks at one property
 of that description.
 """
 import torch
 
-from grader import training
-from grader.checks.common import Called, names_text
-from grader.checks.training import run_against_oracle
+from grader.portable import recipes as training
+from grader.grading.checks.common import Called, names_text
+from grader.grading.checks.convergence import run_against_oracle
 from grader.i18n import N_, _
-from grader.oracle_drawings import expected as oracle_drawing
+from grader.grading.drawings import expected as oracle_drawing
 
 # --- show_images --------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 import torch
 
-from grader.checks.common import EPS32, Called
+from grader.grading.checks.common import EPS32, Called
 from grader.i18n import N_, _
 
 

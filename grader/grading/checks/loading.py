@@ -2,7 +2,7 @@
 load_data_fashion_mnist).
 
 The learner's load_data_fashion_mnist is the book's code: torchvision reads
-"../data" and may download. The recipe (grader.training.load_fashion) runs it
+"../data" and may download. The recipe (grader.portable.recipes.load_fashion) runs it
 where the learner's code runs, from a scratch folder whose ../data holds links
 to the local raw files, so nothing is downloaded, and reads only the first
 batch of each loader; what it sends back is compared with the known data set.
@@ -11,10 +11,10 @@ import weakref
 
 import torch
 
-from grader import training
-from grader.checks.common import Called
-from grader.checks.training import _train
-from grader.fashion_mnist import cache_file
+from grader.portable import recipes as training
+from grader.grading.checks.common import Called
+from grader.grading.checks.convergence import _train
+from grader.grading.data import cache_file
 from grader.i18n import N_, _
 
 BATCH = 16

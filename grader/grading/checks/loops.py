@@ -1,18 +1,18 @@
 """Checks of the training helpers of d2l 3.6 (Accumulator to predict_ch3).
 
 Their arguments are nets, iterators and updaters, which cannot cross to the
-submission's process: each check runs a recipe of grader.training where the
+submission's process: each check runs a recipe of grader.portable.recipes where the
 learner's code runs, with small data and a model whose result is known, and
 compares what comes back with the same recipe run on the oracle's functions.
 """
 import torch
 
-from grader import training
-from grader.checks.common import Called
-from grader.checks.training import run_against_oracle
+from grader.portable import recipes as training
+from grader.grading.checks.common import Called
+from grader.grading.checks.convergence import run_against_oracle
 from grader.i18n import N_, _
-from grader.oracle import ORACLE
-from grader.seam import LearnerError
+from grader.portable.oracle import ORACLE
+from grader.portable.seam import LearnerError
 
 
 def _same(got, expected, rtol=1e-5):

@@ -3,9 +3,9 @@
 net with the learner's own W and b."""
 import torch
 
-from grader.checks.common import Called
+from grader.grading.checks.common import Called
 from grader.i18n import N_, _
-from grader.oracle import net_with
+from grader.portable.oracle import net_with
 
 INIT_HINT = N_("W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)"
                 " and b = torch.zeros(num_outputs, requires_grad=True), num_inputs = 784,"

@@ -3,15 +3,15 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from grader import strategies as S
-from grader.checks import arrays
-from grader.checks import concise as C
-from grader.checks.common import seeded
-from grader.checks.training import check_linear_regression_training_converges, \
+from grader.grading import strategies as S
+from grader.grading.checks import arrays
+from grader.grading.checks import concise as C
+from grader.grading.checks.common import seeded
+from grader.grading.checks.convergence import check_linear_regression_training_converges, \
     check_softmax_regression_training_converges, converged_run, softmax_regression_epochs
-from grader.plot import plot_epochs
-from grader.suite.softmax_regression import FASHION_BAR, FASHION_RECIPE
-from grader.training import train_linreg_concise, train_softmax_concise
+from grader.grading.plot import plot_epochs
+from grader.grading.suite.test_softmax_regression import FASHION_BAR, FASHION_RECIPE
+from grader.portable.recipes import train_linreg_concise, train_softmax_concise
 
 exercise = pytest.mark.exercise
 

@@ -4,13 +4,13 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from grader import strategies as S
-from grader.checks import basics, closed_form, data, linear
-from grader.checks.common import check_does_not_reseed_global_rngs, \
+from grader.grading import strategies as S
+from grader.grading.checks import basics, closed_form, data, linear
+from grader.grading.checks.common import check_does_not_reseed_global_rngs, \
     check_gradient_matches_oracle, check_leaves_inputs_unchanged
-from grader.checks.training import check_linear_regression_training_converges
+from grader.grading.checks.convergence import check_linear_regression_training_converges
 from grader.i18n import N_
-from grader.oracle import ORACLE
+from grader.portable.oracle import ORACLE
 
 exercise = pytest.mark.exercise
 

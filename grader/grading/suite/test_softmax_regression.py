@@ -4,16 +4,16 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from grader import strategies as S
-from grader.checks import classification as C
-from grader.checks import model
-from grader.checks.common import check_gradient_matches_oracle, check_leaves_inputs_unchanged
-from grader.checks.training import check_softmax_regression_training_converges, converged_run, \
+from grader.grading import strategies as S
+from grader.grading.checks import classification as C
+from grader.grading.checks import model
+from grader.grading.checks.common import check_gradient_matches_oracle, check_leaves_inputs_unchanged
+from grader.grading.checks.convergence import check_softmax_regression_training_converges, converged_run, \
     softmax_regression_epochs
 from grader.i18n import N_
-from grader.plot import plot_epochs
-from grader.oracle import ORACLE
-from grader.training import gaussian_blobs
+from grader.grading.plot import plot_epochs
+from grader.portable.oracle import ORACLE
+from grader.portable.recipes import gaussian_blobs
 
 exercise = pytest.mark.exercise
 

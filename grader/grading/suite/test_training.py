@@ -3,10 +3,10 @@ import pytest
 import torch
 from hypothesis import example, given
 
-from grader import strategies as S
-from grader.checks import drawing as D, loading as L, loops as C
-from grader.oracle import ORACLE
-from grader.training import ANIMATOR_CASES, IMAGE_CASES
+from grader.grading import strategies as S
+from grader.grading.checks import drawing as D, loading as L, loops as C
+from grader.portable.oracle import ORACLE
+from grader.portable.recipes import ANIMATOR_CASES, IMAGE_CASES
 
 exercise = pytest.mark.exercise
 
