@@ -2,7 +2,8 @@
 import os
 
 from grader.exercises import NAMES
-from grader.learner.progress import Progress, digest
+from grader.grading.files import digest
+from grader.learner.progress import Progress
 
 
 def _folder(tmp_path):

@@ -28,7 +28,8 @@ from grader.classroom import sandbox
 from grader.exercises import FILES, MODULES
 from grader.i18n import _
 from grader.classroom.judges import Judges, grade_one
-from grader.classroom.outputs import atomic_write, failure, gradescope
+from grader.classroom.outputs import failure, gradescope
+from grader.grading.files import atomic_write
 from grader.classroom.submission import stage
 
 SCRIPTS = Path(__file__).with_name("autograder")

@@ -41,7 +41,7 @@ from grader.grading.grades import CheckResult, GradeBook, used_up
 from grader.i18n import _
 from grader.classroom.outputs import (MAX_NOTES, STATUSES, capped, failure, prepare_out, sealed,
                             well_formed, write_class, write_submission)
-from grader.learner.progress import GRADER_DIGEST
+from grader.grading.files import GRADER_DIGEST
 from grader.classroom.submission import stage, submission_files
 from grader.classroom.mistake_report import write_report
 from grader.grading.mistakes import identify, status_cause

@@ -23,7 +23,7 @@ from pathlib import Path
 from grader.exercises import BY_NAME, NAMES
 from grader.learner.feedback import SHORT, clip
 from grader.i18n import N_, _, language, ngettext
-from grader.classroom.outputs import atomic_write
+from grader.grading.files import atomic_write
 
 CSV_COLUMNS = ("exercise", "mistake", "status", "title", "count", "learners", "example")
 

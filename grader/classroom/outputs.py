@@ -9,14 +9,13 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 import statistics
-import tempfile
 from pathlib import Path
 
 from grader.exercises import NAME_WIDTH, NAMES
 from grader.learner.feedback import SHORT, code_block, pad
+from grader.grading.files import atomic_write
 from grader.i18n import N_, _
 
 # Per-submission files go in OUT/SUBMISSIONS/<id>/, apart from the class's own
@@ -73,22 +72,6 @@ def csv_cell(text):
     read it as a formula (=, +, -, @)."""
     text = shown(text)
     return "'" + text if text.startswith(("=", "+", "-", "@")) else text
-
-
-def atomic_write(path, data):
-    """Write `data` (bytes, or str as UTF-8: a character that cannot be, such as
-    a file name's byte that is not UTF-8, as a backslash escape) to a temp file
-    beside `path`, then rename it."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode(errors="backslashreplace") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def failure(points, message):

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from grader.i18n import _
-from grader.classroom.outputs import atomic_write
+from grader.grading.files import atomic_write
 from grader.portable.recipes import RAW_FIELDS, ScaledImages
 
 ENV_VAR = "D2LKIT_DATA"

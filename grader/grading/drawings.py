@@ -17,7 +17,7 @@ import torch
 from grader.portable import oracle
 from grader.portable import recipes as training
 from grader.grading.data import default_root
-from grader.classroom.outputs import atomic_write
+from grader.grading.files import atomic_write
 
 FILE_NAME = "oracle-drawings.pt"
 # The recipes of grader.portable.recipes that draw, and their cases.

@@ -8,35 +8,13 @@ Torch-free.
 import ast
 import hashlib
 import json
-import os
-import stat
 from pathlib import Path
 
 from grader.exercises import BY_NAME, MODULES, NAMES
 from grader.i18n import _
-from grader.classroom.outputs import atomic_write
+from grader.grading.files import GRADER_DIGEST, atomic_write
 
 STATE_FILE = ".d2lkit-watch.json"
-GRADER = Path(__file__).resolve().parent.parent
-
-
-def digest(folder):
-    """A hash of the regular files under `folder` (the grader's own), but
-    Python's bytecode caches, which importing the code writes; links are not
-    followed. A submission's files are hashed as read (grader.classroom.submission)."""
-    sha = hashlib.sha256()
-    for parent, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(n for n in names if not n.endswith(".pyc")):
-            path = Path(parent, name)
-            if stat.S_ISREG(os.lstat(path).st_mode):
-                sha.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes() + b"\0")
-    return sha.hexdigest()
-
-
-GRADER_DIGEST = digest(GRADER)
-
-
 def _read(path):
     try:
         return path.read_bytes()
