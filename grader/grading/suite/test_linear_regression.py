@@ -5,7 +5,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from grader.grading import strategies as S
-from grader.grading.checks import basics, closed_form, data, linear
+from grader.grading.checks import basics, closed_form, linear, synthetic
 from grader.grading.checks.common import check_does_not_reseed_global_rngs, \
     check_gradient_matches_oracle, check_leaves_inputs_unchanged
 from grader.grading.checks.convergence import check_linear_regression_training_converges
@@ -137,39 +137,39 @@ def test_linreg_closed_form_fits_collinear_features(learner, problem):
 @given(w=st.integers(1, 5).flatmap(lambda d: S.float_tensors((d,), bound=5.0)),
        b=S.floats32(5.0), n=st.integers(1, 30))
 def test_synthetic_data_returns_X_and_column_y(learner, w, b, n):
-    data.check_synthetic_data_returns_shapes(learner.synthetic_data, w, b, n)
+    synthetic.check_synthetic_data_returns_shapes(learner.synthetic_data, w, b, n)
 
 
 @exercise("synthetic_data")
 def test_synthetic_data_leaves_w_unchanged(learner):
     check_leaves_inputs_unchanged(learner.synthetic_data, "synthetic_data",
-                                  w=data.true_w(), b=data.TRUE_B, num_examples=10)
+                                  w=synthetic.true_w(), b=synthetic.TRUE_B, num_examples=10)
 
 
 @exercise("synthetic_data")
 def test_synthetic_data_features_are_standard_normal(learner):
-    data.check_synthetic_data_features_are_standard_normal(learner.synthetic_data)
+    synthetic.check_synthetic_data_features_are_standard_normal(learner.synthetic_data)
 
 
 @exercise("synthetic_data")
 def test_synthetic_data_labels_are_linear_in_features(learner):
-    data.check_synthetic_data_labels_are_linear_in_features(learner.synthetic_data)
+    synthetic.check_synthetic_data_labels_are_linear_in_features(learner.synthetic_data)
 
 
 @exercise("synthetic_data")
 def test_synthetic_data_noise_has_std_0_01(learner):
-    data.check_synthetic_data_noise_has_std_0_01(learner.synthetic_data)
+    synthetic.check_synthetic_data_noise_has_std_0_01(learner.synthetic_data)
 
 
 @exercise("synthetic_data")
 def test_synthetic_data_does_not_reseed(learner):
-    check_does_not_reseed_global_rngs(learner.synthetic_data, (data.true_w(), data.TRUE_B, 10),
+    check_does_not_reseed_global_rngs(learner.synthetic_data, (synthetic.true_w(), synthetic.TRUE_B, 10),
                                       "synthetic_data")
 
 
 @exercise("synthetic_data")
 def test_synthetic_data_draws_fresh_data_each_call(learner):
-    data.check_synthetic_data_draws_fresh_data(learner.synthetic_data)
+    synthetic.check_synthetic_data_draws_fresh_data(learner.synthetic_data)
 
 
 @exercise("synthetic_data")
@@ -189,29 +189,29 @@ def test_data_iter_leaves_features_and_labels_unchanged(learner):
 @example(case=(10, 25, 2)).via("last batch smaller")
 @example(case=(50, 7, 1)).via("batch_size > n")
 def test_data_iter_batch_sizes(learner, case):
-    data.check_data_iter_batch_sizes(learner.data_iter, *case)
+    synthetic.check_data_iter_batch_sizes(learner.data_iter, *case)
 
 
 @exercise("data_iter")
 @given(case=S.batching_cases())
 def test_data_iter_visits_every_example_once(learner, case):
-    data.check_data_iter_visits_every_example_once(learner.data_iter, *case)
+    synthetic.check_data_iter_visits_every_example_once(learner.data_iter, *case)
 
 
 @exercise("data_iter")
 @given(case=S.batching_cases())
 def test_data_iter_keeps_features_and_labels_aligned(learner, case):
-    data.check_data_iter_keeps_features_and_labels_aligned(learner.data_iter, *case)
+    synthetic.check_data_iter_keeps_features_and_labels_aligned(learner.data_iter, *case)
 
 
 @exercise("data_iter")
 def test_data_iter_shuffles_examples(learner):
-    data.check_data_iter_shuffles_examples(learner.data_iter)
+    synthetic.check_data_iter_shuffles_examples(learner.data_iter)
 
 
 @exercise("data_iter")
 def test_data_iter_reshuffles_every_pass(learner):
-    data.check_data_iter_reshuffles_every_pass(learner.data_iter)
+    synthetic.check_data_iter_reshuffles_every_pass(learner.data_iter)
 
 
 @exercise("data_iter")
