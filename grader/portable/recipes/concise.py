@@ -36,7 +36,7 @@ def is_model(result):
 
 
 def train_linreg_concise(fns, *, num_examples=1000, batch_size=10, lr=0.03, num_epochs=3):
-    """d2l 3.3's recipe with fns.linreg_concise(): nn.MSELoss, SGD (the class above),
+    """d2l 3.3's recipe with fns.linreg_concise(): nn.MSELoss, SGD (sgd.py),
     shuffled minibatches. Returns (w (2, 1), b (1,), the mean loss after each
     epoch), as train_linear_regression. The caller seeds the global generators."""
     features, labels = fns.synthetic_data(torch.tensor(LINEAR_TRUE_W), LINEAR_TRUE_B,
@@ -59,7 +59,7 @@ def train_linreg_concise(fns, *, num_examples=1000, batch_size=10, lr=0.03, num_
 def train_softmax_concise(fns, train, test=None, *, num_epochs, lr, batch_size, seed, bar=None):
     """d2l 3.7's recipe with fns.softmax_concise() on in-memory images (the
     rows of `train` reshaped to (n, 1, 28, 28)): nn.CrossEntropyLoss not
-    reduced, its mean stepped by SGD (the class above). For each epoch, as
+    reduced, its mean stepped by SGD (sgd.py). For each epoch, as
     train_softmax_regression: (W (d, q), b (q,) of the net's last Linear layer,
     mean training loss, training accuracy), stopping as it does when the
     `bar` is met on `test`. The caller seeds the global generators."""
