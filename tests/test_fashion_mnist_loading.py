@@ -18,7 +18,8 @@ from torchvision.datasets import utils as tv_utils
 
 from grader.grading import data as fm
 from grader.grading.data import DataUnavailable, load_fashion_mnist, load_features
-from grader.portable.recipes import ScaledImages, as_float_features, load_fashion
+from grader.portable.recipes.features import ScaledImages, as_float_features
+from grader.portable.recipes.loading import load_fashion
 
 IMAGES_MAGIC, LABELS_MAGIC = 0x00000803, 0x00000801
 N = {"train": 6, "test": 4}

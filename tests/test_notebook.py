@@ -20,7 +20,7 @@ from grader.grading.session import grade
 from grader.exercises import BY_NAME, DEFAULT_POINTS, MODULES, NAMES, TABLE
 from grader.grading.data import load_fashion_mnist
 from grader.classroom.release import NOTEBOOK, release, stub_parts
-from grader.portable.recipes import ScaledImages, as_float_features
+from grader.portable.recipes.features import ScaledImages, as_float_features
 from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the variants
 from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG, first_of_each_exercise
 from tests.conftest import KIT_ROOT, THIS_KIT, make_impl, variant_source

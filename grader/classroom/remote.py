@@ -43,7 +43,7 @@ from grader.portable import warned as learner_warnings
 from grader.portable import oracle
 from grader.classroom import sandbox as sandbox_
 from grader.portable import seam
-from grader.portable import recipes as training
+from grader.portable import recipes
 from grader.portable import wire
 from grader.exercises import BY_NAME, MODULES
 from grader.classroom.outputs import capped
@@ -55,7 +55,7 @@ from grader.classroom.slicing import Slice
 WORKER_SOURCE = Path(wire.__file__).with_name("worker.py").read_text()
 RUNTIME = {f"{module.__name__.rsplit('.', 1)[1]}_source": Path(module.__file__).read_text()
            for module in (learner_warnings, seam, wire)}
-ORACLE_SLICE, RECIPE_SLICE = Slice(oracle.__file__), Slice(training.__file__)
+ORACLE_SLICE, RECIPE_SLICE = Slice(oracle.__file__), Slice(Path(recipes.__file__).parent)
 # The outcomes a submission's process may report, by their class's name (a
 # subclass of one, a time limit's, as the class it is).
 OUTCOMES = {cls.__name__: cls for cls in (NotAttempted, Missing, BrokenModule, TimedOut, Endless,
@@ -827,7 +827,7 @@ def _no_follow(path, flags):
 def _encode_data(value, mapped):
     """Training data for the worker: ScaledImages as the field they come from
     in the cache file the worker has `mapped` (None: none), else as their uint8 rows."""
-    if isinstance(value, training.ScaledImages):
+    if isinstance(value, recipes.features.ScaledImages):
         if value.source is not None and value.source[0] == mapped:
             return ("F", value.source[1])
         return ("S", value.rows)
@@ -838,81 +838,16 @@ def _encode_data(value, mapped):
 
 def _recipe_uses():
     """{recipe: the oracle's functions it calls through `fns`}, read from its source."""
-    uses = {}
-    for name in RECIPE_SLICE.nodes:
-        body = [n for node_name in RECIPE_SLICE.closure([name])
-                for node in RECIPE_SLICE.nodes[node_name] for n in ast.walk(node)]
-        uses[name] = {n.attr for n in body if isinstance(n, ast.Attribute)
-                      and isinstance(n.value, ast.Name) and n.value.id == "fns"}
-    return uses
+    return {name: {n.attr for node in RECIPE_SLICE.definitions([name]) for n in ast.walk(node)
+                   if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                   and n.value.id == "fns"}
+            for name in RECIPE_RESULTS}
 
 
+# What each recipe returns, as a test of a worker's reply (beside each recipe,
+# in its module of grader.portable.recipes).
+RECIPE_RESULTS = recipes.RESULTS
 RECIPE_USES = _recipe_uses()
-
-
-def _is_tensor(value, shape=None):
-    return isinstance(value, torch.Tensor) and value.dtype == torch.float32 and (
-        shape is None or value.shape == shape)
-
-
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _linear_run(result):
-    return (isinstance(result, tuple) and len(result) == 3 and _is_tensor(result[0], (2, 1))
-            and _is_tensor(result[1], (1,)) and isinstance(result[2], list)
-            and all(_is_number(x) for x in result[2]))
-
-
-def _softmax_run(result):
-    return (isinstance(result, list) and len(result) > 0 and all(
-        isinstance(e, tuple) and len(e) == 4 and _is_tensor(e[0]) and e[0].dim() == 2
-        and _is_tensor(e[1], e[0].shape[1:]) and _is_number(e[2]) and _is_number(e[3])
-        for e in result))
-
-
-def _is_text(value):
-    return isinstance(value, str)
-
-
-def _is_number_or_text(value):
-    return _is_number(value) or _is_text(value)
-
-
-def _is_list_of(value, test):
-    return isinstance(value, list) and all(test(v) for v in value)
-
-
-def _numbers(value):
-    """What training.numbers() gives."""
-    return _is_number_or_text(value) or _is_list_of(value, _is_number_or_text)
-
-
-def _texts(value):
-    """What training.texts() gives."""
-    return _is_text(value) or _is_list_of(value, _is_text)
-
-
-def _accumulator_run(result):
-    return _is_list_of(result, lambda row: _is_list_of(row, _is_number_or_text))
-
-
-def _epoch_run(result):
-    return (isinstance(result, tuple) and len(result) == 5 and _numbers(result[0])
-            and _is_tensor(result[1]) and result[1].dim() == 2
-            and _is_tensor(result[2], result[1].shape[1:])
-            and _is_list_of(result[3], lambda mode: isinstance(mode, bool))
-            and _is_list_of(result[4], lambda call: isinstance(call, tuple) and len(call) == 2
-                            and _is_number_or_text(call[0])
-                            and (call[1] is None or _is_tensor(call[1], result[1].shape))))
-
-
-def _model(result):
-    return (isinstance(result, tuple) and len(result) == 3
-            and (result[0] is None or _is_list_of(result[0], _is_text))
-            and _is_tensor(result[1]) and result[1].dim() == 1
-            and _is_tensor(result[2]) and result[2].dim() == 1)
 
 
 def _module_tensors(found, names):
@@ -925,46 +860,3 @@ def _module_tensors(found, names):
             and (value["grad"] is None or isinstance(value["grad"], torch.Tensor)))
     return isinstance(found, dict) and set(found) == set(names) and all(
         described(v) for v in found.values())
-
-
-def _normal_result(result):
-    return (isinstance(result, tuple) and len(result) == 5 and _is_text(result[0])
-            and _is_text(result[1]) and _is_list_of(result[2], _is_number)
-            and (result[3] is None or (isinstance(result[3], torch.Tensor)
-                                       and result[3].dtype == torch.float64))
-            and isinstance(result[4], bool))
-
-
-def _load_array_run(result):
-    def batch(value):
-        return _is_text(value) or (_is_list_of(value, _is_tensor) and len(value) == 2)
-    return (isinstance(result, tuple) and len(result) == 3 and isinstance(result[0], bool)
-            and _is_text(result[1])
-            and _is_list_of(result[2], lambda one_pass: _is_list_of(one_pass, batch)))
-
-
-def _plain(value, depth=0):
-    """Numbers, text, booleans, None, float32 tensors, and lists of them: what
-    the drawing and loading recipes return."""
-    if value is None or isinstance(value, (bool, int, float, str)) or _is_tensor(value):
-        return True
-    return depth < 8 and isinstance(value, list) and all(_plain(v, depth + 1) for v in value)
-
-
-# What each recipe of grader.portable.recipes returns, as a test of a worker's reply.
-RECIPE_RESULTS = {"drive_timer": lambda result: _is_list_of(result, _numbers),
-                  "evaluate_normal": _normal_result,
-                  "iterate_load_array": _load_array_run,
-                  "train_linear_regression": _linear_run,
-                  "train_softmax_regression": _softmax_run,
-                  "drive_accumulator": _accumulator_run,
-                  "evaluate_fixed_net": _is_number_or_text,
-                  "train_one_epoch": _epoch_run,
-                  "train_epochs": lambda result: _is_number_or_text(result)
-                  or _is_list_of(result, _numbers),
-                  "predict_fixed_net": lambda result: _is_text(result)
-                  or (_is_list_of(result, _texts) and len(result) == 2),
-                  "describe_model": _model,
-                  "train_linreg_concise": _linear_run,
-                  "train_softmax_concise": _softmax_run,
-                  "draw_images": _plain, "drive_animator": _plain, "load_fashion": _plain}

@@ -16,7 +16,7 @@ import torch
 
 from grader.i18n import _
 from grader.grading.files import atomic_write
-from grader.portable.recipes import RAW_FIELDS, ScaledImages
+from grader.portable.recipes.features import RAW_FIELDS, ScaledImages
 
 ENV_VAR = "D2LKIT_DATA"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")

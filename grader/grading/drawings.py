@@ -14,20 +14,22 @@ from pathlib import Path
 
 import torch
 
-from grader.portable import oracle
-from grader.portable import recipes as training
+from grader.portable import oracle, recipes
+from grader.portable.recipes import figures
 from grader.grading.data import default_root
 from grader.grading.files import atomic_write
 
 FILE_NAME = "oracle-drawings.pt"
-# The recipes of grader.portable.recipes that draw, and their cases.
-RECIPES = {"draw_images": training.IMAGE_CASES, "drive_animator": tuple(training.ANIMATOR_CASES)}
+# The recipes that draw (grader.portable.recipes.figures), and their cases.
+RECIPES = {"draw_images": figures.IMAGE_CASES, "drive_animator": tuple(figures.ANIMATOR_CASES)}
 
 
 def version_key():
-    """What the drawings depend on: the oracle's and the recipes' source, and the
-    versions of the libraries that draw and convert them."""
-    parts = [Path(module.__file__).read_bytes() for module in (oracle, training)]
+    """What the drawings depend on: the source of the oracle and of every module
+    of the recipes' package, and the versions of the libraries that draw and
+    convert them."""
+    sources = [Path(oracle.__file__), *sorted(Path(recipes.__file__).parent.glob("*.py"))]
+    parts = [path.read_bytes() for path in sources]
     parts += [metadata.version(name).encode() for name in ("matplotlib", "numpy", "pillow",
                                                               "torch")]
     return hashlib.sha256(b"\0".join(parts)).hexdigest()
@@ -35,7 +37,7 @@ def version_key():
 
 def compute():
     """{"recipe:case": recipe(ORACLE, case=case)} for every drawing case."""
-    return {f"{name}:{case}": getattr(training, name)(oracle.ORACLE, case=case)
+    return {f"{name}:{case}": getattr(figures, name)(oracle.ORACLE, case=case)
             for name, cases in RECIPES.items() for case in cases}
 
 
@@ -63,5 +65,6 @@ def oracle_drawings(root=None):
 
 
 def expected(recipe, case):
-    """The oracle's result of the drawing recipe (a function of grader.portable.recipes) on `case`."""
+    """The oracle's result of the drawing recipe (a function of grader.portable.recipes.figures)
+    on `case`."""
     return oracle_drawings()[f"{recipe.__name__}:{case}"]

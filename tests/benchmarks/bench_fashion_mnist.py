@@ -25,7 +25,8 @@ from torchvision import transforms
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from grader.grading import data as fm  # noqa: E402
-from grader.portable.recipes import evaluate_epochs, train_softmax_regression  # noqa: E402
+from grader.portable.recipes.features import as_float_features  # noqa: E402
+from grader.portable.recipes.softmax import evaluate_epochs, train_softmax_regression  # noqa: E402
 from solutions import linear_regression as lr_ref, softmax_regression as sm_ref  # noqa: E402
 
 NUM_EPOCHS, LR, BATCH_SIZE, NUM_INPUTS, NUM_OUTPUTS = 10, 0.1, 256, 784, 10
@@ -108,8 +109,8 @@ def main():
     start = time.perf_counter()
     ds = fm.load_fashion_mnist(root)
     middle = time.perf_counter()
-    train = (fm.as_float_features(ds.train_images), ds.train_labels)
-    test = (fm.as_float_features(ds.test_images), ds.test_labels)
+    train = (as_float_features(ds.train_images), ds.train_labels)
+    test = (as_float_features(ds.test_images), ds.test_labels)
     print(f"load, cached: {middle - start:.3f} s; as_float_features: "
           f"{time.perf_counter() - middle:.3f} s")
 

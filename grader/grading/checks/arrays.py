@@ -1,7 +1,7 @@
 """Checks of load_array (3.3.2): a DataLoader cannot cross to the submission's
 process, so a recipe iterates it there over an indexed data set (row i holds
 example i, see strategies.indexed_dataset) and sends back the batches."""
-from grader.portable import recipes as training
+from grader.portable.recipes.arrays import iterate_load_array
 from grader.grading.checks.common import Called, seeded
 from grader.grading.checks.convergence import _train
 from grader.i18n import N_, _
@@ -19,7 +19,7 @@ def _passes(learner, *, n, d, batch_size, is_train, passes=1):
                labels=_("a tensor of shape {shape}").format(shape=(n, 1)), batch_size=batch_size,
                is_train=is_train)
     is_loader, kind, seen = _train("load_array", learner, ("load_array",),
-                                   training.iterate_load_array, call=c.call, n=n, d=d,
+                                   iterate_load_array, call=c.call, n=n, d=d,
                                    batch_size=batch_size, is_train=is_train, passes=passes)
     if not is_loader:
         c.fail(_("the result must be a torch.utils.data.DataLoader"), expected=_("a DataLoader"),

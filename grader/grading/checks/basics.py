@@ -1,12 +1,13 @@
 """Checks of 3.1's helpers: the book's Timer, driven on a clock of the grader's
-own (grader.portable.recipes.FakeClock), and the normal density, on numpy arrays and
+own (grader.portable.recipes.clock.FakeClock), and the normal density, on numpy arrays and
 tensors. Both run as recipes where the learner's code runs: a Timer instance
 and a numpy array cannot cross to the submission's process."""
 import math
 
 import torch
 
-from grader.portable import recipes as training
+from grader.portable.recipes.arrays import evaluate_normal
+from grader.portable.recipes.clock import drive_timer
 from grader.grading.checks.common import Called, shape_text, wrong_dtype_title, wrong_shape_title
 from grader.grading.checks.loops import _same, _show
 from grader.grading.checks.convergence import run_against_oracle
@@ -59,7 +60,7 @@ def _stops_since_creation(steps):
 
 def _drive(learner, steps, **kwargs):
     """(the learner's, the oracle's) results of drive_timer through `steps`."""
-    return run_against_oracle(learner, "Timer", training.drive_timer, _program(steps),
+    return run_against_oracle(learner, "Timer", drive_timer, _program(steps),
                               steps=steps, start=START, **kwargs)
 
 
@@ -130,7 +131,7 @@ def _lost_runs_hint(learner, method):
     if _same(learners, oracles, rtol=1e-9):
         return _("start() only restarts the clock: it must leave the times recorded so far as"
                  " they are (self.times = [] belongs in __init__ alone)")
-    if _same(learners[1:], training.drive_timer(ORACLE, ONE_RUN, start=START), rtol=1e-9):
+    if _same(learners[1:], drive_timer(ORACLE, ONE_RUN, start=START), rtol=1e-9):
         return _("stop() must add each run's time to those recorded before,"
                  " self.times.append(...), not replace them: then {formula} counts every"
                  " run").format(formula=FORMULAS[method])
@@ -189,7 +190,7 @@ def _evaluate(learner, x, mu, sigma, as_numpy):
     c = Called("normal", call="normal(x, mu, sigma)", x=x if not as_numpy else
                _("a numpy array: {array}").format(array=f"{x.numpy()!r:.300}"), mu=mu,
                sigma=sigma)
-    result = run_against_oracle(learner, "normal", training.evaluate_normal, "normal(x, mu, sigma)",
+    result = run_against_oracle(learner, "normal", evaluate_normal, "normal(x, mu, sigma)",
                                 x=x, mu=mu, sigma=sigma, as_numpy=as_numpy)
     return c, result[0]
 
@@ -241,7 +242,7 @@ def check_normal_integrates_to_one(learner, mu, sigma):
     x = torch.arange(mu - 12 * sigma, mu + 12 * sigma, 0.01, dtype=torch.float64)
     c = Called("normal", call="normal(x, mu, sigma)",
                x=f"np.arange({mu - 12 * sigma:g}, {mu + 12 * sigma:g}, 0.01)", mu=mu, sigma=sigma)
-    got = run_against_oracle(learner, "normal", training.evaluate_normal, "normal(x, mu, sigma)",
+    got = run_against_oracle(learner, "normal", evaluate_normal, "normal(x, mu, sigma)",
                              x=x, mu=mu, sigma=sigma, as_numpy=True)[0][3]
     area = float(torch.trapezoid(got, dx=0.01)) if got is not None and got.dim() == 1 \
         and len(got) == len(x) else float("nan")

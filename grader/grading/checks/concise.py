@@ -3,7 +3,7 @@ new nn.Sequential, judged by its layers, its initial weights and by training
 it with the book's recipe (grader.grading.checks.convergence)."""
 import torch
 
-from grader.portable import recipes as training
+from grader.portable.recipes.concise import describe_model
 from grader.grading.checks.common import Called, seeded
 from grader.grading.checks.convergence import run_against_oracle
 from grader.i18n import N_, _
@@ -17,7 +17,7 @@ def _model(learner, exercise, copies):
     call = f"{exercise}()" + (_(", {copies} times").format(copies=copies) if copies > 1 else "")
     with seeded(0, getattr(learner, exercise)):
         return Called(exercise, call), *run_against_oracle(
-            learner, exercise, training.describe_model, call, model=exercise, copies=copies)
+            learner, exercise, describe_model, call, model=exercise, copies=copies)
 
 
 def check_model_has_the_books_layers(learner, exercise):

@@ -1,4 +1,4 @@
-"""Convergence checks: d2l's training recipes (grader/portable/recipes.py) run with the
+"""Convergence checks: d2l's training recipes (grader/portable/recipes/) run with the
 learner's functions among the oracle's, so a failure is pinned on the learner's."""
 from grader.grading.checks.common import Called, seeded
 from grader.grading.grades import failed
@@ -6,8 +6,8 @@ from grader.i18n import N_, _
 from grader.portable.oracle import ORACLE, with_learner
 from grader.grading.failures import Skipped
 from grader.portable.seam import LearnerError, Outcome, RecipeCrashed
-from grader.portable.recipes import LINEAR_TRUE_B, LINEAR_TRUE_W, evaluate_epochs, meets_bar, \
-    train_linear_regression, train_softmax_regression
+from grader.portable.recipes.linear import LINEAR_TRUE_B, LINEAR_TRUE_W, train_linear_regression
+from grader.portable.recipes.softmax import evaluate_epochs, meets_bar, train_softmax_regression
 
 # The exercises whose Fashion-MNIST checks train with them (see SharedRuns).
 TRAINED_TOGETHER = ("softmax", "cross_entropy", "sgd")

@@ -2,7 +2,7 @@
 load_data_fashion_mnist).
 
 The learner's load_data_fashion_mnist is the book's code: torchvision reads
-"../data" and may download. The recipe (grader.portable.recipes.load_fashion) runs it
+"../data" and may download. The recipe (grader.portable.recipes.loading.load_fashion) runs it
 where the learner's code runs, from a scratch folder whose ../data holds links
 to the local raw files, so nothing is downloaded, and reads only the first
 batch of each loader; what it sends back is compared with the known data set.
@@ -11,7 +11,7 @@ import weakref
 
 import torch
 
-from grader.portable import recipes as training
+from grader.portable.recipes.loading import load_fashion
 from grader.grading.checks.common import Called
 from grader.grading.checks.convergence import _train
 from grader.grading.data import cache_file
@@ -49,13 +49,13 @@ def _call(resize):
 
 
 def _loaders(learner, raw_folder, resize=None):
-    """(Called, [train, test] as training.describe_loader gives them)."""
+    """(Called, [train, test] as recipes.loading.describe_loader gives them)."""
     call = _call(resize)
     loaded = _LOADED.setdefault(learner, {})
     if resize not in loaded:
         raw = raw_folder()  # <root>/FashionMNIST/raw, whose images the root's cache holds
         loaded[resize] = _train("load_data_fashion_mnist", learner, ("load_data_fashion_mnist",),
-                                training.load_fashion, call=call, raw=str(raw),
+                                load_fashion, call=call, raw=str(raw),
                                 cache=cache_file(raw.parents[1]), batch_size=BATCH,
                                 resize=resize)
     return Called("load_data_fashion_mnist", call), loaded[resize]

@@ -7,7 +7,8 @@ compares what comes back with the same recipe run on the oracle's functions.
 """
 import torch
 
-from grader.portable import recipes as training
+from grader.portable.recipes.loops import classification_problem, drive_accumulator, \
+    evaluate_fixed_net, predict_fixed_net, train_epochs, train_one_epoch
 from grader.grading.checks.common import Called
 from grader.grading.checks.convergence import run_against_oracle
 from grader.i18n import N_, _
@@ -43,7 +44,7 @@ def _accumulator_program(n, steps):
 
 
 def _drive_accumulator(learner, n, steps):
-    return run_against_oracle(learner, "Accumulator", training.drive_accumulator,
+    return run_against_oracle(learner, "Accumulator", drive_accumulator,
                               _accumulator_program(n, steps), n=n, steps=steps)
 
 
@@ -92,7 +93,7 @@ def _fail_reading_after_a_step(learner, n, steps, error):
             error_k = _reading_fails(learner, n, steps[:k])
             if error_k is not None:
                 method, hints = steps[k - 1][0], {"add": SUMS_HINT, "reset": RESET_HINT}
-                after = training.drive_accumulator(ORACLE, n, steps[:k])[-1]
+                after = drive_accumulator(ORACLE, n, steps[:k])[-1]
                 Called("Accumulator", _accumulator_program(n, steps[:k])).fail(
                     _("acc[i] raised an error after {method}()").format(method=method),
                     expected=f"{_slots(n)} = {_show(after)}",
@@ -132,7 +133,7 @@ EVAL_HINT = N_("when net is a torch.nn.Module, call net.eval() first: in train m
 def _fraction_mistakes(*, module, n, batch_size, seed):
     """{hint: what evaluate_accuracy returns with that usual mistake} on
     evaluate_fixed_net's problem; the net's scores negated in train mode (ModeNet)."""
-    X, y, W, b = training.classification_problem(seed, n)
+    X, y, W, b = classification_problem(seed, n)
     scores = torch.matmul(X, W) + b
     right = (scores.argmax(dim=1) == y).float()
     batches = right.split(batch_size)
@@ -153,7 +154,7 @@ def _check_fraction(learner, *, module, n, batch_size, seed=0):
         _("net: an nn.Module, {n} examples in batches of {batch_size}") if module else
         _("net: a function, {n} examples in batches of {batch_size}")).format(
             n=n, batch_size=batch_size)
-    got, expected = run_against_oracle(learner, "evaluate_accuracy", training.evaluate_fixed_net,
+    got, expected = run_against_oracle(learner, "evaluate_accuracy", evaluate_fixed_net,
                                        call, module=module, n=n, batch_size=batch_size, seed=seed)
     if not isinstance(got, float):
         Called("evaluate_accuracy", call).fail(
@@ -211,7 +212,7 @@ def _epoch(learner, optimizer):
                           " {updater}").format(
         updater=_("an SGD optimizer (a torch.optim.Optimizer, lr=0.1)") if optimizer
         else "lambda batch_size: sgd([W, b], 1.0, batch_size)")
-    got, expected = run_against_oracle(learner, "train_epoch_ch3", training.train_one_epoch, call,
+    got, expected = run_against_oracle(learner, "train_epoch_ch3", train_one_epoch, call,
                                        optimizer=optimizer, **EPOCH)
     return Called("train_epoch_ch3", call), got, expected
 
@@ -288,7 +289,7 @@ def check_train_epoch_ch3_puts_a_module_in_train_mode(learner):
 
 
 def _drawn_an_epoch_early(got, expected):
-    """Rows read from a plot (training.drawn_rows) one x to the left of the book's:
+    """Rows read from a plot (recipes.loops.drawn_rows) one x to the left of the book's:
     each row at the x of the one before, nothing at the last."""
     return isinstance(got, list) and len(got) == len(expected) > 1 and got[-1] == [] \
         and _same(got[:-1], expected[1:])
@@ -299,7 +300,7 @@ def check_train_ch3_returns_a_row_per_epoch(learner, num_epochs):
     evaluate_accuracy on test_iter."""
     call = (f"train_ch3(net, train_iter, test_iter, loss, {num_epochs}, updater)  # "
             + _("softmax regression, 40 training and 20 test examples"))
-    got, expected = run_against_oracle(learner, "train_ch3", training.train_epochs, call,
+    got, expected = run_against_oracle(learner, "train_ch3", train_epochs, call,
                                        num_epochs=num_epochs, seed=2)
     if not _same(got, expected):
         Called("train_ch3", call).fail(
@@ -349,7 +350,7 @@ def check_predict_ch3_labels_the_first_n_examples(learner, n):
     """(predicted, true) text labels of the first n examples of the first batch (n=None:
     the default, 6)."""
     call = f"predict_ch3(net, test_iter{'' if n is None else f', {n}'})  # " + _("batches of 8")
-    got, expected = run_against_oracle(learner, "predict_ch3", training.predict_fixed_net, call,
+    got, expected = run_against_oracle(learner, "predict_ch3", predict_fixed_net, call,
                                        n=n)
     if got != expected:
         Called("predict_ch3", call).fail(

@@ -11,7 +11,7 @@ from grader.grading.checks.convergence import check_linear_regression_training_c
     check_softmax_regression_training_converges, converged_run, softmax_regression_epochs
 from grader.grading.plot import plot_epochs
 from grader.grading.suite.test_softmax_regression import FASHION_BAR, FASHION_RECIPE
-from grader.portable.recipes import train_linreg_concise, train_softmax_concise
+from grader.portable.recipes.concise import train_linreg_concise, train_softmax_concise
 
 exercise = pytest.mark.exercise
 

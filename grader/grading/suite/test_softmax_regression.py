@@ -13,7 +13,7 @@ from grader.grading.checks.convergence import check_softmax_regression_training_
 from grader.i18n import N_
 from grader.grading.plot import plot_epochs
 from grader.portable.oracle import ORACLE
-from grader.portable.recipes import gaussian_blobs
+from grader.portable.recipes.softmax import gaussian_blobs
 
 exercise = pytest.mark.exercise
 

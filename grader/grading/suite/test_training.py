@@ -6,7 +6,7 @@ from hypothesis import example, given
 from grader.grading import strategies as S
 from grader.grading.checks import drawing as D, loading as L, loops as C
 from grader.portable.oracle import ORACLE
-from grader.portable.recipes import ANIMATOR_CASES, IMAGE_CASES
+from grader.portable.recipes.figures import ANIMATOR_CASES, IMAGE_CASES
 
 exercise = pytest.mark.exercise
 
