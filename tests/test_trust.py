@@ -286,15 +286,25 @@ def test_no_context_is_sent_the_grader_s_function_of_an_exercise_it_runs(tmp_pat
     assert any("softmax" in shipped for _, shipped in seen)  # net's context uses it
 
 
-@pytest.mark.parametrize("raised", ["grader.portable.outcomes.NotAttempted('softmax', {'score': 100})",
-                                    "grader.portable.outcomes.Missing('softmax', 'all checks passed')",
-                                    "SystemExit(0)", "GeneratorExit()"])
+def test_the_worker_is_sent_its_modules_but_never_the_oracle_or_the_recipes_whole():
+    """What the zygote imports as grader.portable is the closure of serving's
+    imports; the oracle and the recipes reach a context only in slices."""
+    from grader.classroom.remote import RUNTIME, TEMPLATES, WITHHELD
+    assert {"grader.portable.serving", "grader.portable.seam", "grader.portable.wire"} <= set(RUNTIME)
+    assert not [name for name in RUNTIME if name.startswith(WITHHELD)]
+    assert "{file} could not be imported: {error}" in TEMPLATES  # loading's, not seam's
+
+
+@pytest.mark.parametrize("raised", [
+    "grader.portable.outcomes.NotAttempted('softmax', {'score': 100})",
+    "grader.portable.outcomes.Missing('softmax', 'all checks passed')",
+    "SystemExit(0)", "GeneratorExit()"])
 def test_the_grader_s_outcomes_raised_by_the_learner_are_its_errors(tmp_path, request, raised):
     """In the learner's own process (pytest, the notebook) too: whatever the
     learner's function raises is its error, named, never an outcome it chose."""
     from tests.conftest import make_impl, run
-    learner = make_impl(tmp_path / "impl", {"softmax": f"import grader.portable.outcomes\n\n\ndef softmax(X):"
-                                                       f"\n    raise {raised}\n"})
+    learner = make_impl(tmp_path / "impl", {
+        "softmax": f"import grader.portable.outcomes\n\n\ndef softmax(X):\n    raise {raised}\n"})
     status, message = run("test_softmax_rows_sum_to_one", learner, request)
     assert status == "error"
     assert message.startswith("softmax raised an error"), message

@@ -115,7 +115,8 @@ SIZE = struct.Struct("<Q")
 def _templates():
     """The texts of the _() and N_() calls of the modules the worker runs
     (RUNTIME): the only templates of a message a submission's process may send."""
-    return {node.args[0].value for source in RUNTIME.values() for node in ast.walk(ast.parse(source))
+    return {node.args[0].value for source in RUNTIME.values()
+            for node in ast.walk(ast.parse(source))
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             and node.func.id in ("_", "N_") and node.args
             and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)}
