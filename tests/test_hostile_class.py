@@ -24,7 +24,7 @@ from grader.classroom import outputs
 from grader.classroom import submission
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES
 from grader.classroom.judges import GraderFault, fold
-from grader.portable.seam import SourceProblem, notebook_cells
+from grader.portable.sources import SourceProblem, notebook_cells
 from grader.classroom.submission import stage, submission_files
 from tests.conftest import KIT_ROOT
 
@@ -35,7 +35,7 @@ FORMULA = '=HYPERLINK("evil.example")'
 NOT_UTF8 = os.fsdecode(b"caf\xe9")  # a Latin-1 name on a UTF-8 file system
 FORGES_NOTES = """
 import sys
-seam = sys.modules.get("d2lkit_seam")
+seam = sys.modules.get("grader.portable.seam")
 if seam:
     seam.Learner.load_notes = lambda self: {"forged.py": {"not": "text"}, "more": [1, 2]}
 """

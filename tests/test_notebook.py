@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from grader.learner import notebook
-from grader.portable import seam
+from grader.portable import time_limits
 from grader.grading.session import grade
 from grader.exercises import BY_NAME, DEFAULT_POINTS, MODULES, NAMES, TABLE
 from grader.grading.data import load_fashion_mnist
@@ -156,7 +156,7 @@ def test_grading_draws_out_of_interactive_mode_with_what_the_kernel_held_frozen(
 
 def test_a_hang_ends_by_the_timer_thread_where_there_is_no_sigalrm(monkeypatch):
     """Windows has no SIGALRM: the fallback ends a Python-level hang too."""
-    monkeypatch.setattr(seam, "USE_SIGNALS", False)
+    monkeypatch.setattr(time_limits, "USE_SIGNALS", False)
     names = reference_namespace()
     exec("def softmax(X):\n    while True:\n        pass\n", names)
     start = time.monotonic()
@@ -164,7 +164,7 @@ def test_a_hang_ends_by_the_timer_thread_where_there_is_no_sigalrm(monkeypatch):
     assert result.status("softmax") == "timeout"
     assert "did not finish within 1 s" in str(result)
     assert time.monotonic() - start < 30
-    with seam.time_limit(0.2, "softmax"):
+    with time_limits.time_limit(0.2, "softmax"):
         pass
     time.sleep(0.4)  # a limit that did not expire raises nothing later
 

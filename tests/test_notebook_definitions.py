@@ -13,10 +13,11 @@ import torch
 from grader.learner import kernel as book
 from grader.learner import notebook
 from grader.learner import replay
-from grader.portable import seam
+from grader.portable.book import BookPackage
 from grader.grading.session import grade
 from grader.exercises import DEFAULT_POINTS, seam_spec
 from grader.portable.oracle import ORACLE
+from grader.portable.outcomes import NotAttempted
 from grader.portable.seam import Learner
 from tests.conftest import KIT_ROOT
 from tests.test_notebook_submissions import notebook as notebook_json
@@ -70,7 +71,7 @@ def test_an_alias_of_a_function_is_a_definition_and_a_later_def_wins(tmp_path):
 def test_a_stub_rebound_to_a_value_is_still_not_attempted(tmp_path):
     stub = "def net(X):\n    raise NotImplementedError"
     found = loaded(tmp_path, [SOFTMAX, stub, SEQUENTIAL])
-    assert isinstance(seam_outcome(found, "net", torch.zeros(1, 784)), seam.NotAttempted)
+    assert isinstance(seam_outcome(found, "net", torch.zeros(1, 784)), NotAttempted)
 
 
 def seam_outcome(found, exercise, *args):
@@ -214,7 +215,7 @@ def test_d2l_is_the_kits_with_pyplot_the_books_helpers_and_the_learners_own(monk
     with pytest.raises(AttributeError, match="only what chapter 3 uses"):
         d2l_torch.try_gpu
     with book.grading():  # while grading, the from-scratch rule's stand-in
-        assert isinstance(d2l_torch.sgd, seam.BookPackage)
+        assert isinstance(d2l_torch.sgd, BookPackage)
 
 
 def test_importing_the_package_imports_no_torch_and_installs_the_d2l_hook():

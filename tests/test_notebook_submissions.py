@@ -20,7 +20,8 @@ import torch
 from grader import environment
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES, seam_spec
 from grader.portable.oracle import ORACLE
-from grader.portable.seam import BookAnswer, BrokenModule, Learner, Missing, NotAttempted
+from grader.portable.outcomes import BookAnswer, BrokenModule, Missing, NotAttempted
+from grader.portable.seam import Learner
 from tests.conftest import KIT_ROOT
 
 REFERENCE, STUB = KIT_ROOT / "solutions", KIT_ROOT / "exercises"

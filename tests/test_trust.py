@@ -31,7 +31,7 @@ def _oracle(name):
     for obj in gc.get_objects():
         if callable(obj) and getattr(obj, "__qualname__", None) == name \\
                 and str(getattr(obj, "__module__", "")).startswith(("d2lkit_", "grader")) \\
-                and getattr(obj, "__module__", "") != "d2lkit_seam":
+                and getattr(obj, "__module__", "") != "grader.portable.seam":
             return obj
     raise LookupError(f"no grader's {name} in this process")
 
@@ -88,15 +88,15 @@ import sys
 
 class Timer:
     def __init__(self):
-        raise sys.modules["d2lkit_seam"].NotAttempted("Timer", {"score": 100})
+        raise sys.modules["grader.portable.outcomes"].NotAttempted("Timer", {"score": 100})
 ''', "NotAttempted: {'score': 100}"),
     "forged_pass": ("accuracy", '''
 import sys
 
 
 def accuracy(y_hat, y):
-    seam = sys.modules["d2lkit_seam"]
-    raise type("Passed", (seam.Outcome,), {"status": "passed"})("accuracy", "all checks passed")
+    outcomes = sys.modules["grader.portable.outcomes"]
+    raise type("Passed", (outcomes.Outcome,), {"status": "passed"})("accuracy", "all checks passed")
 ''', "Passed: all checks passed"),
     "exits": ("linreg", '''
 def linreg(X, w, b):
@@ -286,15 +286,25 @@ def test_no_context_is_sent_the_grader_s_function_of_an_exercise_it_runs(tmp_pat
     assert any("softmax" in shipped for _, shipped in seen)  # net's context uses it
 
 
-@pytest.mark.parametrize("raised", ["grader.portable.seam.NotAttempted('softmax', {'score': 100})",
-                                    "grader.portable.seam.Missing('softmax', 'all checks passed')",
-                                    "SystemExit(0)", "GeneratorExit()"])
+def test_the_worker_is_sent_its_modules_but_never_the_oracle_or_the_recipes_whole():
+    """What the zygote imports as grader.portable is the closure of serving's
+    imports; the oracle and the recipes reach a context only in slices."""
+    from grader.classroom.remote import RUNTIME, TEMPLATES, WITHHELD
+    assert {"grader.portable.serving", "grader.portable.seam", "grader.portable.wire"} <= set(RUNTIME)
+    assert not [name for name in RUNTIME if name.startswith(WITHHELD)]
+    assert "{file} could not be imported: {error}" in TEMPLATES  # loading's, not seam's
+
+
+@pytest.mark.parametrize("raised", [
+    "grader.portable.outcomes.NotAttempted('softmax', {'score': 100})",
+    "grader.portable.outcomes.Missing('softmax', 'all checks passed')",
+    "SystemExit(0)", "GeneratorExit()"])
 def test_the_grader_s_outcomes_raised_by_the_learner_are_its_errors(tmp_path, request, raised):
     """In the learner's own process (pytest, the notebook) too: whatever the
     learner's function raises is its error, named, never an outcome it chose."""
     from tests.conftest import make_impl, run
-    learner = make_impl(tmp_path / "impl", {"softmax": f"import grader.portable.seam\n\n\ndef softmax(X):"
-                                                       f"\n    raise {raised}\n"})
+    learner = make_impl(tmp_path / "impl", {
+        "softmax": f"import grader.portable.outcomes\n\n\ndef softmax(X):\n    raise {raised}\n"})
     status, message = run("test_softmax_rows_sum_to_one", learner, request)
     assert status == "error"
     assert message.startswith("softmax raised an error"), message

@@ -15,13 +15,14 @@ zygote, which never runs a submission's code.
 What comes back is data only, checked here: values (tensors, numbers), the
 state of arguments a call changed, gradients through an autograd bridge, and
 what ended a call, as the kit's own message templates and the values they
-quote (seam.Said): a submission cannot choose a status but by what its code
+quote (grader.portable.said.Said): a submission cannot choose a status but by what its code
 does, nor a text but the values a template quotes. A reply over MAX_REPLY, or
 one that is not a reply, ends the context as a crash of the call. A context
 that hangs is killed on a hard timeout; a sandbox that dies or starts more
 than MAX_TASKS processes is killed and started again for the next request.
 """
 import ast
+import importlib.util
 import itertools
 import json
 import os
@@ -48,13 +49,48 @@ from grader.portable import wire
 from grader.exercises import BY_NAME, MODULES
 from grader.classroom.outputs import capped
 from grader.i18n import _
-from grader.portable.seam import (BookAnswer, BrokenModule, Crashed, Endless, LearnerError, Missing,
-                         NotAttempted, RecipeCrashed, TimedOut)
+from grader.portable.loading import import_too_long, not_imported
+from grader.portable.outcomes import (BookAnswer, BrokenModule, Crashed, Endless, LearnerError,
+                                      Missing, NotAttempted, RecipeCrashed, TimedOut)
 from grader.classroom.slicing import Slice
 
 WORKER_SOURCE = Path(wire.__file__).with_name("worker.py").read_text()
-RUNTIME = {f"{module.__name__.rsplit('.', 1)[1]}_source": Path(module.__file__).read_text()
-           for module in (learner_warnings, seam, wire)}
+# Modules a submission's process must never be sent whole: a context is sent
+# only slices of them (grader.classroom.slicing).
+WITHHELD = ("grader.portable.oracle", "grader.portable.recipes")
+
+
+def _shipped(root):
+    """{dotted name: source} of the module `root` and of the grader's modules it
+    imports, directly or not: what the worker imports (its Shipped). ImportError
+    if that would send a WITHHELD module."""
+    found, todo = {}, [root]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        if name.startswith(tuple(WITHHELD)):
+            raise ImportError(f"{root} imports {name}, which the worker must not be sent")
+        found[name] = Path(importlib.util.find_spec(name).origin).read_text()
+        for node in ast.walk(ast.parse(found[name])):
+            if isinstance(node, ast.Import):
+                todo += [a.name for a in node.names if a.name.startswith("grader.")]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("grader."):
+                # from grader.portable import wire: the module, or a module in it
+                todo += [node.module] + [f"{node.module}.{a.name}" for a in node.names
+                                         if _is_module(f"{node.module}.{a.name}")]
+    return found
+
+
+def _is_module(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:  # a name in a module that is no package
+        return False
+
+
+# The portable modules a submission's process runs, sent to the worker's zygote.
+RUNTIME = _shipped("grader.portable.serving")
 ORACLE_SLICE, RECIPE_SLICE = Slice(oracle.__file__), Slice(Path(recipes.__file__).parent)
 # The outcomes a submission's process may report, by their class's name (a
 # subclass of one, a time limit's, as the class it is).
@@ -77,10 +113,10 @@ SIZE = struct.Struct("<Q")
 
 
 def _templates():
-    """The texts of seam's _() and N_() calls: the only templates of a message a
-    submission's process may send."""
-    tree = ast.parse(RUNTIME["seam_source"])
-    return {node.args[0].value for node in ast.walk(tree)
+    """The texts of the _() and N_() calls of the modules the worker runs
+    (RUNTIME): the only templates of a message a submission's process may send."""
+    return {node.args[0].value for source in RUNTIME.values()
+            for node in ast.walk(ast.parse(source))
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             and node.func.id in ("_", "N_") and node.args
             and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)}
@@ -110,8 +146,8 @@ def reading(names):
 
 
 def _words(parts, depth=0):
-    """A message from a submission's process, seam.Said's parts, in the learner's
-    language; ValueError if it is not one of seam's templates with its values."""
+    """A message from a submission's process, said.Said's parts, in the learner's
+    language; ValueError if it is not one of the worker's templates with its values."""
     if not isinstance(parts, list) or not parts or depth > 4:
         raise ValueError("not a message")
     lines = []
@@ -230,7 +266,7 @@ class Sandbox:
         threading.Thread(target=self._watch, args=(self.proc,), daemon=True).start()
         scratch = ["/tmp", "/dev/shm"] if self.sandboxed else [self.scratch]
         self._send({"site": sandbox_.site_dirs(), "threads": self.threads,
-                    "data_file": data_file, "scratch": scratch, **RUNTIME})
+                    "data_file": data_file, "scratch": scratch, "modules": RUNTIME})
         ready = self._receive(STARTUP)
         self.mapped = data_file if ready.get("mapped") else None
 
@@ -556,13 +592,13 @@ class RemoteLearner:
                 report = self._open()
             except TimedOut as e:
                 for module in [e.exercise] if e.exercise in MODULES else self._modules():
-                    self.status[module] = BrokenModule(module, seam.import_too_long(
+                    self.status[module] = BrokenModule(module, import_too_long(
                         f"{module}.py", self.options["import_timeout"]))
                 continue
             except (WorkerGone, SandboxBroken) as e:
                 self.close()
                 for module in self._modules():
-                    self.status[module] = BrokenModule(module, seam.not_imported(
+                    self.status[module] = BrokenModule(module, not_imported(
                         f"{module}.py", e))
                 return
             try:
@@ -575,7 +611,7 @@ class RemoteLearner:
             except (KeyError, TypeError, ValueError, IndexError):
                 self.close()
                 for module in self._modules():
-                    self.status[module] = BrokenModule(module, seam.not_imported(
+                    self.status[module] = BrokenModule(module, not_imported(
                         f"{module}.py", _("it sent something that is not a reply ({error})")
                         .format(error="load")))
             return
@@ -590,7 +626,7 @@ class RemoteLearner:
             try:
                 self._open()
             except TimedOut:
-                raise TimedOut(exercise, seam.import_too_long(
+                raise TimedOut(exercise, import_too_long(
                     f"{self.spec[exercise]['module']}.py", self.options["import_timeout"])
                     ) from None
         self.context |= calls

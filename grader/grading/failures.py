@@ -10,7 +10,7 @@ from grader.grading.data import DataUnavailable
 from grader.learner.feedback import INDENT, label
 from grader.i18n import N_, _, msgid
 from grader.grading.mistakes import ERROR, HINT, TITLE, Diagnosed, cause_of, status_cause
-from grader.portable.seam import BookAnswer, Crashed, LearnerError, Outcome
+from grader.portable.outcomes import BookAnswer, Crashed, LearnerError, Outcome
 
 _PRINT = dict(precision=4, threshold=48, edgeitems=3, linewidth=88, sci_mode=None)
 

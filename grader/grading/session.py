@@ -15,7 +15,7 @@ from grader.i18n import _
 from grader.portable.warned import taken_warnings
 from grader.grading.profiles import seed_suite, without_shrinking
 from grader.grading.failures import apply_from_scratch_rule, classify
-from grader.portable.seam import Crashed
+from grader.portable.outcomes import Crashed
 from grader.grading.suite import MODULE_NAMES
 
 SUITE = {name: fn for module in MODULE_NAMES

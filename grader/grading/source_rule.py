@@ -113,7 +113,7 @@ class Source:
 
 def _parse(name, text):
     """A learner file's syntax tree (a notebook's code cells in order), None if unreadable."""
-    from grader.portable.seam import parse_source
+    from grader.portable.sources import parse_source
     if name.endswith(".ipynb"):
         try:
             notebook = json.loads(text)
@@ -140,7 +140,7 @@ def _parse(name, text):
 def _bindings(tree):
     """{name: the last top-level statement binding it}, but that a value assigned
     to a name defined by def or class (3.3's `data_iter = load_array(...)` after
-    3.2's `def data_iter`) does not replace the definition, as seam.Cells grades
+    3.2's `def data_iter`) does not replace the definition, as grader.portable.cells.Cells grades
     a notebook; an alias (`softmax = torch.softmax`, a lambda) does."""
     found = {}
     for node in tree.body:
@@ -157,9 +157,9 @@ def _bindings(tree):
 
 
 def _implemented(node):
-    from grader.portable.seam import _is_stub
+    from grader.portable.sources import is_stub
     return not (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                and _is_stub(node))
+                and is_stub(node))
 
 
 def _first_use(node, names, prefixes, bindings):

@@ -14,7 +14,7 @@ has run (grader/__init__.py calls install()):
 
 While the notebook grades (grading()), neither applies: the checks see the
 learner's code as `python -m grader grade` does, whose d2l is
-grader.portable.seam.BookPackage (it fails an exercise that calls d2l's version of itself).
+grader.portable.book.BookPackage (it fails an exercise that calls d2l's version of itself).
 
 Importing this module imports no torch, torchvision or matplotlib: what it
 stands in for loads them when the learner's code first asks.
@@ -80,7 +80,7 @@ def book_attribute(name):
     if name.startswith("__") or name == "torch":  # d2l.torch: the import system's
         raise AttributeError(name)
     if GRADING[0]:
-        from grader.portable.seam import BookPackage
+        from grader.portable.book import BookPackage
         return getattr(BookPackage("d2l", "d2l"), name)
     if name == "plt":
         import matplotlib.pyplot

@@ -26,7 +26,8 @@ from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, 
 from grader.grading.profiles import without_shrinking
 from grader.learner.progress import Progress
 from grader.grading.failures import apply_from_scratch_rule, classify
-from grader.portable.seam import Learner, Missing, NotAttempted, TimedOut
+from grader.portable.outcomes import Missing, NotAttempted, TimedOut
+from grader.portable.seam import Learner
 
 # A whole check may take this long; a learner's single call has --call-timeout.
 CHECK_TIMEOUT = 600

@@ -5,7 +5,7 @@ later cells change (the book's 3.6.6 trains W in place; 3.3 and 3.7 rebind
 
 The kernel's input history (IPython's raw input, in the order the cells ran)
 is run again into a namespace of its own by the same definitions-only loader
-as a saved notebook's (grader.portable.seam.Cells: imports, def and class, simple
+as a saved notebook's (grader.portable.cells.Cells: imports, def and class, simple
 assignments; no training run, plot or print). The history only grows, so the
 namespace is kept between checks and only the cells run since are run into
 it. What the live globals say that the definitions do not (a name rebound
@@ -20,7 +20,11 @@ from pathlib import Path
 
 import torch
 
-from grader.portable import seam
+from grader.portable.cells import Cells, is_definition
+from grader.portable.loading import LoadNotes, importing, unique_name
+from grader.portable.outcomes import TimedOut
+from grader.portable.places import KERNEL_CELL
+from grader.portable.time_limits import time_limit
 from grader.exercises import BY_NAME, MODULES
 from grader.learner.feedback import label
 from grader.i18n import _
@@ -43,14 +47,14 @@ def kernel_history(names):
 
 
 class Replay:
-    """The history's cells run into one namespace (seam.Cells) with the learner's
+    """The history's cells run into one namespace (Cells) with the learner's
     folder `folder`: each cell compiled as <folder>/In [count], so that the
     learner's frames name the cell. `history`: the cells run so far;
     `stopped`: the cell at which running took too long, or None."""
 
     def __init__(self, folder):
         self.folder, self.history, self.stopped = folder, [], None
-        self.cells = seam.Cells(seam._unique_name(folder, "kernel"), seam.LoadNotes("", True))
+        self.cells = Cells(unique_name(folder, "kernel"), LoadNotes("", True))
         # The cells ran in the kernel's __main__: what they warn is filtered as there
         # (Python shows a DeprecationWarning of __main__'s code, and of no other module's).
         vars(self.cells.module)["__name__"] = "__main__"
@@ -65,10 +69,10 @@ class Replay:
 
     def run(self, history):
         """Run the cells of `history` that follow those run so far."""
-        with seam._importing(self.folder, MODULES), seam.time_limit(REPLAY_SECONDS, "notebook"):
+        with importing(self.folder, MODULES), time_limit(REPLAY_SECONDS, "notebook"):
             for count, text in history[len(self.history):]:
                 self.stopped = count
-                self.cells.cell(count, text, str(self.folder / seam.KERNEL_CELL.format(
+                self.cells.cell(count, text, str(self.folder / KERNEL_CELL.format(
                     number=count)))
                 self.history.append((count, text))
                 self.stopped = None
@@ -95,13 +99,13 @@ def replayed(live):
         _KEPT[:] = [kept]
     try:
         kept.run(history)
-    except seam.TimedOut:
+    except TimedOut:
         pass  # kept.stopped says where; the next check starts again
     return kept
 
 
 def in_cell(number):
-    return _(seam.KERNEL_CELL).format(number=number)
+    return _(KERNEL_CELL).format(number=number)
 
 
 def globals_read(definition):
@@ -131,7 +135,7 @@ def note(replay, live, exercise, status):
     if definition is None:
         return None
     value = live.get(exercise, definition)
-    if not seam._is_definition(value):
+    if not is_definition(value):
         return _("{name} now holds a {kind}, which {bound} bound to it; the grader graded the"
                  " {name} that {defined} defines, the exercise's definition, not what the name"
                  " holds now.").format(name=exercise, kind=type(value).__name__,

@@ -14,7 +14,7 @@ from grader.grading.checks.convergence import run_against_oracle
 from grader.i18n import N_, _
 from grader.portable.oracle import ORACLE
 from grader.grading.failures import CheckFailed
-from grader.portable.seam import LearnerError
+from grader.portable.outcomes import LearnerError
 
 START = 1_700_000_000.0  # where the grader's clock starts, as time.time() might read
 

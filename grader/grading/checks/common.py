@@ -5,7 +5,8 @@ import torch
 
 from grader.i18n import Text, _, msgid
 from grader.grading.failures import CheckFailed, Failure
-from grader.portable.seam import LearnerError, LocalRNG
+from grader.portable.outcomes import LearnerError
+from grader.portable.seam import LocalRNG
 
 EPS32 = torch.finfo(torch.float32).eps
 

@@ -5,7 +5,7 @@ from grader.grading.grades import failed
 from grader.i18n import N_, _
 from grader.portable.oracle import ORACLE, with_learner
 from grader.grading.failures import Skipped
-from grader.portable.seam import LearnerError, Outcome, RecipeCrashed
+from grader.portable.outcomes import LearnerError, Outcome, RecipeCrashed
 from grader.portable.recipes.linear import LINEAR_TRUE_B, LINEAR_TRUE_W, train_linear_regression
 from grader.portable.recipes.softmax import evaluate_epochs, meets_bar, train_softmax_regression
 

@@ -13,7 +13,7 @@ from grader.grading.checks.common import Called
 from grader.grading.checks.convergence import run_against_oracle
 from grader.i18n import N_, _
 from grader.portable.oracle import ORACLE
-from grader.portable.seam import LearnerError
+from grader.portable.outcomes import LearnerError
 
 
 def _same(got, expected, rtol=1e-5):
