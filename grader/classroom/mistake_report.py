@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.exercises import BY_NAME, NAMES
-from grader.learner.feedback import SHORT, clip
+from grader.grading.grades import SHORT
+from grader.learner.feedback import clip
 from grader.i18n import N_, _, language, ngettext
 from grader.classroom.outputs import atomic_write
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from grader.learner import feedback
 from grader.exercises import DEFAULT_POINTS, MODULES, TABLE
-from grader.learner.feedback import SHORT
+from grader.grading.grades import SHORT
 from grader.i18n import LANGUAGES, N_, _, language, set_language
 from grader.classroom.localize import translate_markdown, translate_source
 

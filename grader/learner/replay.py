@@ -22,7 +22,7 @@ import torch
 
 from grader.portable import seam
 from grader.exercises import BY_NAME, MODULES
-from grader.learner.feedback import label
+from grader.grading.wording import label
 from grader.i18n import _
 
 # How long running the history's definitions again may take, as an import's.

@@ -21,7 +21,7 @@ import pytest
 
 from grader import i18n
 from grader.exercises import BY_NAME, NAME_WIDTH, NAMES
-from grader.learner.feedback import SHORT
+from grader.grading.grades import SHORT
 from grader.i18n import N_, _
 from grader.learner.progress import Progress
 from grader.grading.suite import MODULE_NAMES
