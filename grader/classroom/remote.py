@@ -39,6 +39,7 @@ from pathlib import Path
 import torch
 
 from grader.grading import data as fashion_mnist
+from grader.portable import process
 from grader.portable import warned as learner_warnings
 from grader.portable import oracle
 from grader.classroom import sandbox as sandbox_
@@ -54,7 +55,7 @@ from grader.classroom.slicing import Slice
 
 WORKER_SOURCE = Path(wire.__file__).with_name("worker.py").read_text()
 RUNTIME = {f"{module.__name__.rsplit('.', 1)[1]}_source": Path(module.__file__).read_text()
-           for module in (learner_warnings, seam, wire)}
+           for module in (learner_warnings, process, seam, wire)}
 ORACLE_SLICE, RECIPE_SLICE = Slice(oracle.__file__), Slice(training.__file__)
 # The outcomes a submission's process may report, by their class's name (a
 # subclass of one, a time limit's, as the class it is).

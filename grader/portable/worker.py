@@ -427,8 +427,7 @@ def main():
     # Figures are drawn, never shown, here: pyplot picks no window system.
     os.environ["MPLBACKEND"] = "Agg"
     os.environ["HOME"] = config["scratch"][0]
-    import torch
-    torch.set_num_threads(config["threads"])
+    source_module("d2lkit_process", config["process_source"]).use_threads(config["threads"])
     # The book's training.py reads with torchvision and draws with pyplot: imported
     # once here, so that no context pays for them and the learner's import time
     # limit counts only the learner's own code. The code runs on the CPU: triton,
