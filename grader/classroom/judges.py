@@ -22,7 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from grader import i18n
-from grader.grading.grades import used_up
+from grader.grading.grades import Status, used_up
 from grader.i18n import _
 from grader.portable.process import freeze_loaded, use_threads
 
@@ -172,7 +172,7 @@ class Judge:
                 message = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 self.kill()
-                return messages, ("timeout", used_up(budget))
+                return messages, (Status.TIMEOUT, used_up(budget))
             if message == DONE:
                 return messages, None
             if message is EOFError:

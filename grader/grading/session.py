@@ -109,7 +109,13 @@ class Session:
         self.ends = {}  # exercise: the first CheckResult that ended it
 
     def fixture(self, name):
-        """The value of the suite's fixture `name` (one of FIXTURES)."""
+        """The value of the suite's fixture `name` (one of FIXTURES): `learner`, the
+        implementation under grading (a grader.portable.seam.Learner or a stand-in
+        for one); `fashion_mnist`, ((X_train, y_train), (X_test, y_test)) with
+        features that read as float32 (n, 784) in [0, 1] and int64 labels;
+        `fashion_mnist_raw`, a function giving the folder of the four raw files
+        (grader.grading.data.raw_folder); `fashion_runs`, the Fashion-MNIST runs
+        several checks share (SharedRuns); `fashion_plot_dir`, a Path or None."""
         if name == "learner":
             return self.learner
         if name == "fashion_mnist":

@@ -66,7 +66,7 @@ def table_rows(grade):
 
 
 def total_line(grade):
-    passed = sum(r["status"] == "passed" for r in grade["exercises"].values())
+    passed = sum(r["status"] == Status.PASSED for r in grade["exercises"].values())
     total = pad(_("total"), NAME_WIDTH + 15)
     return (f"  {total} {grade['score']:>3}/{grade['max_score']:<3}  "
             + f"({passed_text(passed, len(grade['exercises']))})")
@@ -79,7 +79,7 @@ def passed_text(passed, exercises):
 
 def next_exercise(grade):
     """The first exercise, in chapter order, that has not passed; None if all have."""
-    return next((n for n, r in grade["exercises"].items() if r["status"] != "passed"), None)
+    return next((n for n, r in grade["exercises"].items() if r["status"] != Status.PASSED), None)
 
 
 def next_lines(grade, command):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.learner import feedback
 from grader.exercises import BY_NAME
-from grader.grading.grades import SHORT
+from grader.grading.grades import SHORT, Status
 from grader.i18n import N_, _
 
 
@@ -38,7 +38,7 @@ def job_summary(grade):
     """The grade (GradeBook.as_json()) as Markdown, in the learner's language: the
     total, the grade table, then each exercise to fix with its message."""
     exercises = grade["exercises"]
-    passed = sum(r["status"] == "passed" for r in exercises.values())
+    passed = sum(r["status"] == Status.PASSED for r in exercises.values())
     heading = _("d2l chapter 3: your grade")
     columns = " | ".join(_(word) for word in COLUMNS)
     lines = [f"## {heading}: {grade['score']}/{grade['max_score']}", "",

@@ -27,7 +27,7 @@ import torch
 from grader import i18n
 from grader.learner import kernel as book
 from grader.learner import feedback
-from grader.grading.grades import SHORT
+from grader.grading.grades import SHORT, Status
 from grader.grading.session import grade
 from grader.exercises import BY_NAME, DEFAULT_POINTS, MODULES, NAMES, seam_spec
 from grader.grading.data import shared_features
@@ -43,9 +43,9 @@ COMMAND = 'grader.check("{}")'
 # the learner's .py file; in a notebook these are said instead (translated where
 # shown; {kind}: KINDS').
 NOTEBOOK_MESSAGES = {
-    "not_attempted": N_("{name}() still raises NotImplementedError: write it in its cell of"
+    Status.NOT_ATTEMPTED: N_("{name}() still raises NotImplementedError: write it in its cell of"
                         " the notebook, run that cell, then check again."),
-    "missing": N_("{name}: the notebook defines no {kind} {name}(): run the cell that defines"
+    Status.MISSING: N_("{name}: the notebook defines no {kind} {name}(): run the cell that defines"
                   " it (or define it under that name), then check again."),
 }
 KINDS = {True: N_("class"), False: N_("function")}
@@ -252,7 +252,7 @@ class Result:
             f"{esc(feedback.first_line(r)) if r['status'] in feedback.TO_READ else ''}</td></tr>"
             for name, r in self.grade["exercises"].items())
         if not feedback.graded_alone(self.grade):
-            passed = sum(r["status"] == "passed" for r in self.grade["exercises"].values())
+            passed = sum(r["status"] == Status.PASSED for r in self.grade["exercises"].values())
             total = esc(feedback.passed_text(passed, len(self.grade["exercises"])))
             rows += (f"<tr><td style='{LEFT}'><b>{esc(_('total'))}</b></td><td></td>"
                      f"<td style='{RIGHT}'><b>{self.score}/{self.grade['max_score']}</b></td>"
@@ -271,12 +271,12 @@ class Result:
                   f"{esc(feedback.first_line(r))}</summary>"
                   f"<pre style='{PRE}'>{esc(r['feedback'])}</pre></details>"
                   for name, r in self.grade["exercises"].items()
-                  if r["status"] == "passed" and "\n" in r["feedback"]]
+                  if r["status"] == Status.PASSED and "\n" in r["feedback"]]
         return "".join(parts) + "</div>"
 
 
-COLOURS = {"passed": "#2e7d32", "failed": "#c62828", "error": "#c62828", "timeout": "#c62828",
-           "missing": "#c62828", "not_attempted": "#9a6700"}
+COLOURS = {Status.PASSED: "#2e7d32", Status.FAILED: "#c62828", Status.ERROR: "#c62828",
+           Status.TIMEOUT: "#c62828", Status.MISSING: "#c62828", Status.NOT_ATTEMPTED: "#9a6700"}
 # The HTML's styles, inline on each element, where they win over the page's
 # stylesheet (JupyterLab's right-aligned table cells).
 LEFT = "text-align:left;vertical-align:top;padding:0.25em 0.75em 0.25em 0"

@@ -315,7 +315,7 @@ def pytest_runtest_makereport(item, call):
     elif status != Status.PASSED and not internal:
         report.outcome = "failed"
         report.longrepr = message
-    report.d2l_status = status
+    report.d2l_status = str(status)  # a plain str, as reports are sent between processes
     notes = [value for key, value in item.user_properties if key == "feedback"]
     session.record(name, CheckResult(item.name, status, message, notes, warned))
 

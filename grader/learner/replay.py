@@ -22,6 +22,7 @@ import torch
 
 from grader.portable import seam
 from grader.exercises import BY_NAME, MODULES
+from grader.grading.grades import Status
 from grader.grading.wording import label
 from grader.i18n import _
 
@@ -124,7 +125,7 @@ def note(replay, live, exercise, status):
     graded definition does not, or None."""
     cells = replay.cells
     definition = cells.definitions.get(exercise)
-    if replay.stopped is not None and status != "passed":
+    if replay.stopped is not None and status != Status.PASSED:
         return _("Running your notebook's definitions again took longer than {seconds} s, so"
                  " the grader stopped at {cell}; the cells after it were not run.").format(
                      seconds=f"{REPLAY_SECONDS:g}", cell=in_cell(replay.stopped))
@@ -148,7 +149,7 @@ def note(replay, live, exercise, status):
                      error=f"{type(error).__name__}: {error}")
     again = sorted(name for name in reads - cells.definitions.keys()
                    if cells.assigned_in.get(name, 0) > cells.defined_in[exercise])
-    if again and status != "passed":
+    if again and status != Status.PASSED:
         return _("{exercise} reads {name}, which {cell} assigned again after {defined} defined"
                  " {exercise}: the grader graded {exercise} with that {name}, as the name holds"
                  " it when your cells have all run.").format(
