@@ -147,7 +147,7 @@ def main(argv=None):
             parser.exit(2, f"python -m grader grade: cannot grade safely: {e}\n")
     options = {**_options(args), "sandbox": not args.no_sandbox,
                "threads": max(1, (os.cpu_count() or 1) // jobs)}
-    from grader.classroom.judges import grade_all
+    from grader.classroom.class_run import grade_all
     from grader.classroom.outputs import OutUnusable, summary
     try:
         entries, reused = grade_all(args.submissions, args.out, jobs=jobs, points=points,

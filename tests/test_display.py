@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from grader import i18n
-from grader.learner import feedback
+from grader.grading import wording
 from grader.learner import notebook
 from grader.portable.warned import noting_warnings, taken_warnings
 from grader.grading.failures import show_input
@@ -48,10 +48,10 @@ def test_the_note_names_the_function_the_warning_and_its_count(lang):
     warned = Counter({("normal", f"UserWarning: w{i}"): 10 - i for i in range(5)})
     i18n.set_language(lang)
     try:
-        lines = feedback.warnings_note(warned).splitlines()
+        lines = wording.warnings_note(warned).splitlines()
     finally:
         i18n.set_language("en")
-    assert len(lines) == feedback.WARNINGS_SHOWN + 1
+    assert len(lines) == wording.WARNINGS_SHOWN + 1
     if lang == "en":
         assert lines[0] == "  warning  normal raised this 10 times: UserWarning: w0"
         assert lines[-1] == "  warning  and 13 warnings of other kinds"

@@ -23,7 +23,8 @@ import pytest
 from grader.classroom import outputs
 from grader.classroom import submission
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES
-from grader.classroom.judges import GraderFault, fold
+from grader.classroom.class_run import fold
+from grader.classroom.judges import GraderFault
 from grader.portable.sources import SourceProblem, notebook_cells
 from grader.classroom.submission import stage, submission_files
 from tests.conftest import KIT_ROOT

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from grader.exercises import MODULES
-from grader.learner.feedback import SHORT
+from grader.grading.grades import SHORT
 from grader.i18n import _, language, set_language
 from grader.classroom.localize import translate_markdown, translate_source
 from grader.classroom.release import (LEARNER_README, NOTEBOOK, STATUS_TABLE, TEMPLATE_COMMENT, WORKFLOW,

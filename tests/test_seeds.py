@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from grader.grading.session import SUITE, run_check, suite_tests_of
+from grader.grading.session import run_check, suite, suite_tests_of
 from tests import alternatives, wrong  # noqa: F401 - register the variants
 from tests.catalogue import ALTERNATIVES, WRONG
 from tests.conftest import KIT_ROOT, run, with_variant
@@ -21,7 +21,7 @@ STABILITY = "test_softmax_is_stable_for_large_logits"
 
 def generated(test_name):
     """Whether a suite test draws examples (only those depend on the seed)."""
-    return hasattr(SUITE[test_name], "hypothesis")
+    return hasattr(suite()[test_name], "hypothesis")
 
 
 def inputs_seen(test_name, grading_seed):

@@ -4,7 +4,7 @@ function that caused it."""
 import pytest
 
 from grader import i18n
-from grader.grading.session import SUITE, exercise_of, run_check, suite_tests_of
+from grader.grading.session import exercise_of, run_check, suite, suite_tests_of
 from grader.grading.checks.convergence import TRAINED_TOGETHER, SharedRuns
 from grader.exercises import NAMES as EXERCISES, TABLE, from_scratch_message
 from grader.grading.mistakes import cause_of, identify
@@ -52,7 +52,7 @@ def test_wrong_implementation_is_caught_and_named_first(variant, tmp_path, reque
     feedback = result["feedback"]
     assert result["mistake"] == named_mistake(variant.exercise, result, statuses), feedback
     for test in variant.caught_by:
-        assert exercise_of(SUITE[test]) == variant.exercise, f"{test} grades another exercise"
+        assert exercise_of(suite()[test]) == variant.exercise, f"{test} grades another exercise"
         # "skipped": a Fashion-MNIST run is not made once an earlier check failed;
         # the own-process test below runs it alone, where it must fail.
         assert statuses.get(test) in ("failed", "error", "timeout", "skipped"), \
@@ -172,7 +172,7 @@ def test_a_fashion_run_is_skipped_after_an_earlier_failure(tmp_path, request):
 
 def test_every_check_catches_some_wrong_implementation():
     caught = {test for variant in WRONG for test in variant.caught_by}
-    assert set(SUITE) - caught == set()
+    assert set(suite()) - caught == set()
 
 
 def test_catalogue_is_large_enough():

@@ -27,7 +27,8 @@ from grader import i18n
 from grader.classroom import sandbox
 from grader.exercises import FILES, MODULES
 from grader.i18n import _
-from grader.classroom.judges import Judges, grade_one
+from grader.classroom.class_run import grade_one
+from grader.classroom.judges import Judges
 from grader.classroom.outputs import failure, gradescope
 from grader.grading.files import atomic_write
 from grader.classroom.submission import stage

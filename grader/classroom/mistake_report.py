@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.exercises import BY_NAME, NAMES
-from grader.learner.feedback import SHORT, clip
+from grader.grading.grades import SHORT, Status
+from grader.learner.feedback import clip
 from grader.i18n import N_, _, language, ngettext
 from grader.grading.files import atomic_write
 
@@ -47,7 +48,7 @@ def mistakes(entries):
     rows = {}
     for entry in sorted(_learners(entries), key=lambda e: str(e["id"])):
         for name, result in _results(entry):
-            if result.get("status", "passed") == "passed":
+            if result.get("status", Status.PASSED) == Status.PASSED:
                 continue
             status = str(result.get("status"))
             mistake = str(result.get("mistake") or f"{name}/{status.replace('_', '-')}")
@@ -109,7 +110,7 @@ def report_html(entries, out="OUT"):
     graded = _graded_exercises(learners)
     parts = [f"<h1>{esc(_(TITLE))}</h1>", _overview(learners)]
     if any("mistake" not in r for e in learners for _name, r in _results(e)
-           if r.get("status", "passed") != "passed"):
+           if r.get("status", Status.PASSED) != Status.PASSED):
         parts.append(f"<p class='note'>{esc(_(OLD_GRADES))}</p>")
     if learners:
         parts += [f"<h2>{esc(_(GLANCE))}</h2>", _histogram(learners),
@@ -135,7 +136,7 @@ def _graded_exercises(learners):
 
 
 def _passed(results):
-    return sum(r.get("status") == "passed" for r in results)
+    return sum(r.get("status") == Status.PASSED for r in results)
 
 
 def _overview(learners):
@@ -213,8 +214,8 @@ TITLE_WIDTH = 90  # columns of a mistake's title in the table at a glance
 def _split(rows):
     """(the mistakes of `rows`, the learners who have not attempted the exercise):
     not attempting is no mistake in the code, and its message says no more."""
-    return ([r for r in rows if r.status != "not_attempted"],
-            [i for r in rows if r.status == "not_attempted" for i in r.learners])
+    return ([r for r in rows if r.status != Status.NOT_ATTEMPTED],
+            [i for r in rows if r.status == Status.NOT_ATTEMPTED for i in r.learners])
 
 
 def _section(name):

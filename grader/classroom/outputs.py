@@ -14,9 +14,11 @@ import statistics
 from pathlib import Path
 
 from grader.exercises import NAME_WIDTH, NAMES
-from grader.learner.feedback import SHORT, code_block, pad
+from grader.grading.grades import SHORT, STATUSES, WORDS, Status
+from grader.grading.wording import pad
+from grader.learner.feedback import code_block
 from grader.grading.files import atomic_write
-from grader.i18n import N_, _
+from grader.i18n import _
 
 # Per-submission files go in OUT/SUBMISSIONS/<id>/, apart from the class's own
 # files, whatever a submission's folder is called.
@@ -26,7 +28,6 @@ CLASS_FILES = ("grades.json", "grades.csv")
 # notes kept for one submission or check.
 MAX_TEXT = 10_000
 MAX_NOTES = 20
-STATUSES = ("passed", "failed", "error", "timeout", "not_attempted", "missing")
 
 
 class OutUnusable(Exception):
@@ -112,7 +113,7 @@ def well_formed(row, points):
 def _well_formed_exercise(result, points):
     return (result["status"] in STATUSES and isinstance(result["feedback"], str)
             and result["max_score"] == points
-            and result["score"] == (points if result["status"] == "passed" else 0))
+            and result["score"] == (points if result["status"] == Status.PASSED else 0))
 
 
 def write_class(out, entries, meta):
@@ -148,7 +149,8 @@ def gradescope(entry, *, visibility="visible", note=""):
                 "output": "\n\n".join([_failure_text(entry), *[note] * bool(note)]),
                 "output_format": "md", "visibility": visibility, "tests": []}
     tests = [{"name": name, "score": r["score"], "max_score": r["max_score"],
-              "status": "passed" if r["status"] == "passed" else "failed",
+              # Gradescope's own two words for a test
+              "status": "passed" if r["status"] == Status.PASSED else "failed",
               "output": f"**{_label(r['status'])}**{_mistake_md(r)}\n\n"
                         f"{code_block(r['feedback'])}",
               "output_format": "md", "visibility": visibility}
@@ -164,14 +166,9 @@ def _failure_text(entry):
                  failure=entry["failure"])
 
 
-# Each status as Gradescope's page says it, translated where shown.
-LABELS = {"passed": N_("passed"), "failed": N_("failed"), "error": N_("error"),
-          "timeout": N_("timed out"), "not_attempted": N_("not attempted"),
-          "missing": N_("missing")}
-
-
 def _label(status):
-    return _(LABELS[status])
+    """`status` as Gradescope's page says it, in the learner's language."""
+    return _(WORDS[status])
 
 
 def _mistake_md(result):
@@ -182,11 +179,11 @@ def _mistake_md(result):
 
 def _summary_md(entry, note):
     exercises = entry["exercises"]
-    passed = [n for n, r in exercises.items() if r["status"] == "passed"]
+    passed = [n for n, r in exercises.items() if r["status"] == Status.PASSED]
     lines = [_("**{score}/{max_score}**: {passed} of {exercises} exercises passed.").format(
         score=entry["score"], max_score=entry["max_score"], passed=len(passed),
         exercises=len(exercises))]
-    todo = next(((n, r) for n, r in exercises.items() if r["status"] != "passed"), None)
+    todo = next(((n, r) for n, r in exercises.items() if r["status"] != Status.PASSED), None)
     if todo:
         lines.append(_("Start with `{exercise}` ({status}): its test below says what was expected"
                        " and what your code gave.").format(exercise=todo[0],
@@ -212,7 +209,7 @@ def feedback_text(entry):
     if entry.get("notes"):
         lines += ["", "--- " + _("about your files"), *entry["notes"]]
     for name, r in entry["exercises"].items():
-        if r["status"] != "passed":
+        if r["status"] != Status.PASSED:
             lines += ["", f"--- {name}: {_(SHORT[r['status']])}", r["feedback"]]
     return "\n".join(lines) + "\n"
 
@@ -237,7 +234,7 @@ def summary(entries, *, reused, sandboxed):
                      f" / {graded[0]['max_score']}")
         lines.append("pass rate per exercise:")
         for name in NAMES:
-            rate = sum(e["exercises"][name]["status"] == "passed" for e in graded) / len(graded)
+            rate = sum(e["exercises"][name]["status"] == Status.PASSED for e in graded) / len(graded)
             lines.append(f"  {name:<{NAME_WIDTH}} {rate:6.1%}")
         slowest = sorted(graded, key=lambda e: -e["seconds"])[:3]
         lines.append("slowest: " + ", ".join(f"{shown(e['id'])} ({e['seconds']:.1f} s)"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from grader.learner import feedback
 from grader.exercises import DEFAULT_POINTS, MODULES, TABLE
-from grader.learner.feedback import SHORT
+from grader.grading.grades import SHORT, Status
 from grader.i18n import LANGUAGES, N_, _, language, set_language
 from grader.classroom.localize import translate_markdown, translate_source
 
@@ -32,12 +32,12 @@ TEMPLATE_COMMENT = re.compile(r"\A<!--.*?-->\n", re.S)
 STATUS_TABLE = "<!-- statuses -->"  # where the README's table of statuses goes
 STATUS_HEADER = N_("| status | meaning |")
 STATUS_MEANINGS = {
-    "passed": N_("every check passed: the exercise earns its points"),
-    "failed": N_("your function returned a wrong result"),
-    "error": N_("your code raised an exception, or a file does not import (the line is shown)"),
-    "timeout": N_("a call took longer than 10 seconds"),
-    "not_attempted": N_("the function still raises `NotImplementedError`"),
-    "missing": N_("there is no such file or function"),
+    Status.PASSED: N_("every check passed: the exercise earns its points"),
+    Status.FAILED: N_("your function returned a wrong result"),
+    Status.ERROR: N_("your code raised an exception, or a file does not import (the line is shown)"),
+    Status.TIMEOUT: N_("a call took longer than 10 seconds"),
+    Status.NOT_ATTEMPTED: N_("the function still raises `NotImplementedError`"),
+    Status.MISSING: N_("there is no such file or function"),
 }
 PYTEST_SETTINGS = re.compile(r"^\[tool\.pytest\.ini_options\]\n(?:(?!\[).*\n)*", re.M)
 LEARNER_PYTEST = """[tool.pytest.ini_options]

@@ -90,7 +90,7 @@ def _is_module(name):
 
 
 # The portable modules a submission's process runs, sent to the worker's zygote.
-RUNTIME = _shipped("grader.portable.serving")
+RUNTIME = {**_shipped("grader.portable.serving"), **_shipped("grader.portable.process")}
 ORACLE_SLICE, RECIPE_SLICE = Slice(oracle.__file__), Slice(Path(recipes.__file__).parent)
 # The outcomes a submission's process may report, by their class's name (a
 # subclass of one, a time limit's, as the class it is).

@@ -7,7 +7,8 @@ import torch
 from grader.grading import source_rule as fromscratch
 from grader.exercises import from_scratch_message
 from grader.grading.data import DataUnavailable
-from grader.learner.feedback import INDENT, label
+from grader.grading.grades import Status
+from grader.grading.wording import INDENT, label
 from grader.i18n import N_, _, msgid
 from grader.grading.mistakes import ERROR, HINT, TITLE, Diagnosed, cause_of, status_cause
 from grader.portable.outcomes import BookAnswer, Crashed, LearnerError, Outcome
@@ -218,9 +219,9 @@ def learner_error_message(error):
 def _outcome_cause(outcome):
     """(cause, words) of an Outcome: its status, or for an error or a failure
     the kind of outcome (a failed one is a BookAnswer or an Endless)."""
-    if outcome.status == "failed":
+    if outcome.status == Status.FAILED:
         return status_cause("calls-d2l" if isinstance(outcome, BookAnswer) else "never-ends")
-    if outcome.status == "error":
+    if outcome.status == Status.ERROR:
         return status_cause("crashed" if isinstance(outcome, Crashed) else "import-error")
     return status_cause(outcome.status.replace("_", "-"))
 
@@ -228,15 +229,15 @@ def _outcome_cause(outcome):
 def classify(error):
     """(status, message) for whatever ended a check; None status = a grader bug."""
     if isinstance(error, Outcome):
-        return error.status, Diagnosed(error.message, *_outcome_cause(error))
+        return Status(error.status), Diagnosed(error.message, *_outcome_cause(error))
     if isinstance(error, CheckFailed):
-        return "failed", Diagnosed(str(error.failure), *error.failure.cause())
+        return Status.FAILED, Diagnosed(str(error.failure), *error.failure.cause())
     if isinstance(error, Skipped):
-        return "skipped", str(error)
+        return Status.SKIPPED, str(error)
     if isinstance(error, LearnerError):
-        return "error", learner_error_message(error)
+        return Status.ERROR, learner_error_message(error)
     if isinstance(error, DataUnavailable):
-        return "error", Diagnosed(str(error), *status_cause("data-unavailable"))
+        return Status.ERROR, Diagnosed(str(error), *status_cause("data-unavailable"))
     for inner in getattr(error, "exceptions", ()):  # Hypothesis may group failures
         status, message = classify(inner)
         if status is not None:
@@ -251,7 +252,7 @@ def apply_from_scratch_rule(learner, exercise, status, message):
     time, which could hide one: grader.grading.source_rule), a passed check fails with
     the rule's message, and a failed one says so too."""
     builtin = learner.take_builtin_used(exercise)
-    if status in ("not_attempted", "missing"):
+    if status in (Status.NOT_ATTEMPTED, Status.MISSING):
         return status, message
     if builtin is None:
         use = fromscratch.first_use_in(learner, exercise)
@@ -260,11 +261,11 @@ def apply_from_scratch_rule(learner, exercise, status, message):
         what, line, dynamic = use
         if dynamic:
             said = fromscratch.dynamic_message(exercise, what, line)
-            return ("failed", Diagnosed(said, *status_cause("from-scratch"))) \
-                if status == "passed" else (status, _also(message, said))
+            return (Status.FAILED, Diagnosed(said, *status_cause("from-scratch"))) \
+                if status == Status.PASSED else (status, _also(message, said))
         builtin = what
-    if status == "passed":
-        return "failed", Diagnosed(from_scratch_message(exercise, builtin, values_right=True),
+    if status == Status.PASSED:
+        return Status.FAILED, Diagnosed(from_scratch_message(exercise, builtin, values_right=True),
                                    *status_cause("from-scratch"))
     return status, _also(message, from_scratch_message(exercise, builtin, False))
 

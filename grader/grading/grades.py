@@ -1,14 +1,44 @@
 """The grade book: per-check outcomes folded into per-exercise statuses and points."""
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import Enum
 
 from grader.exercises import DEFAULT_POINTS, NAMES
-from grader.learner.feedback import label, warnings_note
-from grader.i18n import _, ngettext
+from grader.grading.wording import label, warnings_note
+from grader.i18n import N_, _, ngettext
 from grader.grading.mistakes import cause_of, identify, status_cause
 
+
+class Status(str, Enum):
+    """A check's or an exercise's status. A str, its value: what grades.json and
+    a judge's lines say, and equal to that text."""
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    NOT_ATTEMPTED = "not_attempted"
+    MISSING = "missing"
+    # A check not run by a rule the README states: it counts for nothing, and no
+    # exercise has this status.
+    SKIPPED = "skipped"
+
+    __str__ = str.__str__
+
+
+# Each exercise status's words, translated where shown: SHORT in the grade table,
+# where capitals mark what is to fix, WORDS on the class's pages.
+LABELS = {Status.PASSED: (N_("passed"), N_("passed")),
+          Status.FAILED: (N_("FAILED"), N_("failed")),
+          Status.ERROR: (N_("ERROR"), N_("error")),
+          Status.TIMEOUT: (N_("TIMEOUT"), N_("timed out")),
+          Status.NOT_ATTEMPTED: (N_("not attempted"), N_("not attempted")),
+          Status.MISSING: (N_("MISSING"), N_("missing"))}
+SHORT = {status: short for status, (short, _words) in LABELS.items()}
+WORDS = {status: words for status, (_short, words) in LABELS.items()}
+# The statuses an exercise can have.
+STATUSES = tuple(LABELS)
 # The statuses of later checks listed under an exercise's first failure.
-LATER = ("failed", "error", "timeout")
+LATER = (Status.FAILED, Status.ERROR, Status.TIMEOUT)
 
 
 @dataclass
@@ -16,7 +46,7 @@ class CheckResult:
     """A check's outcome. `cause` and `cause_words`: the mistake its message
     names (grader.grading.mistakes), taken from the message when not given."""
     name: str
-    status: str
+    status: Status
     message: str = ""
     notes: list = field(default_factory=list)
     # [function, warning, times] of what the learner's code warned during the
@@ -41,7 +71,7 @@ class GradeBook:
     def record(self, exercise, result):
         """Note a check's result; a skipped check counts for nothing."""
         self.checks.setdefault(exercise, [])
-        if result.status != "skipped":
+        if result.status != Status.SKIPPED:
             self.checks[exercise].append(result)
 
     def statuses(self, exercise):
@@ -59,7 +89,7 @@ class GradeBook:
         follow from it: their hints could blame code that is right.
         """
         results = self.checks[exercise]
-        bad = [r for r in results if r.status != "passed"]
+        bad = [r for r in results if r.status != Status.PASSED]
         max_score = self.points[exercise]
         warned = Counter()
         for function, text, times in (w for r in results for w in r.warned):
@@ -67,11 +97,11 @@ class GradeBook:
         # What the learner's code warned, once, under the message or the verdict.
         said = "\n" + warnings_note(warned) if warned else ""
         if not results:
-            status, feedback = "error", _("not graded: the run stopped before any of its checks"
+            status, feedback = Status.ERROR, _("not graded: the run stopped before any of its checks"
                                           " ran")
             bad = [CheckResult("", status, feedback)]
         elif not bad:
-            status = "passed"
+            status = Status.PASSED
             feedback = "\n\n".join([_("all {count} checks passed").format(count=len(results))
                                     + said] + [n for r in results for n in r.notes])
         else:
@@ -85,14 +115,14 @@ class GradeBook:
                     "{count} more checks failed, which may follow from this one: {titles}",
                     len(others)).format(count=len(others), titles="; ".join(others))
             feedback += said
-        result = {"status": status, "score": max_score if status == "passed" else 0,
+        result = {"status": status, "score": max_score if status == Status.PASSED else 0,
                   "max_score": max_score, "feedback": feedback}
         if bad:
             first = bad[0]
             result["mistake"], result["mistake_title"] = identify(
                 exercise, first.status, first.cause, first.cause_words, first.name,
                 title(first.message, exercise))
-        elif status != "passed":
+        elif status != Status.PASSED:
             result["mistake"], result["mistake_title"] = identify(
                 exercise, status, *status_cause("not-graded"), "", "")
         return result
@@ -119,7 +149,7 @@ def parse_points(entries, source):
 
 def failed(statuses):
     """Whether an exercise whose checks so far have `statuses` has failed one."""
-    return any(status != "passed" for status in statuses or ())
+    return any(status != Status.PASSED for status in statuses or ())
 
 
 def used_up(budget):

@@ -6,60 +6,15 @@ message. One text, rendered by each front-end its own way.
 {"status", "score", "max_score", "feedback"}}}.
 """
 import re
-import unicodedata
 
 from grader.exercises import BY_NAME, NAME_WIDTH
-from grader.i18n import N_, _, ngettext
+from grader.grading.grades import SHORT, Status
+from grader.grading.wording import columns, pad
+from grader.i18n import _
 
-# Each status's word in the table, translated where shown: _(SHORT[status]).
-SHORT = {"passed": N_("passed"), "failed": N_("FAILED"), "error": N_("ERROR"),
-         "timeout": N_("TIMEOUT"), "not_attempted": N_("not attempted"), "missing": N_("MISSING")}
 # Statuses whose message the learner needs to read (not attempted says itself).
-TO_READ = ("failed", "error", "timeout", "missing")
+TO_READ = (Status.FAILED, Status.ERROR, Status.TIMEOUT, Status.MISSING)
 TABLE_WIDTH = 64  # terminal columns of a message's first line in the table
-
-
-def columns(text):
-    """The columns `text` takes in a terminal: two for a wide (CJK) character."""
-    return sum(1 + (unicodedata.east_asian_width(c) in "WF") for c in text)
-
-
-def pad(text, width):
-    """`text` followed by spaces up to `width` terminal columns (as f"{text:<n}"
-    for English, and for Chinese, whose characters take two columns each)."""
-    return text + " " * (width - columns(text))
-
-
-def label(word):
-    """A message's label column, "  hint     " (two spaces, the word padded to
-    eight columns, a space): `word` is already in the learner's language."""
-    return f"  {pad(word, 8)} "
-
-
-# The width of label(): a value's later lines are indented by as much.
-INDENT = " " * 11
-
-
-# Kinds of warning named one by one in an exercise's feedback; the rest are counted.
-WARNINGS_SHOWN = 3
-
-
-def warnings_note(warned):
-    """The lines that say what the learner's code warned, each kind once:
-    `warned` is {(function, "Category: message"): times}, the most raised
-    first (see grader.portable.warned)."""
-    kinds = sorted(warned.items(), key=lambda item: -item[1])
-    lines = [label(_("warning")) + ngettext("{function} raised this once: {warning}",
-                                            "{function} raised this {count} times: {warning}",
-                                            times).format(function=function, count=times,
-                                                          warning=text)
-             for (function, text), times in kinds[:WARNINGS_SHOWN]]
-    rest = sum(times for _kind, times in kinds[WARNINGS_SHOWN:])
-    if rest:
-        lines.append(label(_("warning")) + ngettext(
-            "and {count} warning of other kinds", "and {count} warnings of other kinds",
-            rest).format(count=rest))
-    return "\n".join(lines)
 
 
 def clip(text, width):
@@ -111,7 +66,7 @@ def table_rows(grade):
 
 
 def total_line(grade):
-    passed = sum(r["status"] == "passed" for r in grade["exercises"].values())
+    passed = sum(r["status"] == Status.PASSED for r in grade["exercises"].values())
     total = pad(_("total"), NAME_WIDTH + 15)
     return (f"  {total} {grade['score']:>3}/{grade['max_score']:<3}  "
             + f"({passed_text(passed, len(grade['exercises']))})")
@@ -124,7 +79,7 @@ def passed_text(passed, exercises):
 
 def next_exercise(grade):
     """The first exercise, in chapter order, that has not passed; None if all have."""
-    return next((n for n, r in grade["exercises"].items() if r["status"] != "passed"), None)
+    return next((n for n, r in grade["exercises"].items() if r["status"] != Status.PASSED), None)
 
 
 def next_lines(grade, command):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grader.learner import feedback
 from grader.exercises import BY_NAME
+from grader.grading.grades import SHORT, Status
 from grader.i18n import N_, _
 
 
@@ -37,16 +38,16 @@ def job_summary(grade):
     """The grade (GradeBook.as_json()) as Markdown, in the learner's language: the
     total, the grade table, then each exercise to fix with its message."""
     exercises = grade["exercises"]
-    passed = sum(r["status"] == "passed" for r in exercises.values())
+    passed = sum(r["status"] == Status.PASSED for r in exercises.values())
     heading = _("d2l chapter 3: your grade")
     columns = " | ".join(_(word) for word in COLUMNS)
     lines = [f"## {heading}: {grade['score']}/{grade['max_score']}", "",
              feedback.passed_text(passed, len(exercises)), "",
              f"| {columns} |", "| --- | --- | ---: |"]
-    lines += [f"| `{name}` | {_(feedback.SHORT[r['status']])} | {r['score']}/{r['max_score']} |"
+    lines += [f"| `{name}` | {_(SHORT[r['status']])} | {r['score']}/{r['max_score']} |"
               for name, r in exercises.items()]
     for name, message in feedback.messages(grade):
-        status = _(feedback.SHORT[exercises[name]["status"]])
+        status = _(SHORT[exercises[name]["status"]])
         lines += ["", f"### `{name}`: {status}", "", feedback.code_block(message)]
     return "\n".join(lines) + "\n"
 
@@ -71,7 +72,7 @@ def annotations(grade, folder, root):
     notebook, a missing function), without a file if that is not under root."""
     commands = []
     for name, message in feedback.messages(grade):
-        status = _(feedback.SHORT[grade["exercises"][name]["status"]])
+        status = _(SHORT[grade["exercises"][name]["status"]])
         props = {}
         path = Path(folder, f"{BY_NAME[name].module}.py").resolve() if name in BY_NAME else None
         if path is not None and path.is_relative_to(Path(root).resolve()):

@@ -27,11 +27,13 @@ import torch
 from grader import i18n
 from grader.learner import kernel as book
 from grader.learner import feedback
+from grader.grading.grades import SHORT, Status
 from grader.grading.session import grade
 from grader.exercises import BY_NAME, DEFAULT_POINTS, MODULES, NAMES, seam_spec
 from grader.grading.data import shared_features
 from grader.i18n import N_, _, speaking
 from grader.portable.oracle import ORACLE, showing_nothing
+from grader.portable.process import freeze_loaded, ignore_book_float_warning, use_threads
 from grader.learner.replay import note, replayed, with_note
 from grader.portable.seam import Learner
 
@@ -41,9 +43,9 @@ COMMAND = 'grader.check("{}")'
 # the learner's .py file; in a notebook these are said instead (translated where
 # shown; {kind}: KINDS').
 NOTEBOOK_MESSAGES = {
-    "not_attempted": N_("{name}() still raises NotImplementedError: write it in its cell of"
+    Status.NOT_ATTEMPTED: N_("{name}() still raises NotImplementedError: write it in its cell of"
                         " the notebook, run that cell, then check again."),
-    "missing": N_("{name}: the notebook defines no {kind} {name}(): run the cell that defines"
+    Status.MISSING: N_("{name}: the notebook defines no {kind} {name}(): run the cell that defines"
                   " it (or define it under that name), then check again."),
 }
 KINDS = {True: N_("class"), False: N_("function")}
@@ -138,15 +140,13 @@ def grading_lightly():
     """While the block runs: pyplot's interactive mode is off, so that the inline
     backend does not hold every figure the checks draw until the cell ends;
     what the kernel held before is out of the garbage collector's sight
-    (gc.freeze), so that its full passes skip the million objects of torch,
-    Hypothesis and IPython (a third of a second each, in the middle of a check);
+    (freeze_loaded), so that its full passes skip the million objects of torch,
+    Hypothesis and IPython;
     and no warning is shown: the kit's own are not the learner's to read, and
     the learner's code's are counted (grader.portable.warned) and said once.
     All are as they were after it."""
     import matplotlib.pyplot as plt
-    freezing = gc.get_freeze_count() == 0
-    if freezing:
-        gc.freeze()
+    freezing = freeze_loaded()
     try:
         with plt.ioff(), warnings.catch_warnings():
             warnings.showwarning = _not_shown
@@ -180,12 +180,10 @@ def _graded(names, exercise, call_timeout, allow_builtins, points, fashion):
     chosen = NAMES if exercise is None else (exercise,)
     with kept_as_it_was(names), warnings.catch_warnings(), showing_nothing(), grading_lightly(), \
             book.grading():
-        # As under pytest: the book's float(l.sum()) in train_epoch_ch3 makes torch
-        # warn, and it is right there. One thread: the checks' tensors are small.
-        # The checks' figures are not shown (showing_nothing): Animator's alone
+        # As under pytest: the book's float warning hidden, one thread. The checks' figures are not shown (showing_nothing): Animator's alone
         # draw dozens, which took seconds to render in the notebook.
-        warnings.filterwarnings("ignore", "Converting a tensor with requires_grad", UserWarning)
-        torch.set_num_threads(1)
+        ignore_book_float_warning()
+        use_threads(1)
         replay = replayed(names)
         graded_names = names if replay is None else replay.names(names)
         with nullcontext() if replay is None else kept_as_it_was(vars(replay.cells.module)):
@@ -248,13 +246,13 @@ class Result:
         rows = "".join(
             f"<tr><td style='{LEFT}'><code>{esc(name)}</code></td>"
             f"<td style='{LEFT};color:{COLOURS[r['status']]};font-weight:bold'>"
-            f"{esc(_(feedback.SHORT[r['status']]))}</td>"
+            f"{esc(_(SHORT[r['status']]))}</td>"
             f"<td style='{RIGHT}'>{r['score']}/{r['max_score']}</td>"
             f"<td style='{LEFT};{MONOSPACE}'>"
             f"{esc(feedback.first_line(r)) if r['status'] in feedback.TO_READ else ''}</td></tr>"
             for name, r in self.grade["exercises"].items())
         if not feedback.graded_alone(self.grade):
-            passed = sum(r["status"] == "passed" for r in self.grade["exercises"].values())
+            passed = sum(r["status"] == Status.PASSED for r in self.grade["exercises"].values())
             total = esc(feedback.passed_text(passed, len(self.grade["exercises"])))
             rows += (f"<tr><td style='{LEFT}'><b>{esc(_('total'))}</b></td><td></td>"
                      f"<td style='{RIGHT}'><b>{self.score}/{self.grade['max_score']}</b></td>"
@@ -273,12 +271,12 @@ class Result:
                   f"{esc(feedback.first_line(r))}</summary>"
                   f"<pre style='{PRE}'>{esc(r['feedback'])}</pre></details>"
                   for name, r in self.grade["exercises"].items()
-                  if r["status"] == "passed" and "\n" in r["feedback"]]
+                  if r["status"] == Status.PASSED and "\n" in r["feedback"]]
         return "".join(parts) + "</div>"
 
 
-COLOURS = {"passed": "#2e7d32", "failed": "#c62828", "error": "#c62828", "timeout": "#c62828",
-           "missing": "#c62828", "not_attempted": "#9a6700"}
+COLOURS = {Status.PASSED: "#2e7d32", Status.FAILED: "#c62828", Status.ERROR: "#c62828",
+           Status.TIMEOUT: "#c62828", Status.MISSING: "#c62828", Status.NOT_ATTEMPTED: "#9a6700"}
 # The HTML's styles, inline on each element, where they win over the page's
 # stylesheet (JupyterLab's right-aligned table cells).
 LEFT = "text-align:left;vertical-align:top;padding:0.25em 0.75em 0.25em 0"

@@ -1,6 +1,5 @@
 """The pytest plugin: options, the `exercise` marker, the learner fixture, and the
 grade report (per-check statuses, the summary table, --grade-json)."""
-import gc
 import importlib.util
 import json
 import os
@@ -14,26 +13,23 @@ from grader import environment, i18n
 from grader.learner import feedback
 from grader.learner import github
 from grader.grading import profiles
-from grader.grading.checks.convergence import SharedRuns
 from grader.exercises import FILES, NAMES, seam_spec
-from grader.grading.data import raw_folder, shared_features
-from grader.grading.grades import CheckResult, GradeBook, failed, parse_points
+from grader.grading.data import shared_features
+from grader.grading.grades import SHORT, CheckResult, Status, parse_points
+from grader.grading.session import FINAL_UNDER_PYTEST, Session, internal_error, learners
+from grader.grading.wording import columns
 from grader.i18n import _
 from grader.portable.warned import taken_warnings
 from grader.portable.oracle import ORACLE
+from grader.portable.process import BOOK_FLOAT_WARNING, freeze_loaded, use_threads
 from grader.options import HELP_ALLOW, HELP_DATA, HELP_EXAMPLES, HELP_EXERCISE, HELP_IMPL, \
     HELP_JSON, HELP_LANG, HELP_PLOT, HELP_POINTS, HELP_SEED, HELP_TIMEOUT, EXAMPLES
 from grader.grading.profiles import without_shrinking
 from grader.learner.progress import Progress
-from grader.grading.failures import apply_from_scratch_rule, classify
-from grader.portable.outcomes import Missing, NotAttempted, TimedOut
 from grader.portable.seam import Learner
 
 # A whole check may take this long; a learner's single call has --call-timeout.
 CHECK_TIMEOUT = 600
-# Outcomes that every later call of the same function would repeat, message and all.
-REPEATED = {"not_attempted": NotAttempted, "missing": Missing}
-SHORT = feedback.SHORT
 
 
 def pytest_addoption(parser):
@@ -60,15 +56,12 @@ def pytest_configure(config):
         environment.check()
     except environment.BrokenEnvironment as e:
         raise pytest.UsageError(str(e)) from None
-    # One thread: the checks' tensors are small, and more threads than a busy
-    # machine has free cores make every operation wait for the others.
-    torch.set_num_threads(1)
+    use_threads(1)
     # The drawing checks draw headless: pyplot opens no window (unless asked to).
     os.environ.setdefault("MPLBACKEND", "Agg")
     config.addinivalue_line("markers", "exercise(name): the exercise a grading test belongs to")
-    # The book's float(l.sum()) in train_epoch_ch3 makes torch warn; it is right there.
-    config.addinivalue_line("filterwarnings",
-                            "ignore:Converting a tensor with requires_grad:UserWarning")
+    # pytest sets each test's warning filters from its ini options.
+    config.addinivalue_line("filterwarnings", f"ignore:{BOOK_FLOAT_WARNING}:UserWarning")
     try:
         points = parse_points(config.getini("d2l_points"), "ini option d2l_points")
         points = parse_points([f"{k}={v}" for k, v in points.items()] + config.getoption("points"),
@@ -88,7 +81,12 @@ def pytest_configure(config):
             raise pytest.UsageError(_("--examples {examples}: must be at least 1").format(
                 examples=examples))
         profiles.use_examples(examples)
-    config.stash[BOOK] = GradeBook(points)
+    root = _data_root(config)
+    plot_dir = config.getoption("fashion_plot_dir")
+    config.stash[SESSION] = Session(points, grading_seed=config.getoption("grading_seed"),
+                                    fashion=lambda: shared_features(root), data_root=root,
+                                    plot_dir=Path(plot_dir) if plot_dir else None,
+                                    final=FINAL_UNDER_PYTEST, say_not_run=True)
 
 
 def chosen_language(config):
@@ -138,7 +136,7 @@ def allow_builtins(config):
     return config.getini("d2l_allow_builtins") if option is None else option
 
 
-BOOK = pytest.StashKey[GradeBook]()
+SESSION = pytest.StashKey[Session]()
 OWN_SUMMARY = pytest.StashKey[float]()  # when the run began, if the kit closes it
 PROGRESS = pytest.StashKey[tuple]()
 # What was not run or failed when the learner's files were loaded, one note per file.
@@ -162,20 +160,19 @@ def pytest_collection_modifyitems(config, items):
     for item in graded:
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(CHECK_TIMEOUT))
-    profiles.seed_suite({item.obj for item in graded}, config.getoption("grading_seed"))
+    config.stash[SESSION].seed({item.obj for item in graded})
 
 
 def pytest_collection_finish(session):
-    # torch, Hypothesis and the suite are loaded: move their objects out of the
-    # garbage collector's sight. Its full passes (Hypothesis makes one when its
-    # first test starts, pytest one or two at the end) then take milliseconds
-    # instead of a third of a second in all.
-    gc.freeze()
+    # torch, Hypothesis and the suite are loaded: the garbage collector's full
+    # passes (Hypothesis makes one when its first test starts, pytest one or two
+    # at the end) skip them.
+    freeze_loaded()
     if session.config.option.collectonly:
         return
     graded = {_exercise(item) for item in session.items} - {None}
     for name in sorted(graded, key=NAMES.index):
-        session.config.stash[BOOK].expect(name)
+        session.config.stash[SESSION].book.expect(name)
     if graded:
         # What the grade is of, taken before any check runs: the learner may save meanwhile.
         folder = resolve_impl(session.config.getoption("impl"), session.config.rootpath)
@@ -205,10 +202,12 @@ def learner(request):
     """The implementation under grading, behind the seam (grader.portable.seam.Learner)."""
     config = request.config
     folder = resolve_impl(config.getoption("impl"), config.rootpath)
-    learner = Learner(folder, seam_spec(allow_builtins(config)),
-                      call_timeout=config.getoption("call_timeout"), stand_ins=vars(ORACLE))
-    config.stash[NOTES] = list(learner.load_notes().values())
-    return learner
+    session = config.stash[SESSION]
+    session.learner = Learner(folder, seam_spec(allow_builtins(config)),
+                              call_timeout=config.getoption("call_timeout"),
+                              stand_ins=vars(ORACLE))
+    config.stash[NOTES] = list(session.learner.load_notes().values())
+    return session.learner
 
 
 def _data_root(config):
@@ -217,34 +216,25 @@ def _data_root(config):
     return Path(root) if root else None
 
 
+# The suite's other fixtures are the grading session's (Session.fixture).
 @pytest.fixture(scope="session")
 def fashion_mnist(request):
-    """((X_train, y_train), (X_test, y_test)): features that read as float32 (n, 784)
-    in [0, 1] (grader.grading.data.load_features), int64 labels."""
-    return shared_features(_data_root(request.config))
+    return request.config.stash[SESSION].fixture("fashion_mnist")
 
 
 @pytest.fixture(scope="session")
 def fashion_mnist_raw(request):
-    """A function giving the folder of the four raw Fashion-MNIST files
-    (grader.grading.data.raw_folder): called by the check, so that missing
-    data is that check's error."""
-    return lambda: raw_folder(_data_root(request.config))
+    return request.config.stash[SESSION].fixture("fashion_mnist_raw")
 
 
 @pytest.fixture(scope="session")
 def fashion_runs(request, learner):
-    """The Fashion-MNIST runs shared by several checks (SharedRuns); the data
-    is loaded by the first run, not for a check that is skipped."""
-    return SharedRuns(learner, lambda: shared_features(_data_root(request.config)),
-                      request.config.stash[BOOK].statuses)
+    return request.config.stash[SESSION].fixture("fashion_runs")
 
 
 @pytest.fixture(scope="session")
 def fashion_plot_dir(request):
-    """--fashion-plot-dir as a Path, or None."""
-    folder = request.config.getoption("fashion_plot_dir")
-    return Path(folder) if folder else None
+    return request.config.stash[SESSION].fixture("fashion_plot_dir")
 
 
 def pytest_report_header(config):
@@ -265,7 +255,7 @@ def pytest_runtest_call(item):
     """A check of an exercise that already failed one is not shrunk (its message
     is only listed under the first failure's)."""
     name = _exercise(item)
-    if name is None or not failed(item.config.stash[BOOK].statuses(name)):
+    if name is None or item.config.stash[SESSION].shrinks(name):
         return (yield)
     with without_shrinking(item.obj):
         return (yield)
@@ -284,15 +274,13 @@ def pytest_sessionstart(session):
 
 
 def pytest_runtest_setup(item):
-    """A function that already hung, is not attempted or is missing is not called
-    again, and its check sets nothing up (e.g. Fashion-MNIST): each call would
-    end the same way. The check gets the same status and message."""
+    """A check the session does not run (Session.repeated: its function already
+    hung, is not attempted or is missing) sets nothing up (e.g. Fashion-MNIST):
+    it ends at once, as the session says."""
     name = _exercise(item)
-    for earlier in item.config.stash[BOOK].checks.get(name, []):
-        if earlier.status == "timeout":
-            raise TimedOut(name, _("not run, as {message}").format(message=earlier.message))
-        if earlier.status in REPEATED:
-            raise REPEATED[earlier.status](name, earlier.message)
+    repeat = None if name is None else item.config.stash[SESSION].repeated(name)
+    if repeat is not None:
+        raise repeat
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
@@ -300,7 +288,7 @@ def pytest_runtest_makereport_for_learner_outcomes(item, call):
     """A check ended by the learner's code gets a report without pytest's
     traceback, which the report below replaces with the learner's message and
     which takes longer to build than most checks take to run."""
-    if _exercise(item) is None or call.excinfo is None or classify(call.excinfo.value)[0] is None:
+    if _exercise(item) is None or call.excinfo is None or not learners(call.excinfo.value):
         return None
     sections = [(f"Captured {key} {when}", text) for when, key, text in item._report_sections]
     return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
@@ -315,36 +303,34 @@ def pytest_runtest_makereport(item, call):
     warned = taken_warnings()  # what the learner's code warned in this phase of the check
     if name is None or call.when == "teardown" or (call.when == "setup" and report.passed):
         return
-    status, message = ("passed", "") if call.excinfo is None else classify(call.excinfo.value)
+    session = item.config.stash[SESSION]
+    status, message = session.verdict(name, call.excinfo and call.excinfo.value,
+                                      item.funcargs.get("learner"))
     internal = status is None  # not the learner's doing: keep pytest's traceback
     if internal:
-        status, message = "error", _("internal error in the grader: {message} (please report"
-                                     " it, with this traceback)").format(message=message) \
-            + "\n" + report.longreprtext
-    elif "learner" in item.funcargs:
-        status, message = apply_from_scratch_rule(item.funcargs["learner"], name, status, message)
-    if status in ("not_attempted", "missing", "skipped"):
+        status, message = Status.ERROR, internal_error(message, report.longreprtext)
+    if status in (Status.NOT_ATTEMPTED, Status.MISSING, Status.SKIPPED):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1], message)
-    elif status != "passed" and not internal:
+    elif status != Status.PASSED and not internal:
         report.outcome = "failed"
         report.longrepr = message
-    report.d2l_status = status
+    report.d2l_status = str(status)  # a plain str, as reports are sent between processes
     notes = [value for key, value in item.user_properties if key == "feedback"]
-    item.config.stash[BOOK].record(name, CheckResult(item.name, status, message, notes, warned))
+    session.record(name, CheckResult(item.name, status, message, notes, warned))
 
 
 def pytest_report_teststatus(report, config):
     status = getattr(report, "d2l_status", None)
-    if status in ("not_attempted", "missing"):
+    if status in (Status.NOT_ATTEMPTED, Status.MISSING):
         return _(SHORT[status]), "n", _(SHORT[status]).upper()
-    if status == "timeout":
-        return "failed", "T", _(SHORT["timeout"])
+    if status == Status.TIMEOUT:
+        return "failed", "T", _(SHORT[Status.TIMEOUT])
     return None
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    book = config.stash[BOOK]
+    book = config.stash[SESSION].book
     if not book.checks:
         return
     grade = book.as_json()
@@ -363,9 +349,8 @@ def pytest_terminal_summary(terminalreporter, config):
             tw.write_line(text)
     section(tw, _("d2l chapter 3: your grade"))
     for _name, status, row in feedback.table_rows(grade):
-        tw.write_line(row, green=status == "passed",
-                      red=status in ("failed", "error", "timeout", "missing"),
-                      yellow=status == "not_attempted")
+        tw.write_line(row, green=status == Status.PASSED, red=status in feedback.TO_READ,
+                      yellow=status == Status.NOT_ATTEMPTED)
     if not feedback.graded_alone(grade):
         tw.write_line(feedback.total_line(grade), bold=True)
         for line in feedback.next_lines(grade, "pytest exercises --exercise {}"):
@@ -381,12 +366,12 @@ def pytest_terminal_summary(terminalreporter, config):
 def section(tw, title, sep="=", bold=True):
     """tw.section(title, sep, bold), as wide as pytest's other lines when the
     title holds Chinese characters, which take two columns each."""
-    wide = feedback.columns(title) - len(title)
+    wide = columns(title) - len(title)
     tw.write_sep(sep, title, fullwidth=tw._tw.fullwidth - wide if wide else None, bold=bold)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    book = session.config.stash[BOOK]
+    book = session.config.stash[SESSION].book
     if not book.checks:
         return
     grade = {**book.as_json(), "notes": session.config.stash.get(NOTES, [])}

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from grader.exercises import BY_NAME, MODULES, NAMES
+from grader.grading.grades import Status
 from grader.i18n import _
 from grader.grading.files import GRADER_DIGEST, atomic_write
 
@@ -75,14 +76,14 @@ class Progress:
             pass  # a read-only folder still grades; it only forgets
 
     def passed(self):
-        return sum(self.status(n) == "passed" for n in NAMES)
+        return sum(self.status(n) == Status.PASSED for n in NAMES)
 
     def first_open(self, after=None):
         """The first exercise in chapter order (after `after`, wrapping round)
         not known to pass as the files are now; None when all do."""
         start = NAMES.index(after) + 1 if after else 0
         order = NAMES[start:] + NAMES[:start]
-        return next((n for n in order if self.status(n) != "passed"), None)
+        return next((n for n in order if self.status(n) != Status.PASSED), None)
 
     def bar(self):
         done = self.passed()

@@ -26,7 +26,8 @@ from grader.portable.outcomes import TimedOut
 from grader.portable.places import KERNEL_CELL
 from grader.portable.time_limits import time_limit
 from grader.exercises import BY_NAME, MODULES
-from grader.learner.feedback import label
+from grader.grading.grades import Status
+from grader.grading.wording import label
 from grader.i18n import _
 
 # How long running the history's definitions again may take, as an import's.
@@ -128,7 +129,7 @@ def note(replay, live, exercise, status):
     graded definition does not, or None."""
     cells = replay.cells
     definition = cells.definitions.get(exercise)
-    if replay.stopped is not None and status != "passed":
+    if replay.stopped is not None and status != Status.PASSED:
         return _("Running your notebook's definitions again took longer than {seconds} s, so"
                  " the grader stopped at {cell}; the cells after it were not run.").format(
                      seconds=f"{REPLAY_SECONDS:g}", cell=in_cell(replay.stopped))
@@ -152,7 +153,7 @@ def note(replay, live, exercise, status):
                      error=f"{type(error).__name__}: {error}")
     again = sorted(name for name in reads - cells.definitions.keys()
                    if cells.assigned_in.get(name, 0) > cells.defined_in[exercise])
-    if again and status != "passed":
+    if again and status != Status.PASSED:
         return _("{exercise} reads {name}, which {cell} assigned again after {defined} defined"
                  " {exercise}: the grader graded {exercise} with that {name}, as the name holds"
                  " it when your cells have all run.").format(

@@ -21,7 +21,7 @@ import pytest
 
 from grader import i18n
 from grader.exercises import BY_NAME, NAME_WIDTH, NAMES
-from grader.learner.feedback import SHORT
+from grader.grading.grades import SHORT, Status
 from grader.i18n import N_, _
 from grader.learner.progress import Progress
 from grader.grading.suite import MODULE_NAMES
@@ -76,7 +76,7 @@ class Screen:
         """The exercise the learner is on: its status, feedback and what to do next."""
         self.say(f"\n{self.where(name)}: {_(SHORT[result['status']])}\n")
         self.say(result["feedback"])
-        if result["status"] == "not_attempted":
+        if result["status"] == Status.NOT_ATTEMPTED:
             self.hint(name)
         self.say(f"\n{progress.bar()}")
         self.say(_("save {file} to grade it again").format(
@@ -167,7 +167,7 @@ class Watch:
             name = self.current
             self.screen.say(_("grading {exercise} ...").format(exercise=name))
             result = self.grade([name])[name]
-            if result["status"] != "passed":
+            if result["status"] != Status.PASSED:
                 self.screen.result(name, result, self.progress)
                 return
             self.screen.passed(name, result)

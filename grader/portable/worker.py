@@ -222,8 +222,8 @@ def main():
     # Figures are drawn, never shown, here: pyplot picks no window system.
     os.environ["MPLBACKEND"] = "Agg"
     os.environ["HOME"] = config["scratch"][0]
-    import torch
-    torch.set_num_threads(config["threads"])
+    sys.meta_path.insert(0, Shipped(config["modules"]))
+    importlib.import_module("grader.portable.process").use_threads(config["threads"])
     # The book's training.py reads with torchvision and draws with pyplot: imported
     # once here, so that no context pays for them and the learner's import time
     # limit counts only the learner's own code. The code runs on the CPU: triton,
@@ -236,7 +236,6 @@ def main():
         except ImportError:
             pass
     data = map_data(config["data_file"])
-    sys.meta_path.insert(0, Shipped(config["modules"]))
     serving = importlib.import_module("grader.portable.serving")
     # A context's process cannot read this one's memory or descriptors, and
     # the processes a context leaves behind come to this one to be ended.

@@ -73,12 +73,12 @@ def main():
     sampler = Sampler(learner)
     sampler.start()
     time.sleep(0.5)
-    run_check = batch.run_check
+    run_check = batch.Session.run_check
 
-    def sampled(name, *args, **kwargs):
+    def sampled(session, name, *args, **kwargs):
         sampler.check = name
-        return run_check(name, *args, **kwargs)
-    batch.run_check = sampled
+        return run_check(session, name, *args, **kwargs)
+    batch.Session.run_check = sampled
     try:
         graded = batch.grade(learner, DEFAULT_POINTS, exercises=options.exercises)
     finally:

@@ -1,7 +1,7 @@
 """Convergence checks: d2l's training recipes (grader/portable/recipes/) run with the
 learner's functions among the oracle's, so a failure is pinned on the learner's."""
 from grader.grading.checks.common import Called, seeded
-from grader.grading.grades import failed
+from grader.grading.grades import Status, failed
 from grader.i18n import N_, _
 from grader.portable.oracle import ORACLE, with_learner
 from grader.grading.failures import Skipped
@@ -177,7 +177,7 @@ class SharedRuns:
     def _passing(self, exercise):
         """Graded in this run, with every check so far passed."""
         statuses = self.results(exercise)
-        return bool(statuses) and all(status == "passed" for status in statuses)
+        return bool(statuses) and all(status == Status.PASSED for status in statuses)
 
     def _run_quietly(self, team, recipe, bar):
         """The team's run if it converges, else None (whatever went wrong)."""
