@@ -10,6 +10,7 @@ where the learner's code runs: it imports only torch and the standard library.
 """
 import contextlib
 import os
+import sys
 import traceback
 import warnings
 from dataclasses import dataclass
@@ -573,7 +574,6 @@ class new_figures_closed:  # noqa: N801 - a context manager, used as a function
 
 def _pyplot():
     """matplotlib.pyplot if something imported it (no figure exists without it), else None."""
-    import sys
     return sys.modules.get("matplotlib.pyplot")
 
 
@@ -609,11 +609,11 @@ def draw_images(fns, *, case):
     the first axes returned, else the last new one), as [[width, height] in
     inches, one [image data or None, title, x axis hidden, y axis hidden] per
     axes]] (None where there is none)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.axes import Axes
     imgs, num_rows, num_cols, titles, scale = image_case(case)
     with new_figures_closed() as made:
         result = fns.show_images(imgs, num_rows, num_cols, titles, scale)
+        import matplotlib.pyplot as plt  # after the learner's call: a stub's needs none
+        from matplotlib.axes import Axes
         items = list(result.flatten() if hasattr(result, "flatten") else result) \
             if hasattr(result, "__len__") else []
         returned = [type(result).__name__, len(result) if hasattr(result, "__len__") else None,
@@ -662,10 +662,10 @@ def drive_animator(fns, *, case):
     """fns.Animator(*args) then its add(x, y) calls, of ANIMATOR_CASES[case]:
     [the figure's size in inches, describe_axes of each of its axes] (the type's
     name of its `fig` if that is no Figure)."""
-    from matplotlib.figure import Figure
     args, adds = ANIMATOR_CASES[case]
     with new_figures_closed():
         animator = fns.Animator(*args)
+        from matplotlib.figure import Figure  # after the learner's call: a stub's needs none
         for x, y in adds:
             animator.add(x, y)
         fig = getattr(animator, "fig", None)
@@ -731,10 +731,8 @@ def images_from_cache(raw, cache):
     where reading would hold 55 MB more per process. Each read maps the file
     anew, so two datasets share no writes. Any other file, and every file if
     `cache` is None or cannot be mapped, is read as before."""
-    try:
-        from torchvision.datasets import mnist
-    except ImportError:  # the learner's own import of torchvision fails as it would
-        mnist = None
+    # Imported by the learner's code if it reads with torchvision: not for a stub.
+    mnist = sys.modules.get("torchvision.datasets.mnist")
     if mnist is None or cache is None:
         yield
         return
