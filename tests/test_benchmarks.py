@@ -32,6 +32,6 @@ def test_benchmark_runs_in_its_quick_form(script, tmp_path):
     extra, printed = QUICK[script]
     done = subprocess.run([sys.executable, str(BENCHMARKS / f"{script}.py"), "--quick",
                            *(arg.format(tmp=tmp_path) for arg in extra)],
-                          cwd=KIT, capture_output=True, text=True, timeout=300)
+                          cwd=KIT, capture_output=True, text=True, timeout=540)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     assert printed in done.stdout, done.stdout[-2000:]
