@@ -1,12 +1,13 @@
 """Benchmark: d2l 3.6's DataLoader recipe vs the kit's in-memory softmax regression.
 
-Usage: python tests/benchmarks/bench_fashion_mnist.py [--runs 3] [--data-dir DIR]
+Usage: python tests/benchmarks/bench_fashion_mnist.py [--runs 3] [--data-dir DIR] [--quick]
 
 Both sides train softmax regression from scratch on the real Fashion-MNIST for
 10 epochs (W ~ N(0, 0.01), b = 0, lr 0.1, batch 256, summed cross-entropy,
 sgd with the batch size, test accuracy after every epoch), using the
 reference functions in solutions/. Only the 10 epochs are timed; loading the
 data is timed separately. torch's thread count is left at its default.
+--quick (CI's form, so that the script cannot rot): one run of one epoch each.
 """
 import argparse
 import os
@@ -41,7 +42,7 @@ def d2l_loaders(root):
             data.DataLoader(test, BATCH_SIZE, shuffle=False, num_workers=4))
 
 
-def d2l_run(train_iter, test_iter, seed):
+def d2l_run(train_iter, test_iter, seed, num_epochs=NUM_EPOCHS):
     """d2l 3.6.6's train_ch3 with the from-scratch net; returns (train_loss, train_acc, test_acc)."""
     torch.manual_seed(seed)
     W = torch.normal(0, 0.01, size=(NUM_INPUTS, NUM_OUTPUTS), requires_grad=True)
@@ -50,7 +51,7 @@ def d2l_run(train_iter, test_iter, seed):
     def net(X):
         return sm_ref.softmax(torch.matmul(X.reshape((-1, W.shape[0])), W) + b)
 
-    for _ in range(NUM_EPOCHS):
+    for _ in range(num_epochs):
         loss_sum, correct, count = 0.0, 0.0, 0
         for X, y in train_iter:  # train_epoch_ch3
             y_hat = net(X)
@@ -85,7 +86,9 @@ def main():
                         help=f"data root (default: ${fm.ENV_VAR} or ~/.cache/d2lkit)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch.set_num_threads(N) first (default: leave torch's default)")
+    parser.add_argument("--quick", action="store_true", help="one run of one epoch (CI's form)")
     args = parser.parse_args()
+    runs, epochs = (1, 1) if args.quick else (args.runs, NUM_EPOCHS)
     root = args.data_dir or fm.default_root()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -93,7 +96,7 @@ def main():
     warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}, "
-          f"data root {root}, {args.runs} runs of {NUM_EPOCHS} epochs each")
+          f"data root {root}, {runs} runs of {epochs} epochs each")
 
     # Data loading, timed apart from training.
     if fm.DEBIAN_DIR.is_dir():
@@ -118,15 +121,15 @@ def main():
                                 sgd=lr_ref.sgd, accuracy=sm_ref.accuracy)
 
     def kit(run):
-        e = evaluate_epochs(fns, train_softmax_regression(fns, train, num_epochs=NUM_EPOCHS,
+        e = evaluate_epochs(fns, train_softmax_regression(fns, train, num_epochs=epochs,
                                                           lr=LR, batch_size=BATCH_SIZE, seed=run),
                             test)[-1]
         return e.train_loss, e.train_acc, e.test_acc
 
     train_iter, test_iter = d2l_loaders(root)
     results = {
-        "(a) d2l DataLoader": timed(lambda run: d2l_run(train_iter, test_iter, run), args.runs),
-        "(b) kit in-memory": timed(kit, args.runs),
+        "(a) d2l DataLoader": timed(lambda run: d2l_run(train_iter, test_iter, run, epochs), runs),
+        "(b) kit in-memory": timed(kit, runs),
     }
     for name, (median, times, (loss, train_acc, test_acc)) in results.items():
         print(f"{name:20s} median {median:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times)})"

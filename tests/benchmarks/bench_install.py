@@ -4,7 +4,7 @@ the pair from PyPI, then the kit (`pip install -e .`, which picks everything
 else within the declared ranges, numpy included, as a learner's install
 would), and grades the reference solutions: each must score 100/100.
 
-Usage: python tests/benchmarks/bench_install.py [--pairs oldest newest broken]
+Usage: python tests/benchmarks/bench_install.py [--pairs oldest newest broken] [--quick]
 
 oldest: Python 3.10 (the oldest the kit declares), torch and torchvision at the
   floors pyproject.toml declares, numpy as pip resolves it (2.x).
@@ -18,6 +18,10 @@ git) to install, so that nothing is written into this checkout; both are
 removed after.
 It downloads PyTorch's wheels from PyPI (a few GB the first time) and takes
 minutes per pair.
+--quick (CI's form, so that the script cannot rot; offline): installs nothing.
+It checks only what it can without the network: that pyproject.toml's ranges
+parse and admit the packages of this Python, and which interpreter each pair
+would use. That the oldest pair installs and grades needs the full run.
 """
 import argparse
 import json
@@ -49,6 +53,38 @@ def floors():
         if match:
             found[match.group(1)] = match.group(2)
     return found
+
+
+def admitted():
+    """[(requirement, the version installed here or None, whether it is admitted)]
+    of pyproject.toml's dependencies, for this Python's packages."""
+    from importlib import metadata
+    from packaging.requirements import Requirement
+    rows = []
+    for requirement in map(Requirement, dependencies()):
+        try:
+            version = metadata.version(requirement.name)
+        except metadata.PackageNotFoundError:
+            version = None
+        rows.append((requirement, version, version is not None
+                     and requirement.specifier.contains(version, prereleases=True)))
+    return rows
+
+
+def quick(plans):
+    """CI's offline form: the declared ranges against this Python's packages,
+    and the interpreter of each pair; 0 if every range admits what is here."""
+    ok = True
+    for requirement, version, fits in admitted():
+        print(f"{str(requirement):<24} here {version or 'missing':<14}"
+              f" {'admitted' if fits else 'NOT ADMITTED'}")
+        ok &= fits
+    for name, (python, packages, _) in plans.items():
+        print(f"{name:<7} would use {python or 'no such Python here'}:"
+              f" {' '.join(packages) or '(default resolution)'}")
+    print("this Python's packages are within the declared ranges" if ok
+          else "FAILED: a declared range does not admit this Python's package")
+    return 0 if ok else 1
 
 
 def run(command, **kwargs):
@@ -140,6 +176,8 @@ def main():
                         choices=["oldest", "newest", "broken"])
     parser.add_argument("--keep", metavar="DIR", help="make the venvs in DIR/<pair> and keep"
                                                       " them (a rerun reuses them)")
+    parser.add_argument("--quick", action="store_true",
+                        help="offline: check the declared ranges against this Python (CI's form)")
     args = parser.parse_args()
     floor = floors()
     plans = {
@@ -151,6 +189,8 @@ def main():
                                             if not d.startswith(("torch", "numpy")))],
                    ["--no-deps", "-e"]),
     }
+    if args.quick:
+        return quick(plans)
     results = [pair(name, *plans[name], keep=args.keep) for name in args.pairs]
     ok = True
     for r in results:

@@ -2,13 +2,14 @@
 proportional set size (PSS; the worker's DataLoader forks counted with it),
 anonymous and file-backed, at the peak of each check.
 
-Usage: python tests/benchmarks/bench_memory.py [--top 10] [--exercises NAME ...]
+Usage: python tests/benchmarks/bench_memory.py [--top 10] [--exercises NAME ...] [--quick]
 
 Grades the reference solutions as the instructor command does (grader.grading.session.grade
 with a RemoteLearner), this process standing for the judge and the worker
 outside the sandbox, while a thread reads /proc/PID/smaps_rollup every 5 ms.
 Prints the checks with the highest peaks, and the two processes before the
-first check. bench_platform.py measures the whole `grade` command against the
+first check. --quick (CI's form, so that the script cannot rot): linreg only,
+the top 3. bench_platform.py measures the whole `grade` command against the
 platform's limits; this one says which check and which process to look at.
 """
 import argparse
@@ -65,7 +66,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=10)
     parser.add_argument("--exercises", nargs="+", choices=NAMES)
+    parser.add_argument("--quick", action="store_true", help="linreg only, the top 3 (CI's form)")
     options = parser.parse_args()
+    if options.quick:
+        options.exercises, options.top = ["linreg"], 3
     torch.set_num_threads(1)
     keep_large_buffers_apart()  # as the judge does
     box = Sandbox(sandbox=False)

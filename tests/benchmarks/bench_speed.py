@@ -1,10 +1,17 @@
 """The speed issue's table: every run as a ratio to a bare start
 (`python -c "import torch, pytest, hypothesis"`) measured in the same run.
 
-Usage: python tests/benchmarks/bench_speed.py [--runs 5] [--compare DIR]
-                                              [--parts learner busy batch endless watch
-                                                       failing lang]
+Usage: python tests/benchmarks/bench_speed.py [--runs 5] [--compare DIR] [--quick]
+                                              [--parts targets learner busy batch endless
+                                                       watch failing lang chapter]
 
+targets (the default): issue 34's table, each row as a ratio with its target:
+  the untouched stubs (`pytest exercises`) and the reference (`pytest
+  exercises --impl solutions`) against the bare start; the reference beside a
+  CPU-bound process against the same alone; `grade --jobs 2` on 4 reference
+  copies, in submissions per minute. With --quick (CI's form, so that the script
+  cannot rot): one run, the reference's rows on one exercise and a class of one
+  copy of the stubs: the figures then say nothing of the targets.
 learner: `pytest exercises --impl solutions`, the untouched stubs, and each
   exercise alone (--exercise NAME), medians of --runs.
 busy: the full learner run while a second one runs beside it, against the
@@ -59,6 +66,12 @@ from tests.conftest import PRELUDE, variant_source  # noqa: E402
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 BARE = [sys.executable, "-c", "import torch, pytest, hypothesis"]
 FAILING = f"{len(NAMES)} typical failing"
+CPU_BOUND = [sys.executable, "-c", "while True: pass"]
+# Issue 34's targets: (the row's name, the bound, True if the figure must be at most it).
+TARGETS = {"stubs": ("untouched stubs (x bare)", 1.3, True),
+           "reference": ("the reference, --impl solutions (x bare)", 4.0, True),
+           "busy": ("the same beside a CPU-bound one (x quiet)", 2.0, True),
+           "class": ("grade --jobs 2, 4 reference copies (/min)", 10.0, False)}
 
 
 def pytest_args(*args):
@@ -95,6 +108,38 @@ def busy_medians(kits, runs):
             other.wait()
         result[kit] = (statistics.median(quiet), statistics.median(busy))
     return result
+
+
+def beside_cpu_bound(command, kit):
+    """Wall time of `command` while CPU_BOUND runs beside it."""
+    other = subprocess.Popen(CPU_BOUND, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return wall(command, kit)
+    finally:
+        other.kill()
+        other.wait()
+
+
+def target_figures(kit, runs, quick, tmp):
+    """{row of TARGETS: (seconds, figure)} of `kit`, and the bare start's seconds,
+    all medians of `runs` interleaved runs (the class's of half as many)."""
+    reference = pytest_args("--impl", "solutions", *(["--exercise", "sgd"] if quick else []))
+    times = {"bare": [], "stubs": [], "reference": [], "busy": []}
+    for _ in range(runs):
+        for name, command in (("bare", BARE), ("stubs", pytest_args()),
+                              ("reference", reference)):
+            times[name].append(wall(command, kit))
+        times["busy"].append(beside_cpu_bound(reference, kit))
+    bare, stubs, ref, busy = (statistics.median(t) for t in times.values())
+    size, copied = (1, "exercises") if quick else (4, "solutions")
+    for i in range(size):
+        shutil.copytree(kit / copied, Path(tmp) / "class" / f"s{i}",
+                        ignore=shutil.ignore_patterns(STATE_FILE, "__pycache__", "test_*.py"))
+    grade = [sys.executable, "-m", "grader", "grade", f"{tmp}/class", "--out", f"{tmp}/out",
+             "--jobs", "2", "--regrade"]
+    graded = statistics.median(wall(grade, kit) for _ in range(max(1, runs // 2)))
+    return {"stubs": (stubs, stubs / bare), "reference": (ref, ref / bare),
+            "busy": (busy, busy / ref), "class": (graded, size * 60 / graded)}, bare
 
 
 def with_mistakes(folder, variants):
@@ -222,10 +267,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--compare", metavar="DIR", help="an earlier kit to measure beside this one")
-    parser.add_argument("--parts", nargs="+", default=["learner", "busy", "batch", "endless"],
-                        choices=["learner", "busy", "batch", "endless", "watch", "failing",
-                                 "lang", "chapter"])
+    parser.add_argument("--parts", nargs="+", default=["targets"],
+                        choices=["targets", "learner", "busy", "batch", "endless", "watch",
+                                 "failing", "lang", "chapter"])
+    parser.add_argument("--quick", action="store_true",
+                        help="CI's form: one run of the targets part, on small sizes")
     options = parser.parse_args()
+    if options.quick:
+        options.runs, options.parts = 1, ["targets"]
     kits = [KIT] + ([Path(options.compare).resolve()] if options.compare else [])
     head = f"{'run':<44}" + "".join(f"{'this kit' if k == KIT else 'compared':>22}" for k in kits)
     print(head)
@@ -235,6 +284,18 @@ def main():
     def row(name, values):
         print(f"{name:<44}" + "".join(f"{v:>22}" for v in values))
 
+    if "targets" in options.parts:
+        figures, bares = {}, {}
+        for kit in kits:
+            with tempfile.TemporaryDirectory() as tmp:
+                figures[kit], bares[kit] = target_figures(kit, options.runs, options.quick, tmp)
+        row("bare start, interleaved with the runs (s)", [f"{bares[k]:.2f}" for k in kits])
+        for key, (name, bound, at_most) in TARGETS.items():
+            row(name, [f"{figures[k][key][0]:.1f} s = {figures[k][key][1]:.2f}"
+                       f" ({'<=' if at_most else '>='} {bound:g}"
+                       f"{'' if (figures[k][key][1] <= bound) == at_most else ', MISSED'})"
+                       for k in kits])
+        row("load average (1 min) at the end", [f"{os.getloadavg()[0]:.2f}"])
     if "learner" in options.parts:
         commands = {"pytest exercises --impl solutions": pytest_args("--impl", "solutions"),
                     "untouched stubs": pytest_args()}

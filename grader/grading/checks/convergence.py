@@ -63,10 +63,11 @@ def _train(exercise, learner, exercises, recipe, *args, call=None, **kwargs):
 def run_against_oracle(learner, exercise, recipe, call, kept=None, **kwargs):
     """(the learner's result, the oracle's) of recipe(fns, **kwargs), the
     learner's `exercise` among the oracle's functions in the first run; a crash
-    in it fails `exercise`, `call` saying what was run. `kept`: the oracle's
-    result where it is kept already (grader.grading.drawings), not run again."""
+    in it fails `exercise`, `call` saying what was run. `kept`: a function giving
+    the oracle's result where it is kept already (grader.grading.drawings), not
+    run again; called after the learner's run, which a stub ends."""
     return _train(exercise, learner, (exercise,), recipe, call=call, **kwargs), \
-        recipe(ORACLE, **kwargs) if kept is None else kept
+        recipe(ORACLE, **kwargs) if kept is None else kept()
 
 
 def check_linear_regression_training_converges(learner, exercise,

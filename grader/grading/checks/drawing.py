@@ -29,8 +29,9 @@ def _images(learner, case):
     """(Called, the learner's draw_images, the oracle's) for image_case(case)."""
     code, comment = IMAGE_CALLS[case]
     call = f"{code}  # {_(comment)}"
-    got, expected = run_against_oracle(learner, "show_images", draw_images, call,
-                                       oracle_drawing(draw_images, case), case=case)
+    got, expected = run_against_oracle(
+        learner, "show_images", draw_images, call,
+        lambda: oracle_drawing(draw_images, case), case=case)
     return Called("show_images", call), got, expected
 
 
@@ -151,8 +152,9 @@ ANIMATOR_CALLS = {
 def _animate(learner, case):
     """(Called, the learner's drive_animator, the oracle's) for ANIMATOR_CASES[case]."""
     call = ANIMATOR_CALLS[case]
-    got, expected = run_against_oracle(learner, "Animator", drive_animator, call,
-                                       oracle_drawing(drive_animator, case), case=case)
+    got, expected = run_against_oracle(
+        learner, "Animator", drive_animator, call,
+        lambda: oracle_drawing(drive_animator, case), case=case)
     c = Called("Animator", call)
     if isinstance(got, str) or not got[1]:
         c.fail(_("has no figure to draw on"),

@@ -55,11 +55,11 @@ def draw_images(fns, *, case):
     the first axes returned, else the last new one), as [[width, height] in
     inches, one [image data or None, title, x axis hidden, y axis hidden] per
     axes]] (None where there is none)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.axes import Axes
     imgs, num_rows, num_cols, titles, scale = image_case(case)
     with new_figures_closed() as made:
         result = fns.show_images(imgs, num_rows, num_cols, titles, scale)
+        import matplotlib.pyplot as plt  # after the learner's call: a stub's needs none
+        from matplotlib.axes import Axes
         items = list(result.flatten() if hasattr(result, "flatten") else result) \
             if hasattr(result, "__len__") else []
         returned = [type(result).__name__, len(result) if hasattr(result, "__len__") else None,
@@ -108,10 +108,10 @@ def drive_animator(fns, *, case):
     """fns.Animator(*args) then its add(x, y) calls, of ANIMATOR_CASES[case]:
     [the figure's size in inches, describe_axes of each of its axes] (the type's
     name of its `fig` if that is no Figure)."""
-    from matplotlib.figure import Figure
     args, adds = ANIMATOR_CASES[case]
     with new_figures_closed():
         animator = fns.Animator(*args)
+        from matplotlib.figure import Figure  # after the learner's call: a stub's needs none
         for x, y in adds:
             animator.add(x, y)
         fig = getattr(animator, "fig", None)
