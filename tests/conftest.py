@@ -12,7 +12,9 @@ import pytest
 from grader.grading.session import run_check
 from grader.exercises import BY_NAME, seam_spec
 from grader.portable.oracle import ORACLE
-from grader.classroom.remote import RemoteLearner, Sandbox, read_submission
+from grader.classroom.remote import RemoteLearner
+from grader.classroom.submission import read_submission
+from grader.classroom.zygote import Sandbox
 from grader.portable.seam import Learner
 
 KIT_ROOT = Path(__file__).resolve().parent.parent

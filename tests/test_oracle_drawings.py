@@ -58,7 +58,9 @@ import sys
 from grader.grading import session as batch
 from grader.exercises import DEFAULT_POINTS, seam_spec
 from pathlib import Path
-from grader.classroom.remote import RemoteLearner, Sandbox, read_submission
+from grader.classroom.remote import RemoteLearner
+from grader.classroom.submission import read_submission
+from grader.classroom.zygote import Sandbox
 box = Sandbox()
 learner = RemoteLearner(read_submission(Path("solutions")), seam_spec(), box)
 graded = batch.grade(learner, DEFAULT_POINTS, exercises=["show_images", "Animator"])

@@ -6,7 +6,9 @@ import pytest
 
 from grader.grading import session as batch
 from grader.grading import data as fashion_mnist
-from grader.classroom import remote
+from grader.classroom import remote, zygote
+from grader.classroom.submission import read_submission
+from grader.portable import wire
 from grader.exercises import DEFAULT_POINTS, seam_spec
 from tests.conftest import KIT_ROOT, make_impl, run
 
@@ -16,13 +18,13 @@ CHECK = "test_softmax_trains_on_fashion_mnist"
 @pytest.fixture
 def sent(monkeypatch):
     """The size of each message the judge sends to a worker."""
-    sizes, encode = [], remote.wire.encode
+    sizes, encode = [], wire.encode
 
     def measured(message):
         data = encode(message)
         sizes.append(len(data))
         return data
-    monkeypatch.setattr(remote.wire, "encode", measured)
+    monkeypatch.setattr(wire, "encode", measured)
     return sizes
 
 
@@ -39,10 +41,10 @@ def test_a_worker_that_cannot_map_the_cache_is_sent_the_images(tmp_path, request
                                                                monkeypatch):
     unreadable = tmp_path / "fashion-mnist.pt"
     unreadable.write_bytes(b"not a torch file")
-    monkeypatch.setattr(remote.fashion_mnist, "cache_file", lambda: str(unreadable))
-    box = remote.Sandbox()  # a sandbox of its own: it starts with the unreadable cache
+    monkeypatch.setattr(fashion_mnist, "cache_file", lambda: str(unreadable))
+    box = zygote.Sandbox()  # a sandbox of its own: it starts with the unreadable cache
     request.addfinalizer(box.kill)
-    learner = remote.RemoteLearner(remote.read_submission(KIT_ROOT / "solutions"), seam_spec(),
+    learner = remote.RemoteLearner(read_submission(KIT_ROOT / "solutions"), seam_spec(),
                                    box, call_timeout=5.0)
     request.addfinalizer(learner.close)
     assert learner.sandbox.mapped is None

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.classroom.remote import RECIPE_RESULTS, RECIPE_SLICE
+from grader.classroom.replies import RECIPE_RESULTS, RECIPE_SLICE
 from grader.classroom.slicing import Slice
 from grader.portable import recipes
 

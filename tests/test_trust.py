@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -245,7 +244,8 @@ def test_a_process_killed_from_outside_is_graded_again_not_blamed(tmp_path, requ
 def test_a_module_whose_import_hangs_says_so_for_each_of_its_exercises(tmp_path, request):
     from grader.grading.session import grade
     from grader.exercises import DEFAULT_POINTS, seam_spec
-    from grader.classroom.remote import RemoteLearner, read_submission
+    from grader.classroom.remote import RemoteLearner
+    from grader.classroom.submission import read_submission
     folder = tmp_path / "impl"
     folder.mkdir()
     for m in MODULES:
@@ -289,7 +289,8 @@ def test_no_context_is_sent_the_grader_s_function_of_an_exercise_it_runs(tmp_pat
 def test_the_worker_is_sent_its_modules_but_never_the_oracle_or_the_recipes_whole():
     """What the zygote imports as grader.portable is the closure of serving's
     imports; the oracle and the recipes reach a context only in slices."""
-    from grader.classroom.remote import RUNTIME, TEMPLATES, WITHHELD
+    from grader.classroom.replies import TEMPLATES
+    from grader.classroom.zygote import RUNTIME, WITHHELD
     assert {"grader.portable.serving", "grader.portable.seam", "grader.portable.wire"} <= set(RUNTIME)
     assert not [name for name in RUNTIME if name.startswith(WITHHELD)]
     assert "{file} could not be imported: {error}" in TEMPLATES  # loading's, not seam's
@@ -318,9 +319,9 @@ def test_the_grader_s_outcomes_raised_by_the_learner_are_its_errors(tmp_path, re
       {"label": "x", "file": {"a": 1}}]],             # a value that is no text
 ])
 def test_a_message_from_a_submission_s_process_is_the_kit_s_or_refused(parts):
-    from grader.classroom.remote import _words
+    from grader.classroom.replies import words
     with pytest.raises(ValueError):
-        _words(parts)
-    assert _words([["{label}() still raises NotImplementedError: write it in {file}",
+        words(parts)
+    assert words([["{label}() still raises NotImplementedError: write it in {file}",
                     {"label": "x", "file": "y.py"}]]) == \
         "x() still raises NotImplementedError: write it in y.py"

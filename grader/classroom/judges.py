@@ -75,7 +75,9 @@ def judge(points, options, parent):
     i18n.set_language(options.get("lang", "en"))
     from grader.grading.session import GraderFailed
     from grader.exercises import seam_spec
-    from grader.classroom.remote import RemoteLearner, Sandbox, SandboxBroken, read_submission
+    from grader.classroom.remote import RemoteLearner
+    from grader.classroom.submission import read_submission
+    from grader.classroom.zygote import Sandbox, SandboxBroken
     use_threads(options["threads"])
     spec = seam_spec(options["allow_builtins"])
 

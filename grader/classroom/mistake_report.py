@@ -22,7 +22,7 @@ from pathlib import Path
 
 from grader.exercises import BY_NAME, NAMES
 from grader.grading.grades import SHORT, Status
-from grader.learner.feedback import clip
+from grader.grading.wording import clip
 from grader.i18n import N_, _, language, ngettext
 from grader.grading.files import atomic_write
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from grader.exercises import NAME_WIDTH, NAMES
 from grader.grading.grades import SHORT, STATUSES, WORDS, Status
 from grader.grading.wording import pad
-from grader.learner.feedback import code_block
+from grader.grading.wording import code_block
 from grader.grading.files import atomic_write
 from grader.i18n import _
 

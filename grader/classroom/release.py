@@ -19,7 +19,7 @@ import re
 import shutil
 from pathlib import Path
 
-from grader.learner import feedback
+from grader.grading import wording
 from grader.exercises import DEFAULT_POINTS, MODULES, TABLE
 from grader.grading.grades import SHORT, Status
 from grader.i18n import LANGUAGES, N_, _, language, set_language
@@ -170,7 +170,7 @@ def chapter3_notebook(exercises_dir):
         for exercise in (e for e in TABLE if e.module == module):
             if exercise.name not in defs:
                 raise ReleaseError(f"{module}.py has no stub for {exercise.name}")
-            cells += [("markdown", f"### {feedback.heading(exercise.name)}"),
+            cells += [("markdown", f"### {wording.heading(exercise.name)}"),
                       ("code", translate_source(defs[exercise.name])),
                       ("code", f'grader.check("{exercise.name}")')]
     cells += [("markdown", _(CHECK_ALL_INTRO)), ("code", "grader.check()")]

@@ -20,7 +20,6 @@ import struct
 import subprocess
 import sys
 import sysconfig
-from pathlib import Path
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SCRATCH_MB = 64

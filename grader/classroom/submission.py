@@ -186,3 +186,27 @@ def stage(folder, into, *, anywhere=False):
 def _write(path, data):
     path.write_bytes(data)
     os.chmod(path, 0o644)
+
+
+# The most a learner file may hold for the grader to send it to the sandbox.
+MAX_FILE = 16 << 20
+
+
+def read_submission(folder):
+    """{file name: bytes} of the learner's modules and notebooks at the top of
+    `folder`: regular files only, never through a symbolic link, each at most MAX_FILE."""
+    files = {}
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name) if folder.is_dir() else ():
+        wanted = entry.name.endswith(".ipynb") or entry.name in {f"{m}.py" for m in MODULES}
+        if wanted and entry.is_file(follow_symlinks=False):
+            with open(entry.path, "rb", opener=no_follow) as f:
+                data = f.read(MAX_FILE + 1)
+            if len(data) <= MAX_FILE:
+                files[entry.name] = data
+    return files
+
+
+def no_follow(path, flags):
+    return os.open(path, flags | os.O_NOFOLLOW)
+
+

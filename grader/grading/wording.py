@@ -2,8 +2,10 @@
 Chinese character takes two), the label column of a message ("  hint     "),
 and the note of what the learner's code warned. The grading core words its
 messages with these; the front-ends lay out their tables with them."""
+import re
 import unicodedata
 
+from grader.exercises import BY_NAME
 from grader.i18n import _, ngettext
 
 
@@ -48,3 +50,28 @@ def warnings_note(warned):
             "and {count} warning of other kinds", "and {count} warnings of other kinds",
             rest).format(count=rest))
     return "\n".join(lines)
+
+
+def clip(text, width):
+    """`text` cut at the last word boundary before `width` terminal columns (see
+    columns()), with "..." if cut."""
+    if columns(text) <= width:
+        return text
+    head = text[:next(i for i in range(len(text) + 1) if columns(text[:i + 1]) > width - 3)]
+    cut = head.rsplit(" ", 1)[0] if " " in head else head
+    return cut.rstrip(" ,;:") + "..."
+
+
+def heading(name):
+    """"softmax (d2l 3.6.2)": the exercise `name` and its section of the book,
+    in the learner's language."""
+    return _("{exercise} (d2l {section})").format(exercise=name,
+                                                  section=_(BY_NAME[name].section))
+
+
+def code_block(text):
+    """`text` verbatim in Markdown (Gradescope's page, GitHub's job summary): fenced
+    by more backticks than it holds in a row."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"

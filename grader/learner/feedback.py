@@ -5,26 +5,15 @@ message. One text, rendered by each front-end its own way.
 `grade` is GradeBook.as_json(): {"score", "max_score", "exercises": {name:
 {"status", "score", "max_score", "feedback"}}}.
 """
-import re
 
-from grader.exercises import BY_NAME, NAME_WIDTH
+from grader.exercises import NAME_WIDTH
 from grader.grading.grades import SHORT, Status
-from grader.grading.wording import columns, pad
+from grader.grading.wording import clip, code_block, columns, heading, pad  # noqa: F401
 from grader.i18n import _
 
 # Statuses whose message the learner needs to read (not attempted says itself).
 TO_READ = (Status.FAILED, Status.ERROR, Status.TIMEOUT, Status.MISSING)
 TABLE_WIDTH = 64  # terminal columns of a message's first line in the table
-
-
-def clip(text, width):
-    """`text` cut at the last word boundary before `width` terminal columns (see
-    columns()), with "..." if cut."""
-    if columns(text) <= width:
-        return text
-    head = text[:next(i for i in range(len(text) + 1) if columns(text[:i + 1]) > width - 3)]
-    cut = head.rsplit(" ", 1)[0] if " " in head else head
-    return cut.rstrip(" ,;:") + "..."
 
 
 WIDTH = 80  # as pytest's terminal summary when its output is not a terminal
@@ -34,13 +23,6 @@ def rule(title, fill="="):
     """The title centred in a line of `fill` WIDTH columns wide (see columns()),
     as pytest writes its section lines."""
     return f" {title} ".center(WIDTH - (columns(title) - len(title)), fill)
-
-
-def heading(name):
-    """"softmax (d2l 3.6.2)": the exercise `name` and its section of the book,
-    in the learner's language."""
-    return _("{exercise} (d2l {section})").format(exercise=name,
-                                                  section=_(BY_NAME[name].section))
 
 
 def graded_alone(grade):
@@ -97,11 +79,3 @@ def messages(grade):
     """(exercise, its whole message) for each exercise whose message is to be read."""
     return [(name, result["feedback"]) for name, result in grade["exercises"].items()
             if result["status"] in TO_READ]
-
-
-def code_block(text):
-    """`text` verbatim in Markdown (Gradescope's page, GitHub's job summary): fenced
-    by more backticks than it holds in a row."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}"

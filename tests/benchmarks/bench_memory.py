@@ -29,7 +29,9 @@ from bench_platform import rollup  # noqa: E402
 from grader.grading import session as batch  # noqa: E402
 from grader.exercises import DEFAULT_POINTS, NAMES, seam_spec  # noqa: E402
 from grader.classroom.judges import keep_large_buffers_apart  # noqa: E402
-from grader.classroom.remote import RemoteLearner, Sandbox, read_submission  # noqa: E402
+from grader.classroom.remote import RemoteLearner  # noqa: E402
+from grader.classroom.submission import read_submission  # noqa: E402
+from grader.classroom.zygote import Sandbox  # noqa: E402
 
 def with_forks(pid):
     """rollup(pid) summed with its descendants', and "forks": how many there are."""

@@ -1,7 +1,6 @@
 """Checks of the concise models of d2l 3.3 and 3.7: a function that returns a
 new nn.Sequential, judged by its layers, its initial weights and by training
 it with the book's recipe (grader.grading.checks.convergence)."""
-import torch
 
 from grader.portable.recipes.concise import describe_model
 from grader.grading.checks.common import Called, seeded
