@@ -30,7 +30,7 @@ from grader.classroom import sandbox as sandbox_
 from grader.portable import seam
 from grader.exercises import BY_NAME, MODULES
 from grader.i18n import _
-from grader.portable.loading import import_too_long, not_imported
+from grader.portable.importing import import_too_long, not_imported
 from grader.portable.outcomes import BrokenModule, Crashed, LearnerError, RecipeCrashed, TimedOut
 from grader.classroom.replies import (ORACLE_SLICE, OUTCOMES, RECIPE_RESULTS, RECIPE_SLICE,
                                       RECIPE_USES, STATUS_OUTCOMES, decode, encode, encode_data,

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from grader.portable.cells import Cells, is_definition
-from grader.portable.loading import LoadNotes, importing, unique_name
+from grader.portable.importing import LoadNotes, importing, unique_name
 from grader.portable.outcomes import TimedOut
 from grader.portable.places import KERNEL_CELL
 from grader.portable.time_limits import time_limit

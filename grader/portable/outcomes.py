@@ -7,7 +7,7 @@ import sys
 
 # The kit's modules whose code makes outcomes: an outcome made by any other code
 # (the learner's) is not sealed.
-MAKERS = ("grader.portable.time_limits", "grader.portable.loading", "grader.portable.seam")
+MAKERS = ("grader.portable.time_limits", "grader.portable.importing", "grader.portable.seam")
 
 
 class Outcome(BaseException):

@@ -23,7 +23,7 @@ import torch
 
 from grader.portable.book import BOOK_CALLS, BOOK_HELPERS, BOOK_LENT, BookCalled, book_message
 from grader.portable.from_scratch import FromScratch
-from grader.portable.loading import load_module, load_notebook
+from grader.portable.importing import load_module, load_notebook
 from grader.portable.outcomes import (BookAnswer, BrokenModule, Endless, LearnerError, Missing,
                                       NotAttempted, Outcome)
 from grader.portable.places import learner_frames
