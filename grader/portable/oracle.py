@@ -1,14 +1,12 @@
-"""The grader's truth: the chapter-3 functions built from PyTorch's own
-operations (torch.softmax, nll_loss, cross_entropy, mse_loss, smooth_l1_loss, linear,
-DataLoader, a foreach update), never from the reference solutions, so that a copy of the kit
-that grades holds no answers. Most of them are the built-ins the from-scratch
-rule forbids learners. Same names and signatures as the exercises (grader.exercises).
+"""The grader's truth: the chapter-3 functions built from PyTorch's own operations
+(torch.softmax, nll_loss, cross_entropy, mse_loss, smooth_l1_loss, linear, DataLoader, a
+foreach update), never from the reference solutions, so that a copy of the kit that grades
+holds no answers. Most of them are the built-ins the from-scratch rule forbids learners.
+Same names and signatures as the exercises (grader.exercises).
 
-The training helpers of 3.5 and 3.6 (show_images to predict_ch3) call each other and the
-functions above, never a learner's: they stand in for the learner's own while
-one of the learner's is graded (attribution, see grader.portable.seam.Learner). So do
-the book's helpers from 2.4 and IPython (set_axes, use_svg_display, display),
-which the exercises do not ask learners to write.
+The helpers of 3.5 and 3.6 (show_images to predict_ch3) call each other and the functions
+above, never a learner's: they stand in for the learner's own while one of the learner's is
+graded (grader.portable.seam.Learner), as do the book's set_axes, use_svg_display, display.
 """
 import itertools
 import math
@@ -97,9 +95,8 @@ def sgd(params, lr, batch_size):
 
 
 def huber_loss(y_hat, y, delta=1.0):
-    """Per example, y_hat's shape, not reduced: d2l-zh 2.x 3.3 exercise 2's
-    |e| - delta / 2 beyond delta, e**2 / (2 delta) within, which PyTorch calls
-    SmoothL1Loss (beta=delta); its HuberLoss is delta times this."""
+    """Per example, y_hat's shape, not reduced: d2l-zh 2.x 3.3 exercise 2's |e| - delta / 2
+    beyond delta, e**2 / (2 delta) within: SmoothL1Loss (beta=delta), HuberLoss / delta."""
     return F.smooth_l1_loss(y_hat, y.reshape(y_hat.shape), reduction="none", beta=delta)
 
 
@@ -216,9 +213,8 @@ def predict_ch3(net, test_iter, n=6):
 def load_array(data_arrays, batch_size, is_train=True):
     """PyTorch's DataLoader over a TensorDataset, shuffled iff is_train."""
     return DataLoader(TensorDataset(*data_arrays), batch_size, shuffle=is_train)
-# --- Drawing and loading (3.5.1-3.5.3, 3.6.6) ----------------------------------
-# matplotlib and torchvision are imported when first drawn or loaded: most
-# gradings never need them.
+# Drawing and loading (3.5.1-3.5.3, 3.6.6): matplotlib and torchvision are imported
+# when first drawn or loaded, as most gradings never need them.
 
 
 def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
