@@ -45,8 +45,7 @@ def keep_large_buffers_apart():
     """glibc's malloc: buffers of 1 MB and more (a block of float images, a batch
     of logits) get pages of their own, given back when freed. By default the
     bound rises to the largest buffer freed so far, and the heap then grows by
-    every such buffer and never shrinks: about 40 MB more in a judge grading the
-    reference solutions. The worker does the same (grader/portable/worker.py)."""
+    every such buffer and never shrinks (tests/benchmarks/bench_memory.py). The worker does the same (grader/portable/worker.py)."""
     ctypes.CDLL(None).mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
 
 

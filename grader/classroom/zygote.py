@@ -70,8 +70,8 @@ RUNTIME = {**_shipped("grader.portable.serving"), **_shipped("grader.portable.pr
 # Beyond the worker's own alarm, how long to wait before killing it.
 GRACE = 5.0
 STARTUP = 120.0
-# The largest reply the judge reads (the largest real one, a training run's
-# weights per epoch, is well under 1 MB).
+# The largest reply the judge reads, far above the largest real one (a training
+# run's weights per epoch).
 MAX_REPLY = 16 << 20
 # Processes (and threads) a sandbox may run at once: a context's, its
 # DataLoader's four workers and their threads fit well under it.

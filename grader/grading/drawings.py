@@ -2,8 +2,8 @@
 the learner's with: computed once for each version of the kit's code and of
 the libraries that draw them, and kept in the data root beside Fashion-MNIST.
 
-A grading that finds them there does not import matplotlib in the judge (25 MB
-and about a second of CPU): that is every submission on Gradescope, whose
+A grading that finds them there does not import matplotlib in the judge, nor
+pay for drawing: that is every submission on Gradescope, whose
 setup.sh computes them when it builds the image.
 """
 import functools

@@ -234,7 +234,7 @@ class Session:
 def _loading_first(item):
     """Sort key of (name, test) putting the load_data_fashion_mnist checks first
     (the order of the rest kept): their four DataLoader processes then come and
-    go before the training checks have brought Fashion-MNIST's 53 MB into the
+    go before the training checks have brought Fashion-MNIST into the
     judge and the worker, not on top of it, the peak of a grading's memory."""
     return exercise_of(item[1]) != "load_data_fashion_mnist"
 

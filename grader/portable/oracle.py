@@ -87,7 +87,7 @@ def squared_loss(y_hat, y):
 
 def sgd(params, lr, batch_size):
     """One step of minibatch SGD in place; gradients cleared (set to None).
-    (Not torch.optim.SGD: its first use costs seconds of imports per process.)"""
+    (Not torch.optim.SGD: its first use imports torch._dynamo in each process.)"""
     with torch.no_grad():
         torch._foreach_add_(params, [p.grad for p in params], alpha=-lr / batch_size)
     for param in params:

@@ -69,7 +69,7 @@ def encode(message):
         raise TypeError(f"a message cannot hold {type(value).__name__}")
 
     header = json.dumps(plain(message), separators=(",", ":")).encode()
-    # One join: Fashion-MNIST's training set (47 MB) is copied once, not at each step.
+    # One join: a large body (Fashion-MNIST's training set) is copied once, not at each step.
     return b"".join([SIZE.pack(SIZE.size + len(header) + offset), SIZE.pack(len(header)),
                      header, *chunks])
 

@@ -234,7 +234,7 @@ def check_gradient_matches_oracle(fn, oracle, exercise, wrt, upstream_seed, **in
                .format(call=call, names=names),
                **inputs, **({} if ones else {"v": upstream.float()}))
     # Backpropagating `upstream` as the weights of a sum gives the same gradients as
-    # passing it as grad_outputs, which makes torch import sympy (40 MB, a second).
+    # passing it as grad_outputs, which makes torch import sympy.
     expected = torch.autograd.grad((ref_out * upstream).sum(),
                                    [a for k, a in zip(inputs, ref_args) if k in wrt])
     args = [v.clone().requires_grad_(k in wrt) if isinstance(v, torch.Tensor) else v

@@ -21,8 +21,7 @@ class ScaledImages:
     """uint8 images (n, 28, 28) that read as float32 features (n, 784) in [0, 1]:
     indexing with a slice, an index tensor or a mask gives as_float_features of those
     images, the same values as indexing the converted whole, without holding the whole as floats
-    (188 MB for Fashion-MNIST's training set, a quarter of a grading
-    platform's memory).
+    (four times the bytes of the images: much of a grading platform's memory).
 
     `source`: the (cache file, field) the images were mapped from, if any: the
     submission's process maps the same file rather than being sent the rows
@@ -38,8 +37,8 @@ class ScaledImages:
 
     def __getitem__(self, index):
         """index: a slice, an int64 tensor of row numbers, or a bool mask of the
-        rows. Read with index_select, which copies rows a dozen times faster than
-        indexing."""
+        rows. Read with index_select, which copies rows faster than indexing
+        (tests/benchmarks/bench_fashion_mnist.py)."""
         if isinstance(index, slice):
             return as_float_features(self.rows[index])
         if index.dtype == torch.bool:

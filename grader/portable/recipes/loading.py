@@ -26,8 +26,8 @@ def _first_batch(loader):
         # The loader's frames in the traceback hold its iterator, and so its
         # worker processes: cleared, the iterator ends them as `batches` goes,
         # not at some later garbage collection, whose shutdown of the idle
-        # workers waited 5 s for each (and in a process forked meanwhile, its
-        # copy printed a traceback of its own).
+        # workers waits a timeout for each (and in a process forked meanwhile,
+        # its copy printed a traceback of its own).
         traceback.clear_frames(e.__traceback__)
         return reading_error(e)
     if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)):
@@ -66,7 +66,7 @@ def images_from_cache(raw, cache):
     files in the folder `raw` as the tensors of the cache file `cache` built from
     them, mapped copy-on-write: the same bytes, but in pages of the cache file
     that every process mapping it shares (a DataLoader's worker processes too),
-    where reading would hold 55 MB more per process. Each read maps the file
+    where reading would hold a copy of the images in each process. Each read maps the file
     anew, so two datasets share no writes. Any other file, and every file if
     `cache` is None or cannot be mapped, is read as before."""
     # Imported by the learner's code if it reads with torchvision: not for a stub.

@@ -5,8 +5,8 @@ import torch
 class SGD(torch.optim.Optimizer):
     """torch.optim.SGD(params, lr) without momentum, a torch.optim.Optimizer
     with the same updates, bit for bit. None of its methods imports
-    torch._dynamo, as the first use of torch's own optimizers does (a second
-    per process: their methods are wrapped to keep it from compiling them)."""
+    torch._dynamo, as the first use of torch's own optimizers does (their
+    methods are wrapped to keep it from compiling them)."""
 
     def __init__(self, params, lr):
         super().__init__(params, {"lr": lr})

@@ -34,7 +34,7 @@ def train_softmax_regression(fns, train, test=None, *, num_epochs, lr, batch_siz
     num_inputs, num_outputs = X_train.shape[1], int(y_train.max()) + 1
     W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), generator=gen)
     # The same values stored column by column: X @ W and its gradient then take
-    # the fast matrix-product kernels (a quarter of the time for 10 columns).
+    # torch's fast matrix-product kernels, as the book's own W does.
     W = W.T.contiguous().T.requires_grad_()
     b = torch.zeros(num_outputs, requires_grad=True)
     epochs = []
