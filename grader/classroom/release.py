@@ -100,7 +100,12 @@ CHECK_ALL_INTRO = N_("""## Your grade
 Every exercise at once, with the grade table and what to do next.""")
 # The book's own imports, which its cells need (3.6's Animator, 3.7's d2l.train_ch3):
 # after `import grader`, d2l is the kit's (grader.learner.kernel).
-BOOK_IMPORTS = ("from d2l import torch as d2l", "from IPython import display")
+# The notebook's imports cell adds the book's own imports of 3.5 and 3.6, which the
+# .py stubs leave to the learner (an untouched stub then grades without loading
+# torchvision or pyplot), so that the book's cells run as printed.
+BOOK_IMPORTS = ("import matplotlib.pyplot as plt", "import torchvision",
+                "from torchvision import transforms", "from d2l import torch as d2l",
+                "from IPython import display")
 SAME_STUBS = N_("(`exercises/{module}.py` holds the same stubs.)")
 
 
