@@ -162,6 +162,17 @@ def test_a_failed_shared_fashion_run_is_pinned_on_its_function(tmp_path, request
     assert got["sgd"][0] == "failed" and "does not learn Fashion-MNIST" in got["sgd"][1]
 
 
+def test_the_shared_fashion_checks_come_after_the_three_exercises_other_checks():
+    """So that a right implementation trains softmax, cross_entropy and sgd on
+    Fashion-MNIST once: when the first of these checks runs, each of the three
+    has passed its other checks, and SharedRuns puts all three in its team."""
+    names = list(suite())
+    shared = [names.index(f"test_{e}_trains_on_fashion_mnist") for e in TRAINED_TOGETHER]
+    others = [i for i, name in enumerate(names)
+              if exercise_of(suite()[name]) in TRAINED_TOGETHER and i not in shared]
+    assert max(others) < min(shared)
+
+
 def test_a_fashion_run_is_skipped_after_an_earlier_failure(tmp_path, request):
     learner = make_impl(tmp_path / "impl", {})
     statuses = {"softmax": ["passed", "failed"], "cross_entropy": ["passed"], "sgd": ["passed"]}
