@@ -83,13 +83,6 @@ def speaking(lang):
         set_language(before)
 
 
-def texts():
-    """{English: translation} of every text of the language shown now (empty for
-    English), for a process that cannot import the grader (the worker's seam)."""
-    catalogue = getattr(_current[1], "_catalog", {})  # GNUTranslations' own dict
-    return {k: v for k, v in catalogue.items() if isinstance(k, str) and k}
-
-
 class Text(str):
     """A text in the learner's language that knows its English template, `msgid`;
     format() keeps it. Joining or adding texts gives a plain str: the result is

@@ -27,6 +27,7 @@ from grader.classroom import sandbox as sandbox_
 from grader.portable import wire
 from grader.i18n import _
 from grader.portable.outcomes import TimedOut
+from grader.portable.process import process_table
 
 
 WORKER_SOURCE = Path(wire.__file__).with_name("worker.py").read_text()
@@ -308,23 +309,13 @@ def _kill_group(proc):
 
 def _tasks_under(root):
     """The tasks (threads of every process) of `root`'s process tree."""
-    parents, tasks = {}, {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(b")") + 2:].split()
-            parents[int(entry)], tasks[int(entry)] = int(fields[1]), int(fields[17])
-    count, todo = 0, [root]
-    children = {}
-    for pid, parent in parents.items():
+    table, children = process_table(), {}
+    for pid, (parent, _threads) in table.items():
         children.setdefault(parent, []).append(pid)
+    count, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        count += tasks.get(pid, 0)
+        count += table[pid][1] if pid in table else 0
         todo += children.get(pid, [])
     return count
 

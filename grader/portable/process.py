@@ -1,12 +1,13 @@
 """How a process that grades is set up: torch's threads, the book's warning
-that is no mistake, the garbage collector. The pytest plugin, the notebook,
-the class command's judges and the sandboxed worker (which is sent this
-module's source) each call these.
+that is no mistake, the garbage collector; and the process table the sandbox
+reads. The pytest plugin, the notebook, the class command's judges and the
+sandboxed worker (which is sent this module's source) each call these.
 
 Only the standard library at import: the class command's own process, which
 imports the judges' module, never loads torch.
 """
 import gc
+import os
 import warnings
 
 # What torch warns of the book's float(l.sum()) in train_epoch_ch3, which is right there.
@@ -36,3 +37,19 @@ def freeze_loaded():
         return False
     gc.freeze()
     return True
+
+
+def process_table():
+    """{pid: (its parent's pid, its number of threads)} of every process in /proc
+    (Linux: the sandbox's world, never a learner's own machine)."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue  # ended since listed
+            fields = stat[stat.rindex(b")") + 2:].split()
+            table[int(entry)] = (int(fields[1]), int(fields[17]))
+    return table

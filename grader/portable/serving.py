@@ -40,7 +40,7 @@ class Serving:
         if type(value).__module__ == "numpy":
             return self.encode(torch.as_tensor(value) if hasattr(value, "shape") and value.shape
                                else value.item(), depth)
-        # Deep enough for a figure described as lists (grader.portable.recipes.describe_axes).
+        # Deep enough for a figure described as lists (grader.portable.recipes.figures.describe_axes).
         if isinstance(value, (list, tuple)) and depth < 8:
             return ("L" if isinstance(value, list) else "U",
                     [self.encode(v, depth + 1) for v in value])

@@ -153,9 +153,10 @@ def child(control, fds, message, serving, data):
 def reap_all_but(keep):
     """Kill every descendant of this process (a subreaper: orphans come to it)
     and reap them, until none is left; `keep`: pids spared."""
-    me = os.getpid()
+    me, process = os.getpid(), importlib.import_module("grader.portable.process")
     while True:
-        children = [pid for pid in _children(me) if pid not in keep]
+        children = [pid for pid, (parent, _threads) in process.process_table().items()
+                    if parent == me and pid not in keep]
         if not children:
             break
         for pid in children:
@@ -164,21 +165,6 @@ def reap_all_but(keep):
             except ProcessLookupError:
                 pass
         _reap()
-
-
-def _children(parent):
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(b")") + 2:].split()
-            if int(fields[1]) == parent:
-                found.append(int(entry))
-    return found
 
 
 def _reap():
