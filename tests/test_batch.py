@@ -36,6 +36,15 @@ SUBMISSIONS = {
             while True:
                 pass
         """}),
+    # its failing example depends on what random.shuffle draws in the sandbox
+    "shuffles_batch_order_only": ("stubs", {LINEAR: """
+        import random
+        def data_iter(batch_size, features, labels):
+            starts = list(range(0, len(features), batch_size))
+            random.shuffle(starts)
+            for i in starts:
+                yield features[i:i + batch_size], labels[i:i + batch_size]
+        """}),
     "endless_data_iter": ("stubs", {LINEAR: """
         def data_iter(batch_size, features, labels):
             while True:
@@ -177,6 +186,7 @@ EXPECTED = {  # id -> {exercise: status}; unlisted exercises are not_attempted
     "hangs_at_import": dict.fromkeys(MODULES[LINEAR], "error"),
     "endless_loop": {"softmax": "timeout"},
     "ignores_signals": {"softmax": "timeout"},
+    "shuffles_batch_order_only": {"data_iter": "failed"},
     "endless_data_iter": {"data_iter": "failed"},
     "exits": {"cross_entropy": "error"},
     "exits_hard": {"accuracy": "error"},
@@ -270,11 +280,12 @@ def test_csv_gradescope_and_feedback_files(graded):
 
 
 def test_grading_twice_gives_identical_grades(graded, tmp_path):
-    """A grade does not depend on what its judge graded before: in the class's
-    run each of these came after others; here a new judge grades them in turn."""
+    """A grade does not depend on what its judge graded before, nor on the random
+    state its sandbox started with: in the class's run each of these came after
+    others; here a new judge grades them in turn."""
     out, _, _ = graded
     subs = tmp_path / "subs"
-    regraded = ("exits", "patches_allclose", "right")
+    regraded = ("exits", "patches_allclose", "right", "shuffles_batch_order_only")
     for sub_id in regraded:
         shutil.copytree(out.parent / "subs" / sub_id, subs / sub_id)
     again = tmp_path / "out"
