@@ -2,7 +2,9 @@
 examples, under which the catalogue is judged alike and code fitted to the
 learner's examples fails."""
 import importlib
+import json
 import shutil
+import subprocess
 import sys
 from types import SimpleNamespace
 
@@ -112,3 +114,21 @@ def test_code_fitted_to_the_learners_examples_fails_under_a_grading_seed(fitted,
     result = pytester.runpytest_subprocess(*args, "--grading-seed", "3")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*softmax: every value must be finite*"])
+
+
+def test_what_the_learners_code_draws_is_the_same_in_every_run(tmp_path):
+    """torch, random and numpy seed themselves from the system in each process: a
+    W drawn from the wrong distribution as the module loads gets the same message
+    in two runs of `pytest exercises`, which it did not."""
+    folder = shutil.copytree(KIT_ROOT / "solutions", tmp_path / "impl")
+    with open(folder / "softmax_regression.py", "a") as f:
+        f.write("\n\nW = torch.normal(0, 1, size=(784, 10), requires_grad=True)\n")
+    messages = []
+    for run_number in range(2):
+        grade = tmp_path / f"grade{run_number}.json"
+        subprocess.run([sys.executable, "-m", "pytest", "exercises", "--impl", str(folder),
+                        "--exercise", "net", "--grade-json", str(grade), "-q"],
+                       cwd=KIT_ROOT, capture_output=True, timeout=300)
+        messages.append(json.loads(grade.read_text())["exercises"]["net"]["feedback"])
+    assert "standard deviation 0.01" in messages[0]
+    assert messages[0] == messages[1]

@@ -96,6 +96,10 @@ class Learner:
                 self._modules[name] = loaded.get(name) or Missing(
                     name, _("{name} is not loaded").format(name=name))
             return
+        # torch, random and numpy seed themselves from the system: from a fixed
+        # state, what the modules draw as they load (the book's W = torch.normal(...))
+        # and what the functions draw later are the same on every run.
+        LocalRNG.seed(0)
         if on_import and wanted:
             on_import(wanted[0])  # a notebook that hangs is blamed on the first module
         notebooks = {path.name: load_notebook(path, self.folder, import_timeout, all_modules)

@@ -28,7 +28,6 @@ Only the standard library here (torch once the judge has said how many threads).
 import importlib.abc
 import importlib.util
 import os
-import random
 import resource
 import shutil
 import signal
@@ -224,13 +223,6 @@ def main():
             pass
     data = map_data(config["data_file"])
     serving = importlib.import_module("grader.portable.serving")
-    # Each context starts from this process's random state. Python's and numpy's
-    # are seeded from the system at start: fixed here, so that a learner's code
-    # that draws from them (the book's data_iter shuffles with random.shuffle) is
-    # graded on the same draws in every run, as torch's default seed already is.
-    import numpy
-    random.seed(0)
-    numpy.random.seed(0)
     # A context's process cannot read this one's memory or descriptors, and
     # the processes a context leaves behind come to this one to be ended.
     prctl(PR_SET_DUMPABLE, 0)
