@@ -13,10 +13,6 @@ import pytest
 from grader.exercises import DEFAULT_POINTS, MODULES, NAMES as EXERCISES
 from tests.conftest import KIT_ROOT
 
-# The module's fixtures (a class graded, a kernel started) are made once: all its
-# tests go to one xdist worker under --dist loadgroup.
-pytestmark = pytest.mark.xdist_group("batch")
-
 LINEAR, SOFTMAX, TRAINING, CONCISE = MODULES
 WRONG_SOFTMAX = "def softmax(X):\n    return X.exp() / X.exp().sum(1, keepdim=True)\n"
 

@@ -18,10 +18,6 @@ from grader.learner.github import escape_data, escape_property
 from grader.classroom.release import GRADE_COMMAND, WORKFLOW, constraint_pins, release
 from tests.conftest import KIT_ROOT
 
-# The module's fixtures (a class graded, a kernel started) are made once: all its
-# tests go to one xdist worker under --dist loadgroup.
-pytestmark = pytest.mark.xdist_group("github")
-
 LINEAR = next(iter(MODULES))
 NO_HALF = "\n\ndef squared_loss(y_hat, y):\n    return (y_hat - y.reshape(y_hat.shape)) ** 2\n"
 

@@ -29,10 +29,6 @@ from tests.conftest import KIT_ROOT
 from tests.test_hostile_class import FORGES_NOTES
 from tests.test_notebook_submissions import module_cells, notebook, reference_notebook
 
-# The module's fixtures (a class graded, a kernel started) are made once: all its
-# tests go to one xdist worker under --dist loadgroup.
-pytestmark = pytest.mark.xdist_group("gradescope")
-
 LINEAR, SOFTMAX, *OTHERS = MODULES
 # The user the learner's code runs as here (setup.sh creates a user of its own).
 USER = "nobody"

@@ -29,10 +29,6 @@ from grader.portable.sources import SourceProblem, notebook_cells
 from grader.classroom.submission import stage, submission_files
 from tests.conftest import KIT_ROOT
 
-# The module's fixtures (a class graded, a kernel started) are made once: all its
-# tests go to one xdist worker under --dist loadgroup.
-pytestmark = pytest.mark.xdist_group("hostile_class")
-
 LINEAR, SOFTMAX, TRAINING, CONCISE = MODULES
 SOLUTIONS = KIT_ROOT / "solutions"
 ESCAPED = "e\x1b[31mred"

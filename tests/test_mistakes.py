@@ -24,10 +24,6 @@ from tests import wrong  # noqa: F401 - registers the catalogue
 from tests.catalogue import WRONG
 from tests.conftest import KIT_ROOT, learner_grade, with_variant
 
-# The module's fixtures (a class graded, a kernel started) are made once: all its
-# tests go to one xdist worker under --dist loadgroup.
-pytestmark = pytest.mark.xdist_group("mistakes")
-
 LINEAR, SOFTMAX, TRAINING, CONCISE = MODULES
 
 

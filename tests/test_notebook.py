@@ -25,10 +25,6 @@ from tests import alternatives, from_scratch, wrong  # noqa: F401 - register the
 from tests.catalogue import ALTERNATIVES, BUILTINS, WRONG, first_of_each_exercise
 from tests.conftest import KIT_ROOT, THIS_KIT, make_impl, variant_source
 
-# The module's fixtures (a class graded, a kernel started) are made once: all its
-# tests go to one xdist worker under --dist loadgroup.
-pytestmark = pytest.mark.xdist_group("notebook")
-
 
 def notebook_namespace(folder):
     """The four modules of `folder` run into one namespace, as a notebook run from

@@ -22,10 +22,6 @@ from grader.classroom.release import (LEARNER_README, NOTEBOOK, STATUS_TABLE, TE
                             ReleaseError, release)
 from tests.conftest import KIT_ROOT
 
-# The module's fixtures (a class graded, a kernel started) are made once: all its
-# tests go to one xdist worker under --dist loadgroup.
-pytestmark = pytest.mark.xdist_group("release")
-
 
 # The modules built from scratch. The helpers of training.py and the concise
 # models are printed whole in the book (and shipped by the d2l package); the

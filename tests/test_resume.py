@@ -17,10 +17,6 @@ import pytest
 from grader.exercises import MODULES
 from tests.conftest import KIT_ROOT, default_sigint
 
-# The module's fixtures (a class graded, a kernel started) are made once: all its
-# tests go to one xdist worker under --dist loadgroup.
-pytestmark = pytest.mark.xdist_group("resume")
-
 # Functions that raise end their exercise at the first check, so the class is quick.
 WRONG = {name: f"def {name}(*args):\n    raise ValueError('not yet')\n"
          for name in ("linreg", "softmax", "accuracy", "sgd")}

@@ -21,10 +21,6 @@ from grader.grading.data import default_root
 from grader.grading.drawings import oracle_drawings
 from tests.conftest import KIT_ROOT
 
-# The module's fixtures (a class graded, a kernel started) are made once: all its
-# tests go to one xdist worker under --dist loadgroup.
-pytestmark = pytest.mark.xdist_group("sandbox")
-
 TAG = "d2lkit-attack-7f3a"
 HOME = Path.home()
 # The home folder's own files are compared (.bashrc and the like), not its sub-folders,

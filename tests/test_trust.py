@@ -13,10 +13,6 @@ import pytest
 from grader.exercises import MODULES, NAMES
 from tests.conftest import KIT_ROOT
 
-# The module's fixtures (a class graded, a kernel started) are made once: all its
-# tests go to one xdist worker under --dist loadgroup.
-pytestmark = pytest.mark.xdist_group("trust")
-
 # A submission with no code of its own: each exercise looks for the grader's
 # function of the same name among what its process holds (the oracle's module,
 # a stand-in, anything the grader made) and hands the call to it; its import
