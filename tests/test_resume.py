@@ -181,12 +181,17 @@ def kill_judges(run, count):
     return len(killed)
 
 
+def keep_only(subs, sub_id):
+    """Leave only submission `sub_id` in the class `subs`."""
+    for other in set(WRONG) - {sub_id}:
+        shutil.rmtree(subs / other)
+
+
 def test_a_judge_killed_mid_grading_is_replaced_and_the_grade_is_the_submissions(
         subs, tmp_path, uninterrupted):
     """A fault outside the learner's code is not a grade: the submission is
     graded again by a fresh judge, to the grade a run left alone gives it."""
-    for other in set(WRONG) - {"linreg"}:
-        shutil.rmtree(subs / other)
+    keep_only(subs, "linreg")
     out = tmp_path / "out"
     run = subprocess.Popen(command(subs, out), stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
@@ -198,8 +203,7 @@ def test_a_judge_killed_mid_grading_is_replaced_and_the_grade_is_the_submissions
 
 def test_a_submission_whose_judges_die_twice_is_no_score_and_graded_again(subs, tmp_path,
                                                                            uninterrupted):
-    for other in set(WRONG) - {"linreg"}:
-        shutil.rmtree(subs / other)
+    keep_only(subs, "linreg")
     out = tmp_path / "out"
     run = subprocess.Popen(command(subs, out), stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, text=True)
